@@ -1,0 +1,59 @@
+// argv -> Command: iptables' option grammar (getopt_long with the options of the loaded
+// extensions merged in, `!` placement, abbreviations, implicit protocol matches).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/family.h"
+#include "model/rule.h"
+
+namespace cx::cli {
+
+// One bit per command letter, as iptables keeps them (some may be combined: -L -Z).
+enum CommandBit : unsigned {
+  kCmdNone = 0,
+  kCmdInsert = 1u << 0,
+  kCmdDelete = 1u << 1,
+  kCmdDeleteNum = 1u << 2,
+  kCmdReplace = 1u << 3,
+  kCmdAppend = 1u << 4,
+  kCmdList = 1u << 5,
+  kCmdFlush = 1u << 6,
+  kCmdZero = 1u << 7,
+  kCmdNewChain = 1u << 8,
+  kCmdDeleteChain = 1u << 9,
+  kCmdSetPolicy = 1u << 10,
+  kCmdRenameChain = 1u << 11,
+  kCmdListRules = 1u << 12,
+  kCmdZeroNum = 1u << 13,
+  kCmdCheck = 1u << 14,
+};
+
+struct Command {
+  unsigned command = kCmdNone;
+  Family family = Family::V4;
+  std::string program = "iptables";
+  std::string table = "filter";
+  std::string chain;
+  std::string new_name;  // -E new name, -P policy
+  int rulenum = 0;       // 1-based; 0 when not given
+  bool verbose = false, numeric = false, exact = false, line_numbers = false;
+  bool help = false, version = false;
+  // The rule(s) the command carries: one per source x destination address.
+  std::vector<model::Rule> rules;
+  std::vector<std::string> warnings;  // printed on stderr by tools/, before running
+  // For -h: the extensions named with -m / -p / -j, whose help follows the main text.
+  std::vector<std::string> help_matches;
+  std::string help_target;
+};
+
+// `restore_mode` is set when the words come from an iptables-restore line.
+Result<Command> parse_command(const std::vector<std::string>& args, Family family,
+                              const std::string& program, bool restore_mode = false);
+
+// iptables' chain name rules for -N / -E.
+Status check_chain_name(const std::string& name, bool is_new);
+
+}  // namespace cx::cli

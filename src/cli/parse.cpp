@@ -1,0 +1,544 @@
+// iptables' option grammar, reproduced with getopt_long over a merged option table just as
+// iptables builds it: the core options, then the options of every extension loaded so far.
+#include <getopt.h>
+
+#include <cstring>
+#include <map>
+
+#include "cli/command.h"
+#include "common/parse.h"
+#include "ext/extension.h"
+
+namespace cx::cli {
+
+namespace {
+
+// Options that each command accepts: iptables' commands_v_options, by column
+// n s d p j v x i o 0 c f  (0 = --line-numbers, c = -c).
+constexpr const char kOptionLetters[] = "nsdpjvxio0cf";
+struct CommandOptions {
+  unsigned cmd;
+  char letter;
+  const char* allowed;  // one char per option: 'x' illegal, '+' mandatory, ' ' optional
+};
+constexpr CommandOptions kCommandOptions[] = {
+    {kCmdInsert, 'I', "x          "},
+    {kCmdDelete, 'D', "x        x "},
+    {kCmdDeleteNum, 'D', "xxxxxxxxxxxx"},
+    {kCmdReplace, 'R', "x        x "},
+    {kCmdAppend, 'A', "x          "},
+    {kCmdList, 'L', " xxxx   xx x"},
+    {kCmdFlush, 'F', "xxxxx xxxxxx"},
+    {kCmdZero, 'Z', "xxxxx xxxxxx"},
+    {kCmdNewChain, 'N', "xxxxxxxxxxxx"},
+    {kCmdDeleteChain, 'X', "xxxxx xxxxxx"},
+    {kCmdSetPolicy, 'P', "xxxxxxxxx xx"},
+    {kCmdRenameChain, 'E', "xxxxxxxxxxxx"},
+    {kCmdListRules, 'S', "xxxxx xxxxxx"},
+    {kCmdZeroNum, 'Z', "xxxxx xxxxxx"},
+    {kCmdCheck, 'C', "x        x "},
+};
+
+enum OptBit : unsigned {
+  kOptNumeric = 1u << 0, kOptSource = 1u << 1, kOptDest = 1u << 2, kOptProto = 1u << 3,
+  kOptJump = 1u << 4, kOptVerbose = 1u << 5, kOptExact = 1u << 6, kOptIn = 1u << 7,
+  kOptOut = 1u << 8, kOptLineNumbers = 1u << 9, kOptCounters = 1u << 10, kOptFragment = 1u << 11,
+};
+
+constexpr int kExtOptionBase = 0x1000;
+constexpr int kExtOptionStride = 0x100;
+
+struct LoadedExt {
+  std::unique_ptr<ext::Match> match;
+  std::unique_ptr<ext::Target> target;
+  const ext::MatchType* match_type = nullptr;
+  const ext::TargetType* target_type = nullptr;
+  std::span<const ext::OptionSpec> options;
+};
+
+Error conflict(unsigned newcmd, unsigned oldcmd) {
+  auto letter = [](unsigned c) {
+    for (const auto& co : kCommandOptions)
+      if (co.cmd == c) return co.letter;
+    return '?';
+  };
+  return parameter_error(std::string("Cannot use -") + letter(newcmd) + " with -" + letter(oldcmd));
+}
+
+Result<int> parse_rulenumber(const std::string& s) {
+  auto v = parse_unsigned(s, 0x7fffffff, 10);
+  if (!v || *v == 0) return parameter_error("Invalid rule number `" + s + "'");
+  return static_cast<int>(*v);
+}
+
+bool is_option_like(const char* s) { return s[0] == '-' || s[0] == '!'; }
+
+}  // namespace
+
+Status check_chain_name(const std::string& name, bool is_new) {
+  (void)is_new;
+  if (name.size() >= 29)
+    return parameter_error("chain name `" + name + "' too long (must be under 29 chars)");
+  if (!name.empty() && name[0] == '-')
+    return parameter_error("chain name not allowed to start with `-'");
+  for (char c : name)
+    if (std::isspace(static_cast<unsigned char>(c)))
+      return parameter_error("Invalid chain name `" + name + "'");
+  if (name == "ACCEPT" || name == "DROP" || name == "RETURN" || name == "QUEUE" ||
+      ext::find_target(name, Family::V4) || ext::find_target(name, Family::V6))
+    return parameter_error("chain name may not clash with target name");
+  return {};
+}
+
+Result<Command> parse_command(const std::vector<std::string>& args, Family family,
+                              const std::string& program, bool restore_mode) {
+  Command cmd;
+  cmd.family = family;
+  cmd.program = program;
+
+  // getopt wants char* argv; keep our own copies alive.
+  std::vector<std::string> words = args;
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(words.size());
+
+  static const option kCoreOptions[] = {
+      {"append", 1, nullptr, 'A'},       {"delete", 1, nullptr, 'D'},
+      {"check", 1, nullptr, 'C'},        {"insert", 1, nullptr, 'I'},
+      {"replace", 1, nullptr, 'R'},      {"list", 2, nullptr, 'L'},
+      {"list-rules", 2, nullptr, 'S'},   {"flush", 2, nullptr, 'F'},
+      {"zero", 2, nullptr, 'Z'},         {"new-chain", 1, nullptr, 'N'},
+      {"delete-chain", 2, nullptr, 'X'}, {"rename-chain", 1, nullptr, 'E'},
+      {"policy", 1, nullptr, 'P'},       {"source", 1, nullptr, 's'},
+      {"destination", 1, nullptr, 'd'},  {"src", 1, nullptr, 's'},
+      {"dst", 1, nullptr, 'd'},          {"protocol", 1, nullptr, 'p'},
+      {"in-interface", 1, nullptr, 'i'}, {"jump", 1, nullptr, 'j'},
+      {"table", 1, nullptr, 't'},        {"match", 1, nullptr, 'm'},
+      {"numeric", 0, nullptr, 'n'},      {"out-interface", 1, nullptr, 'o'},
+      {"verbose", 0, nullptr, 'v'},      {"wait", 2, nullptr, 'w'},
+      {"wait-interval", 2, nullptr, 'W'}, {"exact", 0, nullptr, 'x'},
+      {"fragments", 0, nullptr, 'f'},    {"version", 0, nullptr, 'V'},
+      {"help", 2, nullptr, 'h'},         {"line-numbers", 0, nullptr, '0'},
+      {"modprobe", 1, nullptr, 'M'},     {"set-counters", 1, nullptr, 'c'},
+      {"goto", 1, nullptr, 'g'},         {"ipv4", 0, nullptr, '4'},
+      {"ipv6", 0, nullptr, '6'},
+  };
+
+  std::vector<LoadedExt> loaded;  // in load order; the target, if any, is one of them
+  std::vector<std::string> option_names;  // storage for merged names
+  std::vector<option> table;
+  auto rebuild_table = [&]() {
+    table.assign(std::begin(kCoreOptions), std::end(kCoreOptions));
+    for (std::size_t i = 0; i < loaded.size(); ++i)
+      for (const auto& o : loaded[i].options) {
+        option opt{};
+        opt.name = o.name.data();  // OptionSpec names are literals: NUL-terminated
+        opt.has_arg = o.arg == ext::ArgKind::None ? 0 : o.arg == ext::ArgKind::Required ? 1 : 2;
+        opt.val = kExtOptionBase + static_cast<int>(i) * kExtOptionStride + o.id;
+        table.push_back(opt);
+      }
+    table.push_back(option{nullptr, 0, nullptr, 0});
+  };
+  rebuild_table();
+
+  model::Rule rule;
+  std::vector<model::Address> srcs, dsts;
+  unsigned options = 0;
+  bool invert = false;
+  std::string jumpto;
+  bool is_goto = false;
+  int target_index = -1;
+  bool proto_match_loaded = false;
+  std::string proto_text;
+  ext::RuleContext ctx;
+  ctx.family = family;
+  ctx.ip = &rule.ip;
+  ctx.program = cmd.program;
+  ctx.warnings = &cmd.warnings;
+
+  auto add_command = [&](unsigned newcmd, bool inv) -> Status {
+    if (inv) return parameter_error("unexpected '!' flag");
+    if (cmd.command & ~newcmd) return conflict(newcmd, cmd.command & ~newcmd);
+    cmd.command |= newcmd;
+    return {};
+  };
+  auto set_option = [&](unsigned bit, char letter, bool inv, bool invertible) -> Status {
+    if (options & bit)
+      return parameter_error(std::string("multiple -") + letter + " flags not allowed");
+    options |= bit;
+    if (inv && !invertible)
+      return parameter_error(std::string("cannot have ! before -") + letter);
+    return {};
+  };
+  auto load_match = [&](const ext::MatchType* type) {
+    LoadedExt le;
+    le.match = type->create(family);
+    le.match_type = type;
+    le.options = type->options;
+    loaded.push_back(std::move(le));
+    rebuild_table();
+  };
+
+  optind = 0;  // full getopt reset (glibc)
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv.data(),
+                          "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46",
+                          table.data(), nullptr)) != -1) {
+    auto next_is_arg = [&]() { return optind < argc && !is_option_like(argv[optind]); };
+    switch (c) {
+      case 'A':
+        CX_TRY(add_command(kCmdAppend, invert));
+        cmd.chain = optarg;
+        break;
+      case 'C':
+        CX_TRY(add_command(kCmdCheck, invert));
+        cmd.chain = optarg;
+        break;
+      case 'D':
+        CX_TRY(add_command(kCmdDelete, invert));
+        cmd.chain = optarg;
+        if (next_is_arg()) {
+          auto n = parse_rulenumber(argv[optind++]);
+          if (!n) return n.take_error();
+          cmd.rulenum = *n;
+          cmd.command = kCmdDeleteNum;
+        }
+        break;
+      case 'R':
+        CX_TRY(add_command(kCmdReplace, invert));
+        cmd.chain = optarg;
+        if (!next_is_arg()) return parameter_error("-R requires a rule number");
+        {
+          auto n = parse_rulenumber(argv[optind++]);
+          if (!n) return n.take_error();
+          cmd.rulenum = *n;
+        }
+        break;
+      case 'I':
+        CX_TRY(add_command(kCmdInsert, invert));
+        cmd.chain = optarg;
+        cmd.rulenum = 1;
+        if (next_is_arg()) {
+          auto n = parse_rulenumber(argv[optind++]);
+          if (!n) return n.take_error();
+          cmd.rulenum = *n;
+        }
+        break;
+      case 'L':
+      case 'S':
+      case 'Z': {
+        unsigned bit = c == 'L' ? kCmdList : c == 'S' ? kCmdListRules : kCmdZero;
+        CX_TRY(add_command(bit, invert));
+        if (optarg)
+          cmd.chain = optarg;
+        else if (next_is_arg())
+          cmd.chain = argv[optind++];
+        if (!cmd.chain.empty() && next_is_arg()) {
+          auto n = parse_rulenumber(argv[optind++]);
+          if (!n) return n.take_error();
+          cmd.rulenum = *n;
+          if (c == 'Z') cmd.command = (cmd.command & ~kCmdZero) | kCmdZeroNum;
+        }
+        break;
+      }
+      case 'F':
+      case 'X':
+        CX_TRY(add_command(c == 'F' ? kCmdFlush : kCmdDeleteChain, invert));
+        if (optarg)
+          cmd.chain = optarg;
+        else if (next_is_arg())
+          cmd.chain = argv[optind++];
+        break;
+      case 'N':
+        CX_TRY(add_command(kCmdNewChain, invert));
+        CX_TRY(check_chain_name(optarg, true));
+        cmd.chain = optarg;
+        break;
+      case 'E':
+        CX_TRY(add_command(kCmdRenameChain, invert));
+        cmd.chain = optarg;
+        if (!next_is_arg())
+          return parameter_error("-E requires old-chain-name and new-chain-name");
+        cmd.new_name = argv[optind++];
+        break;
+      case 'P':
+        CX_TRY(add_command(kCmdSetPolicy, invert));
+        cmd.chain = optarg;
+        if (!next_is_arg()) return parameter_error("-P requires a chain and a policy");
+        cmd.new_name = argv[optind++];
+        break;
+      case 'h':
+        if (!optarg && next_is_arg()) optarg = argv[optind++];
+        cmd.help = true;
+        break;
+      case 'V':
+        cmd.version = true;
+        break;
+      case 'p': {
+        CX_TRY(set_option(kOptProto, 'p', invert, true));
+        auto p = parse_protocol(optarg);
+        if (!p) return p.take_error();
+        rule.ip.proto = *p;
+        rule.ip.inv_proto = invert;
+        proto_text = to_lower(optarg);
+        if (rule.ip.proto == 0 && invert)
+          return parameter_error("rule would never match protocol");
+        if (family == Family::V6 && (rule.ip.proto == 51 || rule.ip.proto == 0x2b ||
+                                     rule.ip.proto == 0x3c || rule.ip.proto == 0x2c))
+          cmd.warnings.push_back("Warning: never matched protocol: " + std::string(optarg) +
+                                 ". use extension match instead.");
+        break;
+      }
+      case 's':
+      case 'd': {
+        CX_TRY(set_option(c == 's' ? kOptSource : kOptDest, static_cast<char>(c), invert, true));
+        auto a = parse_addresses(optarg, family);
+        if (!a) return a.take_error();
+        (c == 's' ? srcs : dsts) = std::move(*a);
+        (c == 's' ? rule.ip.inv_src : rule.ip.inv_dst) = invert;
+        break;
+      }
+      case 'i':
+      case 'o': {
+        CX_TRY(set_option(c == 'i' ? kOptIn : kOptOut, static_cast<char>(c), invert, true));
+        if (optarg[0] == '\0') return parameter_error("Empty interface is likely to be undesired");
+        CX_TRY(check_interface(optarg));
+        if (c == 'i') {
+          rule.ip.iniface = optarg;
+          rule.ip.inv_in = invert;
+          rule.ip.has_iniface = true;
+        } else {
+          rule.ip.outiface = optarg;
+          rule.ip.inv_out = invert;
+          rule.ip.has_outiface = true;
+        }
+        break;
+      }
+      case 'f':
+        CX_TRY(set_option(kOptFragment, 'f', invert, true));
+        rule.ip.frag = true;
+        rule.ip.inv_frag = invert;
+        break;
+      case 'j':
+      case 'g': {
+        CX_TRY(set_option(kOptJump, 'j', invert, false));
+        jumpto = optarg;
+        is_goto = c == 'g';
+        if (jumpto.size() >= 29)
+          return parameter_error("Invalid target name `" + jumpto + "' (28 chars max)");
+        if (!is_goto) {
+          if (const ext::TargetType* t = ext::find_target(jumpto, family)) {
+            LoadedExt le;
+            le.target = t->create(family);
+            le.target_type = t;
+            le.options = t->options;
+            target_index = static_cast<int>(loaded.size());
+            loaded.push_back(std::move(le));
+            rebuild_table();
+          }
+        }
+        break;
+      }
+      case 'm': {
+        if (invert) return parameter_error("unexpected ! flag before --match");
+        const ext::MatchType* t = ext::find_match(to_lower(optarg) == optarg ? optarg : optarg, family);
+        if (!t)
+          return parameter_error("Couldn't load match `" + std::string(optarg) +
+                                 "':No such file or directory");
+        load_match(t);
+        if (proto_text == optarg) proto_match_loaded = true;
+        break;
+      }
+      case 'n':
+        CX_TRY(set_option(kOptNumeric, 'n', invert, false));
+        cmd.numeric = true;
+        break;
+      case 'v':
+        if (!(options & kOptVerbose)) options |= kOptVerbose;
+        cmd.verbose = true;
+        break;
+      case 'x':
+        CX_TRY(set_option(kOptExact, 'x', invert, false));
+        cmd.exact = true;
+        break;
+      case '0':
+        CX_TRY(set_option(kOptLineNumbers, '0', invert, false));
+        cmd.line_numbers = true;
+        break;
+      case 't':
+        if (invert) return parameter_error("unexpected ! flag before --table");
+        cmd.table = optarg;
+        break;
+      case 'w':
+        if (restore_mode) return parameter_error("You cannot use `-w' from iptables-restore");
+        if (!optarg && next_is_arg()) optind++;
+        break;
+      case 'W':
+        if (!optarg && next_is_arg()) optind++;
+        cmd.warnings.push_back("Ignoring deprecated --wait-interval option.");
+        break;
+      case 'M':
+        break;
+      case 'c': {
+        CX_TRY(set_option(kOptCounters, 'c', invert, false));
+        std::string pk = optarg;
+        if (optind >= argc || is_option_like(argv[optind]))
+          return parameter_error("-c requires packet and byte counter");
+        std::string by = argv[optind++];
+        auto p = parse_unsigned(pk, UINT64_MAX, 10);
+        if (!p) return parameter_error("-c packet counter not numeric");
+        auto b = parse_unsigned(by, UINT64_MAX, 10);
+        if (!b) return parameter_error("-c byte counter not numeric");
+        rule.counters = {*p, *b};
+        rule.has_counters = true;
+        break;
+      }
+      case '4':
+        if (family != Family::V4) return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
+        break;
+      case '6':
+        if (family != Family::V6) return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
+        break;
+      case 1:  // a word that is not an option
+        if (std::strcmp(optarg, "!") == 0) {
+          if (invert) return parameter_error("multiple consecutive ! not allowed");
+          invert = true;
+          optarg[0] = '\0';
+          continue;
+        }
+        return Error{ErrorKind::Parameter, "Bad argument `" + std::string(optarg) + "'",
+                     ErrorStyle::Raw, 0};
+      case ':':
+        return parameter_error("option \"" + std::string(argv[optind - 1]) +
+                               "\" requires an argument");
+      case '?':
+      default: {
+        if (c >= kExtOptionBase) {
+          std::size_t idx = static_cast<std::size_t>((c - kExtOptionBase) / kExtOptionStride);
+          int id = (c - kExtOptionBase) % kExtOptionStride;
+          LoadedExt& le = loaded[idx];
+          ext::OptionArg oa;
+          oa.value = optarg ? optarg : "";
+          oa.invert = invert;
+          oa.argv = &words;
+          std::size_t next = static_cast<std::size_t>(optind);
+          oa.next = &next;
+          oa.option_name = argv[optind - 1];
+          Status s = le.match ? le.match->parse(id, oa, ctx) : le.target->parse(id, oa, ctx);
+          if (!s) return s.take_error();
+          optind = static_cast<int>(next);
+          break;
+        }
+        // Unknown option: iptables loads the match named after -p and tries again.
+        if (!proto_match_loaded && (options & kOptProto) && !rule.ip.inv_proto) {
+          std::string pname = protocol_name(rule.ip.proto, family);
+          if (family == Family::V6 && rule.ip.proto == 58) pname = "icmp6";
+          const ext::MatchType* t = ext::find_match(pname, family);
+          if (!t && !proto_text.empty()) t = ext::find_match(proto_text, family);
+          proto_match_loaded = true;
+          if (t) {
+            load_match(t);
+            optind--;  // re-read the same option with the new table
+            // glibc keeps state in __nextchar for clustered short options: reset it
+            continue;
+          }
+        }
+        const char* bad = argv[optind - 1];
+        if (optopt > 0 && optopt < 256 && bad[0] == '-' && bad[1] != '-')
+          return parameter_error("unknown option \"" + std::string(bad) + "\"");
+        return parameter_error("unknown option \"" + std::string(bad) + "\"");
+      }
+    }
+    invert = false;
+  }
+
+  if (invert) return parameter_error("unexpected ! at end of command");
+  if (cmd.help || cmd.version) return cmd;
+  if (cmd.command == kCmdNone) return parameter_error("no command specified");
+
+  // Which options go with which command.
+  for (const auto& co : kCommandOptions) {
+    if (!(cmd.command & co.cmd)) continue;
+    for (int i = 0; kOptionLetters[i]; ++i) {
+      if (co.allowed[i] == 'x' && (options & (1u << i))) {
+        std::string opt = kOptionLetters[i] == '0' ? "--line-numbers"
+                                                   : std::string("-") + kOptionLetters[i];
+        return parameter_error("Illegal option `" + opt + "' with this command");
+      }
+    }
+  }
+  // A sub-command that combines with -L may not be mixed arbitrarily.
+  if ((cmd.command & kCmdZero) && (cmd.command & ~(kCmdZero | kCmdList)))
+    return conflict(kCmdZero, cmd.command & ~kCmdZero);
+
+  if (cmd.command & (kCmdAppend | kCmdDelete | kCmdInsert | kCmdReplace | kCmdCheck)) {
+    if (cmd.chain.size() >= 29)
+      return parameter_error("chain name `" + cmd.chain + "' too long (must be under 29 chars)");
+    // iptables rejects interface directions that a base chain can never see.
+    if (options & kOptOut) {
+      if (cmd.chain == "PREROUTING" || cmd.chain == "INPUT")
+        return parameter_error("Can't use -o with " + cmd.chain);
+    }
+    if (options & kOptIn) {
+      if (cmd.chain == "POSTROUTING" || cmd.chain == "OUTPUT")
+        return parameter_error("Can't use -i with " + cmd.chain);
+    }
+    // Final checks of the extensions, in load order.
+    for (auto& le : loaded) {
+      Status s = le.match ? le.match->final_check(ctx) : le.target->final_check(ctx);
+      if (!s) return s.take_error();
+    }
+    if (cmd.command == kCmdReplace && (srcs.size() > 1 || dsts.size() > 1))
+      return parameter_error("Replacement rule does not specify a unique address");
+
+    if (jumpto.empty()) {
+      rule.verdict = model::VerdictKind::None;
+    } else if (is_goto) {
+      rule.verdict = model::VerdictKind::Goto;
+      rule.jump_chain = jumpto;
+    } else if (jumpto == "ACCEPT") {
+      rule.verdict = model::VerdictKind::Accept;
+    } else if (jumpto == "DROP") {
+      rule.verdict = model::VerdictKind::Drop;
+    } else if (jumpto == "RETURN") {
+      rule.verdict = model::VerdictKind::Return;
+    } else if (target_index >= 0) {
+      rule.verdict = model::VerdictKind::Target;
+      rule.target = std::move(loaded[static_cast<std::size_t>(target_index)].target);
+    } else {
+      rule.verdict = model::VerdictKind::Jump;
+      rule.jump_chain = jumpto;
+    }
+    if (cmd.table == "nat" && rule.verdict == model::VerdictKind::Drop)
+      return Error{ErrorKind::Parameter,
+                   "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
+                   "therefore inhibited.\n\n",
+                   ErrorStyle::VersionedOnly, 0};
+    for (auto& le : loaded)
+      if (le.match) rule.matches.push_back(std::move(le.match));
+
+    if (srcs.empty()) srcs.push_back({});
+    if (dsts.empty()) dsts.push_back({});
+    for (const auto& s : srcs) {
+      for (const auto& d : dsts) {
+        model::Rule r(rule);
+        if (options & kOptSource) r.ip.src = s;
+        if (options & kOptDest) r.ip.dst = d;
+        cmd.rules.push_back(std::move(r));
+      }
+    }
+  }
+  if (cmd.command == kCmdSetPolicy && cmd.table == "nat" && cmd.new_name == "DROP")
+    return Error{ErrorKind::Parameter,
+                 "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
+                 "therefore inhibited.\n\n",
+                 ErrorStyle::VersionedOnly, 0};
+  if (rule.has_counters && cmd.command == kCmdSetPolicy) {
+    cmd.rules.push_back(std::move(rule));  // carries the policy counters
+  }
+  return cmd;
+}
+
+}  // namespace cx::cli

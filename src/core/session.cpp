@@ -1,0 +1,537 @@
+#include "core/session.h"
+
+#include <errno.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cli/print.h"
+#include "codec/rule_codec.h"
+#include "core/tables.h"
+#include "ext/extension.h"
+
+namespace cx::core {
+
+namespace {
+
+using cli::Command;
+using nft::Message;
+using nft::MsgType;
+
+Error plain(std::string msg) { return Error{ErrorKind::Other, std::move(msg), ErrorStyle::Plain, 0}; }
+Error no_chain() { return plain("No chain/target/match by that name."); }
+Error bad_rule() { return plain("Bad rule (does a matching rule exist in that chain?)."); }
+
+constexpr int kErestart = 85;  // ERESTART: the batch's generation id is stale
+
+Message rule_msg(MsgType type, std::uint16_t flags, nft::RuleObj rule, std::string op) {
+  Message m;
+  m.type = type;
+  m.flags = flags;
+  m.op_name = std::move(op);
+  m.object_text = "rule in chain " + rule.chain;
+  m.rule = std::move(rule);
+  return m;
+}
+
+Message chain_msg(MsgType type, std::uint16_t flags, nft::ChainObj chain, std::string op) {
+  Message m;
+  m.type = type;
+  m.flags = flags;
+  m.op_name = std::move(op);
+  m.object_text = "chain " + chain.name;
+  m.chain = std::move(chain);
+  return m;
+}
+
+// The chain object as iptables-nft keeps it in its cache: no handle, no counters.
+nft::ChainObj cached_chain(const nft::ChainObj& c) {
+  nft::ChainObj o = c;
+  o.handle.reset();
+  o.counters.reset();
+  return o;
+}
+
+}  // namespace
+
+Message new_table_msg(const std::string& table) {
+  Message m;
+  m.type = MsgType::NewTable;
+  m.flags = nft::kNlmRequest | nft::kNlmCreate;
+  m.table = table;
+  m.op_name = "TABLE_ADD";
+  m.object_text = "table " + table;
+  return m;
+}
+
+Message new_base_chain_msg(const std::string& table, const std::string& chain,
+                           std::uint32_t policy) {
+  const TableSpec* ts = find_table(table);
+  const BuiltinChain* bc = ts ? find_builtin(*ts, chain) : nullptr;
+  nft::ChainObj c;
+  c.table = table;
+  c.name = chain;
+  if (bc) {
+    c.hooknum = bc->hooknum;
+    c.priority = bc->priority;
+    c.type = std::string(bc->type);
+  }
+  c.policy = policy;
+  return chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, std::move(c),
+                   "CHAIN_ADD");
+}
+
+const nft::ChainObj* TableState::find_chain(const std::string& n) const {
+  for (const auto& c : chains)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+
+Session::Session(Family family, std::string program)
+    : family_(family), program_(std::move(program)) {}
+
+Status Session::connect() { return nl_.open(); }
+
+Status Session::refresh() {
+  cache_.clear();
+  auto g = nl_.genid();
+  if (!g) return g.take_error();
+  genid_ = *g;
+  return {};
+}
+
+Result<TableState*> Session::state(const std::string& table) {
+  auto it = cache_.find(table);
+  if (it != cache_.end()) return &it->second;
+  TableState ts;
+  ts.name = table;
+  auto tables = nl_.dump_tables(family_);
+  if (!tables) return tables.take_error();
+  for (const auto& t : *tables) ts.exists |= t.name == table;
+  if (ts.exists) {
+    auto chains = nl_.dump_chains(family_, table);
+    if (!chains) return chains.take_error();
+    ts.chains = std::move(*chains);
+  }
+  return &cache_.emplace(table, std::move(ts)).first->second;
+}
+
+Status Session::load_rules(TableState& ts, const std::string& chain) {
+  if (ts.all_rules_loaded || ts.rules.count(chain)) return {};
+  if (!ts.exists || !ts.find_chain(chain)) {
+    ts.rules[chain];
+    return {};
+  }
+  auto rules = nl_.dump_rules(family_, ts.name, chain);
+  if (!rules) return rules.take_error();
+  ts.rules[chain] = std::move(*rules);
+  return {};
+}
+
+Status Session::load_all_rules(TableState& ts) {
+  if (ts.all_rules_loaded) return {};
+  ts.rules.clear();
+  if (ts.exists) {
+    auto rules = nl_.dump_rules(family_, ts.name);
+    if (!rules) return rules.take_error();
+    for (auto& r : *rules) ts.rules[r.chain].push_back(std::move(r));
+  }
+  ts.all_rules_loaded = true;
+  return {};
+}
+
+Result<std::vector<std::string>> Session::existing_tables() {
+  auto tables = nl_.dump_tables(family_);
+  if (!tables) return tables.take_error();
+  std::vector<std::string> out;
+  for (std::string_view name : save_order())
+    for (const auto& t : *tables)
+      if (t.name == name) out.emplace_back(name);
+  return out;
+}
+
+Result<model::Table> Session::read_table(const std::string& table) {
+  auto tsr = state(table);
+  if (!tsr) return tsr.take_error();
+  TableState& ts = **tsr;
+  CX_TRY(load_all_rules(ts));
+  model::Table t;
+  t.name = table;
+  const TableSpec* spec = find_table(table);
+  auto fill_rules = [&](model::Chain& mc) {
+    auto it = ts.rules.find(mc.name);
+    if (it == ts.rules.end()) return;
+    for (const auto& r : it->second) {
+      model::Rule rule = codec::decode_rule(r.exprs, family_);
+      rule.handle = r.handle.value_or(0);
+      mc.rules.push_back(std::move(rule));
+    }
+  };
+  if (spec) {
+    for (const auto& bc : spec->chains) {
+      model::Chain mc;
+      mc.name = std::string(bc.name);
+      mc.builtin = true;
+      if (const nft::ChainObj* kc = ts.find_chain(mc.name)) {
+        mc.policy_accept = kc->policy.value_or(1) == 1;
+        if (kc->counters) mc.policy_counters = {kc->counters->first, kc->counters->second};
+        mc.handle = kc->handle.value_or(0);
+        mc.use = kc->use.value_or(0);
+      }
+      fill_rules(mc);
+      t.chains.push_back(std::move(mc));
+    }
+  }
+  std::vector<const nft::ChainObj*> users;
+  for (const auto& kc : ts.chains)
+    if (!kc.hooknum) users.push_back(&kc);
+  std::sort(users.begin(), users.end(),
+            [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
+  for (const nft::ChainObj* kc : users) {
+    model::Chain mc;
+    mc.name = kc->name;
+    mc.handle = kc->handle.value_or(0);
+    mc.use = kc->use.value_or(0);
+    fill_rules(mc);
+    t.chains.push_back(std::move(mc));
+  }
+  return t;
+}
+
+Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
+  restart = false;
+  auto r = nl_.commit(family_, msgs, genid_);
+  if (!r) return r.take_error();
+  if (!*r) return {};
+  const nft::CommitError& ce = **r;
+  if (ce.err == kErestart) {
+    restart = true;
+    return {};
+  }
+  if (ce.index >= msgs.size())
+    return Error{ErrorKind::Resource, std::strerror(ce.err), ErrorStyle::VersionedOnly, 0};
+  const Message& m = msgs[ce.index];
+  Error e{ErrorKind::Resource,
+          " " + m.op_name + " failed (" + std::strerror(ce.err) + "): " + m.object_text,
+          ErrorStyle::VersionedOnly, m.line};
+  return e;
+}
+
+Status Session::execute(const Command& cmd, std::string& out) {
+  if (!find_table(cmd.table))
+    return Error{ErrorKind::Version,
+                 "table '" + cmd.table + "' does not exist\nPerhaps " + cmd.program +
+                     " or your kernel needs to be upgraded.",
+                 ErrorStyle::VersionedOnly, 0};
+  for (int attempt = 0;; ++attempt) {
+    CX_TRY(refresh());
+    std::vector<Message> msgs;
+    std::string listing;
+    CX_TRY(build(cmd, msgs, listing));
+    bool restart = false;
+    CX_TRY(commit(msgs, restart));
+    if (restart && attempt < 1000) continue;
+    out += listing;
+    return {};
+  }
+}
+
+namespace {
+
+// Rule equality for -C / -D: the same text in save form, as iptables compares parsed rules.
+std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, f); }
+
+}  // namespace
+
+Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::string& out) {
+  const TableSpec& spec = *find_table(cmd.table);
+  auto tsr = state(cmd.table);
+  if (!tsr) return tsr.take_error();
+  TableState& ts = **tsr;
+  const BuiltinChain* builtin = find_builtin(spec, cmd.chain);
+  const nft::ChainObj* kchain = ts.find_chain(cmd.chain);
+  ext::RuleContext ctx;
+  ctx.family = family_;
+  ctx.table = cmd.table;
+  ctx.program = program_;
+
+  // Creates what a rule in a base chain needs: the table and the chain, lazily.
+  auto ensure_base_chain = [&]() {
+    if (!ts.exists) msgs.push_back(new_table_msg(cmd.table));
+    if (builtin && !kchain) msgs.push_back(new_base_chain_msg(cmd.table, cmd.chain, 1));
+  };
+  auto chain_usable = [&]() { return builtin || kchain; };
+  auto jump_ok = [&](const model::Rule& r) -> Status {
+    if (r.verdict != model::VerdictKind::Jump && r.verdict != model::VerdictKind::Goto) return {};
+    if (find_builtin(spec, r.jump_chain) || ts.find_chain(r.jump_chain)) return {};
+    return parameter_error("Chain '" + r.jump_chain + "' does not exist");
+  };
+  auto encode = [&](const model::Rule& r) -> Result<nft::RuleObj> {
+    ctx.ip = &r.ip;
+    auto exprs = codec::encode_rule(r, ctx);
+    if (!exprs) return exprs.take_error();
+    nft::RuleObj o;
+    o.table = cmd.table;
+    o.chain = cmd.chain;
+    o.exprs = std::move(*exprs);
+    o.compat_proto = r.ip.proto;
+    o.compat_flags = r.ip.inv_proto ? 2u : 0u;
+    return o;
+  };
+  auto find_rule = [&](const model::Rule& want) -> const nft::RuleObj* {
+    std::string key = rule_key(want, family_);
+    for (const auto& ro : ts.rules[cmd.chain]) {
+      model::Rule have = codec::decode_rule(ro.exprs, family_);
+      if (!have.incompatible && rule_key(have, family_) == key) return &ro;
+    }
+    return nullptr;
+  };
+
+  const unsigned c = cmd.command;
+  if (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
+           cli::kCmdDelete)) {
+    for (const auto& r : cmd.rules) CX_TRY(jump_ok(r));
+  }
+
+  if (c == cli::kCmdAppend) {
+    if (!chain_usable()) return no_chain();
+    ensure_base_chain();
+    for (const auto& r : cmd.rules) {
+      auto o = encode(r);
+      if (!o) return o.take_error();
+      msgs.push_back(rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
+                              std::move(*o), "RULE_APPEND"));
+    }
+    return {};
+  }
+  if (c == cli::kCmdInsert) {
+    if (!chain_usable()) return no_chain();
+    CX_TRY(load_rules(ts, cmd.chain));
+    const auto& rules = ts.rules[cmd.chain];
+    std::optional<std::uint64_t> position;
+    bool append = false;
+    if (cmd.rulenum > 1) {
+      std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
+      if (idx < rules.size())
+        position = rules[idx].handle;
+      else if (idx == rules.size())
+        append = true;
+      else
+        return plain("Index of insertion too big.");
+    }
+    ensure_base_chain();
+    for (const auto& r : cmd.rules) {
+      auto o = encode(r);
+      if (!o) return o.take_error();
+      o->position = position;
+      std::uint16_t flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
+      msgs.push_back(rule_msg(MsgType::NewRule, flags, std::move(*o),
+                              append ? "RULE_APPEND" : "RULE_INSERT"));
+    }
+    return {};
+  }
+  if (c == cli::kCmdCheck || c == cli::kCmdDelete) {
+    if (!kchain) return bad_rule();
+    CX_TRY(load_rules(ts, cmd.chain));
+    for (const auto& r : cmd.rules) {
+      const nft::RuleObj* found = find_rule(r);
+      if (!found) return bad_rule();
+      if (c == cli::kCmdDelete) {
+        nft::RuleObj o = *found;
+        msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, std::move(o), "RULE_DELETE"));
+        // A second identical spec must find the next rule, not this one again.
+        auto& v = ts.rules[cmd.chain];
+        v.erase(v.begin() + (found - v.data()));
+      }
+    }
+    return {};
+  }
+  if (c == cli::kCmdDeleteNum || c == cli::kCmdReplace || c == cli::kCmdZeroNum) {
+    if (!kchain) return no_chain();
+    CX_TRY(load_rules(ts, cmd.chain));
+    const auto& rules = ts.rules[cmd.chain];
+    std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
+    if (idx >= rules.size())
+      return plain(c == cli::kCmdDeleteNum ? "Index of deletion too big."
+                   : c == cli::kCmdReplace ? "Index of replacement too big."
+                                           : "No chain/target/match by that name.");
+    if (c == cli::kCmdDeleteNum) {
+      msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, rules[idx], "RULE_DELETE"));
+    } else if (c == cli::kCmdReplace) {
+      auto o = encode(cmd.rules.front());
+      if (!o) return o.take_error();
+      o->handle = rules[idx].handle;
+      msgs.push_back(rule_msg(MsgType::NewRule,
+                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                              std::move(*o), "RULE_REPLACE"));
+    } else {
+      nft::RuleObj o = rules[idx];
+      o.position.reset();
+      for (auto& e : o.exprs)
+        if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
+      model::Rule decoded = codec::decode_rule(o.exprs, family_);
+      o.compat_proto = decoded.ip.proto;
+      o.compat_flags = decoded.ip.inv_proto ? 2u : 0u;
+      msgs.push_back(rule_msg(MsgType::NewRule,
+                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(o),
+                              "RULE_REPLACE"));
+    }
+    return {};
+  }
+  if (c & (cli::kCmdList | cli::kCmdListRules)) {
+    if (!cmd.chain.empty() && !builtin && !kchain)
+      return Error{ErrorKind::Other,
+                   "chain `" + cmd.chain + "' in table `" + cmd.table +
+                       "' is incompatible, use 'nft' tool.",
+                   ErrorStyle::VersionedOnly, 0};
+    auto table = read_table(cmd.table);
+    if (!table) return table.take_error();
+    bool first = true;
+    for (const model::Chain& ch : table->chains) {
+      if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+      if (c & cli::kCmdListRules) {
+        if (!cmd.rulenum) {
+          if (ch.builtin) {
+            out += "-P " + ch.name + (ch.policy_accept ? " ACCEPT" : " DROP");
+            if (cmd.verbose)
+              out += " -c " + std::to_string(ch.policy_counters.packets) + " " +
+                     std::to_string(ch.policy_counters.bytes);
+            out += "\n";
+          } else {
+            out += "-N " + ch.name + "\n";
+          }
+        }
+      } else {
+        unsigned fmt = 0;
+        if (cmd.numeric) fmt |= cli::kFmtNumeric;
+        if (cmd.verbose) fmt |= cli::kFmtVerbose;
+        if (cmd.exact) fmt |= cli::kFmtExact;
+        if (cmd.line_numbers) fmt |= cli::kFmtLineNumbers;
+        if (!first && !cmd.rulenum) out += "\n";
+        out += cli::list_chain(ch, family_, fmt, ch.use, cmd.rulenum);
+      }
+      first = false;
+    }
+    if (c & cli::kCmdListRules) {
+      // Rules follow all the chain lines, chain by chain.
+      for (const model::Chain& ch : table->chains) {
+        if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+        int n = 0;
+        for (const model::Rule& r : ch.rules) {
+          ++n;
+          if (cmd.rulenum && n != cmd.rulenum) continue;
+          out += cli::save_rule(r, ch.name, family_, cmd.verbose) + "\n";
+        }
+      }
+    }
+    if (!(c & cli::kCmdZero)) return {};
+  }
+  if (c & cli::kCmdZero) {
+    if (!cmd.chain.empty() && !kchain) return no_chain();
+    CX_TRY(load_all_rules(ts));
+    std::vector<const nft::ChainObj*> targets;
+    if (!cmd.chain.empty()) {
+      targets.push_back(kchain);
+    } else if (ts.exists) {
+      for (const auto& ch : ts.chains) targets.push_back(&ch);
+    } else if (c & cli::kCmdList) {
+      // iptables-nft tries to zero the base chains it just listed.
+      nft::ChainObj missing;
+      missing.table = cmd.table;
+      missing.name = std::string(spec.chains.front().name);
+      msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest, missing, "CHAIN_ZERO"));
+    }
+    for (const nft::ChainObj* ch : targets) {
+      if (ch->hooknum) {
+        nft::ChainObj z = cached_chain(*ch);
+        z.counters = std::make_pair(0, 0);
+        msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, z,
+                                 "CHAIN_ZERO"));
+      }
+      for (const auto& ro : ts.rules[ch->name]) {
+        nft::RuleObj o = ro;
+        o.position.reset();
+        for (auto& e : o.exprs)
+          if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
+        msgs.push_back(rule_msg(MsgType::NewRule,
+                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                                std::move(o), "RULE_REPLACE"));
+      }
+    }
+    return {};
+  }
+  if (c == cli::kCmdFlush) {
+    if (!cmd.chain.empty()) {
+      if (!kchain) return no_chain();
+      nft::RuleObj o;
+      o.table = cmd.table;
+      o.chain = cmd.chain;
+      msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, o, "RULE_FLUSH"));
+    } else if (ts.exists) {
+      nft::RuleObj o;
+      o.table = cmd.table;
+      Message m = rule_msg(MsgType::DelRule, nft::kNlmRequest, o, "TABLE_FLUSH");
+      m.object_text = "table " + cmd.table;
+      msgs.push_back(m);
+    }
+    return {};
+  }
+  if (c == cli::kCmdNewChain) {
+    if (kchain || builtin) return plain("Chain already exists.");
+    if (!ts.exists) msgs.push_back(new_table_msg(cmd.table));
+    nft::ChainObj ch;
+    ch.table = cmd.table;
+    ch.name = cmd.chain;
+    msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmExcl, ch,
+                             "CHAIN_USER_ADD"));
+    return {};
+  }
+  if (c == cli::kCmdDeleteChain) {
+    if (!cmd.chain.empty()) {
+      if (!kchain) return no_chain();
+      msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
+                               cached_chain(*kchain), "CHAIN_DEL"));
+      return {};
+    }
+    std::vector<const nft::ChainObj*> users;
+    for (const auto& ch : ts.chains)
+      if (!ch.hooknum) users.push_back(&ch);
+    std::sort(users.begin(), users.end(),
+              [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
+    for (const nft::ChainObj* ch : users)
+      msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
+                               cached_chain(*ch), "CHAIN_DEL"));
+    return {};
+  }
+  if (c == cli::kCmdRenameChain) {
+    if (!kchain || kchain->hooknum) return no_chain();
+    if (ts.find_chain(cmd.new_name) || find_builtin(spec, cmd.new_name))
+      return plain("File exists.");
+    nft::ChainObj ch;
+    ch.table = cmd.table;
+    ch.name = cmd.new_name;
+    ch.handle = kchain->handle;
+    msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest, ch, "CHAIN_RENAME"));
+    return {};
+  }
+  if (c == cli::kCmdSetPolicy) {
+    if (!builtin) return plain("Bad built-in chain name.");
+    if (cmd.new_name != "ACCEPT" && cmd.new_name != "DROP")
+      return plain("Bad policy name. Run `dmesg' for more information.");
+    ensure_base_chain();
+    Message m = new_base_chain_msg(cmd.table, cmd.chain, cmd.new_name == "ACCEPT" ? 1 : 0);
+    m.flags = nft::kNlmRequest;
+    m.op_name = "CHAIN_UPDATE";
+    std::uint64_t p = 0, b = 0;
+    if (!cmd.rules.empty()) {
+      p = cmd.rules.front().counters.packets;
+      b = cmd.rules.front().counters.bytes;
+    }
+    m.chain.counters = std::make_pair(p, b);
+    msgs.push_back(m);
+    return {};
+  }
+  return {};
+}
+
+}  // namespace cx::core

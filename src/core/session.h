@@ -1,0 +1,64 @@
+// Runs commands against the kernel: reads what it needs into a cache, builds one batch,
+// commits it as one transaction, and starts over when the ruleset generation moved.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "common/result.h"
+#include "model/rule.h"
+#include "nft/netlink.h"
+
+namespace cx::core {
+
+struct TableState {
+  std::string name;
+  bool exists = false;
+  std::vector<nft::ChainObj> chains;                    // kernel chains
+  std::map<std::string, std::vector<nft::RuleObj>> rules;  // loaded per chain
+  bool all_rules_loaded = false;
+  const nft::ChainObj* find_chain(const std::string& n) const;
+};
+
+class Session {
+ public:
+  explicit Session(Family family, std::string program);
+  Status connect();
+
+  // Runs one iptables command; listings are appended to `out`.
+  Status execute(const cli::Command& cmd, std::string& out);
+
+  // The model of one table as iptables shows it: base chains (also the ones not yet in the
+  // kernel), then user chains by name, each with its rules decoded.
+  Result<model::Table> read_table(const std::string& table);
+  // Tables that exist in the kernel, in the order iptables-save prints them.
+  Result<std::vector<std::string>> existing_tables();
+
+  nft::Netlink& netlink() { return nl_; }
+  Family family() const { return family_; }
+  std::uint32_t genid() const { return genid_; }
+  Status refresh();  // new generation id, empty cache
+  Result<TableState*> state(const std::string& table);
+  Status load_rules(TableState& ts, const std::string& chain);
+  Status load_all_rules(TableState& ts);
+  // Commits `msgs` as one batch; kernel errors become iptables' messages.
+  // Returns true in `restart` when the generation changed under us.
+  Status commit(const std::vector<nft::Message>& msgs, bool& restart);
+
+ private:
+  Status build(const cli::Command& cmd, std::vector<nft::Message>& msgs, std::string& out);
+  Family family_;
+  std::string program_;
+  nft::Netlink nl_;
+  std::uint32_t genid_ = 0;
+  std::map<std::string, TableState> cache_;
+};
+
+// Messages shared by the commands and restore.
+nft::Message new_table_msg(const std::string& table);
+nft::Message new_base_chain_msg(const std::string& table, const std::string& chain,
+                                std::uint32_t policy);
+
+}  // namespace cx::core

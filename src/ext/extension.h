@@ -1,0 +1,151 @@
+// The contract every extension file fulfils: parse its options, print itself in save and
+// list form, encode itself to kernel expressions, and decode itself from them.
+// The list of all extensions is ext/registry.cpp (one line per extension).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "model/family.h"
+#include "model/rule.h"
+#include "nft/expr.h"
+
+namespace cx::ext {
+
+enum class ArgKind { None, Required, Optional };
+
+struct OptionSpec {
+  std::string_view name;  // long option name without "--"
+  ArgKind arg;
+  int id;
+};
+
+// What an extension may look at while parsing or checking its options.
+struct RuleContext {
+  Family family = Family::V4;
+  const model::IpHeader* ip = nullptr;
+  std::string_view table;
+  std::string_view program;              // "iptables", "ip6tables": for messages
+  std::vector<std::string>* warnings = nullptr;  // printed by tools/ on stderr
+};
+
+// One option occurrence. `argv`/`next` let an option take further words (--tcp-flags A B).
+struct OptionArg {
+  std::string_view value;
+  bool invert = false;
+  const std::vector<std::string>* argv = nullptr;
+  std::size_t* next = nullptr;
+  std::string_view option_name;  // as the user wrote it, for messages
+};
+
+struct SaveContext {
+  Family family = Family::V4;
+  const model::IpHeader* ip = nullptr;
+};
+
+// Reads kernel expressions front to back while a rule is lifted into the model.
+class ExprCursor {
+ public:
+  explicit ExprCursor(const std::vector<nft::Expr>& exprs) : exprs_(exprs) {}
+  bool done() const { return pos_ >= exprs_.size(); }
+  const nft::Expr* peek(std::size_t ahead = 0) const {
+    return pos_ + ahead < exprs_.size() ? &exprs_[pos_ + ahead] : nullptr;
+  }
+  void advance(std::size_t n = 1) { pos_ += n; }
+  std::size_t position() const { return pos_; }
+  void rewind(std::size_t pos) { pos_ = pos; }
+
+ private:
+  const std::vector<nft::Expr>& exprs_;
+  std::size_t pos_ = 0;
+};
+
+struct DecodeContext {
+  Family family = Family::V4;
+  const model::IpHeader* ip = nullptr;
+};
+
+class Extension {
+ public:
+  virtual ~Extension() = default;
+  // Called for each of the extension's options, in command-line order.
+  virtual Status parse(int option_id, const OptionArg& arg, const RuleContext& ctx) = 0;
+  // Called once all options of the rule were parsed.
+  virtual Status final_check(const RuleContext&) { return {}; }
+  // Save form of the options, each preceded by a space: " --dport 22".
+  virtual void save(std::string& out, const SaveContext& ctx) const = 0;
+  // -L form, e.g. "tcp dpt:22 " (each piece followed by a space, as iptables prints).
+  virtual void list(std::string& out, bool numeric, const SaveContext& ctx) const = 0;
+  virtual Status encode(std::vector<nft::Expr>& out, const RuleContext& ctx) const = 0;
+  // The name printed after -m / -j (differs from the kernel name for aliases: state).
+  virtual std::string_view name() const = 0;
+};
+
+class Match : public Extension {
+ public:
+  virtual std::unique_ptr<Match> clone() const = 0;
+};
+
+class Target : public Extension {
+ public:
+  virtual std::unique_ptr<Target> clone() const = 0;
+  // Targets whose -L target column is not their name (none yet); default: name().
+  virtual std::string list_name() const { return std::string(name()); }
+};
+
+enum FamilyMask : unsigned { kV4 = 1, kV6 = 2, kBoth = 3 };
+inline bool has_family(unsigned mask, Family f) { return mask & (f == Family::V4 ? kV4 : kV6); }
+
+struct MatchType {
+  std::string_view name;  // -m NAME
+  unsigned families;
+  std::span<const OptionSpec> options;
+  std::unique_ptr<Match> (*create)(Family);
+  // Lift from an xt compat payload; nullptr when this type is never in the kernel as such.
+  std::string_view kernel_name;  // xt name in the kernel ("conntrack" for state)
+  std::uint32_t revision;
+  std::unique_ptr<Match> (*decode_compat)(const DecodeContext&, const nft::Bytes& info);
+  // Lift from native expressions at the cursor; returns nullptr and leaves the cursor alone
+  // when the expressions are not this extension's.
+  std::unique_ptr<Match> (*decode_native)(ExprCursor&, const DecodeContext&);
+};
+
+struct TargetType {
+  std::string_view name;
+  unsigned families;
+  std::span<const OptionSpec> options;
+  std::unique_ptr<Target> (*create)(Family);
+  std::string_view kernel_name;
+  std::uint32_t revision;
+  std::unique_ptr<Target> (*decode_compat)(const DecodeContext&, const nft::Bytes& info);
+  std::unique_ptr<Target> (*decode_native)(ExprCursor&, const DecodeContext&);
+};
+
+const MatchType* find_match(std::string_view name, Family family);
+const TargetType* find_target(std::string_view name, Family family);
+std::span<const MatchType* const> all_matches();
+std::span<const TargetType* const> all_targets();
+const MatchType* find_match_by_kernel_name(std::string_view kernel_name, Family family);
+const TargetType* find_target_by_kernel_name(std::string_view kernel_name, Family family);
+
+// Copies a trivially copyable xt structure into a payload the size the kernel expects
+// (XT_ALIGN), zero padded, exactly as iptables sends it.
+template <class T>
+nft::Bytes xt_blob(const T& value) {
+  std::size_t size = (sizeof(T) + 7) & ~std::size_t{7};
+  nft::Bytes b(size, 0);
+  __builtin_memcpy(b.data(), &value, sizeof(T));
+  return b;
+}
+template <class T>
+bool xt_read(const nft::Bytes& info, T& out) {
+  if (info.size() < sizeof(T)) return false;
+  __builtin_memcpy(&out, info.data(), sizeof(T));
+  return true;
+}
+
+}  // namespace cx::ext

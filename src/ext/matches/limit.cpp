@@ -1,0 +1,158 @@
+// -m limit (xt "limit" rev 0, struct xt_rateinfo). iptables-nft 1.8.9 encodes it natively as an
+// nft `limit` expression: type packets (0), flags 0, burst as given (0 too; the kernel then
+// reports 5), and rate/unit derived from xt's avg = XT_LIMIT_SCALE * seconds / N by choosing
+// the largest of day/hour/min/sec that still divides cleanly (the same walk libxt_limit's
+// printer does). Decoding goes back to avg = XT_LIMIT_SCALE * unit / rate.
+// Quirks: --limit N with no unit is N/sec; the unit is a case-insensitive prefix of
+// second/minute/hour/day; the number is atoi()-like ("5x/d" is 5/day); the "bad rate" message
+// ends in a stray quote. -S always prints --limit, --limit-burst only when not 5.
+#include <linux/netfilter/xt_limit.h>
+
+#include <cstdlib>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptLimit = 1, kOptBurst };
+constexpr OptionSpec kOptions[] = {{"limit", ArgKind::Required, kOptLimit},
+                                   {"limit-burst", ArgKind::Required, kOptBurst}};
+
+constexpr std::uint32_t kDefaultBurst = 5;  // libxt_limit's XT_LIMIT_BURST
+
+struct Rate {
+  const char* name;
+  std::uint32_t mult;
+};
+constexpr Rate kRates[] = {{"day", XT_LIMIT_SCALE * 24 * 60 * 60},
+                           {"hour", XT_LIMIT_SCALE * 60 * 60},
+                           {"min", XT_LIMIT_SCALE * 60},
+                           {"sec", XT_LIMIT_SCALE}};
+
+// Index into kRates of the unit the avg is expressed in.
+std::size_t rate_index(std::uint32_t avg) {
+  std::size_t i = 1;
+  for (; i < std::size(kRates); ++i)
+    if (avg > kRates[i].mult || kRates[i].mult / avg < kRates[i].mult % avg) break;
+  return i - 1;
+}
+
+std::string rate_text(std::uint32_t avg) {
+  if (avg == 0) return "inf";
+  std::size_t i = rate_index(avg);
+  return std::to_string(kRates[i].mult / avg) + "/" + kRates[i].name;
+}
+
+bool prefix_ci(std::string_view word, std::string_view full) {
+  if (word.size() > full.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(word[i])) != full[i]) return false;
+  return true;
+}
+
+Result<std::uint32_t> parse_rate(std::string_view s) {
+  auto bad = [&]() { return parameter_error("bad rate \"" + std::string(s) + "\"'"); };
+  std::uint32_t mult = 1;
+  if (auto slash = s.find('/'); slash != std::string_view::npos) {
+    std::string_view unit = s.substr(slash + 1);
+    if (unit.empty()) return bad();
+    if (prefix_ci(unit, "second"))
+      mult = 1;
+    else if (prefix_ci(unit, "minute"))
+      mult = 60;
+    else if (prefix_ci(unit, "hour"))
+      mult = 60 * 60;
+    else if (prefix_ci(unit, "day"))
+      mult = 24 * 60 * 60;
+    else
+      return bad();
+  }
+  std::string str(s);
+  long r = std::atoi(str.c_str());
+  if (r == 0) return bad();
+  std::uint32_t avg = static_cast<std::uint32_t>(
+      static_cast<std::uint64_t>(XT_LIMIT_SCALE) * mult / static_cast<std::uint32_t>(r));
+  if (avg == 0) return parameter_error("Rate too fast \"" + std::string(s) + "\"");
+  return avg;
+}
+
+class LimitMatch final : public Match {
+ public:
+  std::uint32_t avg = XT_LIMIT_SCALE * 3600 / 3;  // 3/hour
+  std::uint32_t burst = kDefaultBurst;
+  bool seen_limit = false, seen_burst = false;
+
+  std::string_view name() const override { return "limit"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<LimitMatch>(*this); }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    if (id == kOptLimit) {
+      if (seen_limit) return only_once("limit", "--limit");
+      if (arg.invert) return cannot_invert("limit", "--limit");
+      auto r = parse_rate(arg.value);
+      if (!r) return r.take_error();
+      avg = *r;
+      seen_limit = true;
+    } else {
+      if (seen_burst) return only_once("limit", "--limit-burst");
+      if (arg.invert) return cannot_invert("limit", "--limit-burst");
+      auto v = parse_uint_opt(arg.value, 0, 10000, "limit", "--limit-burst");
+      if (!v) return v.take_error();
+      burst = static_cast<std::uint32_t>(*v);
+      seen_burst = true;
+    }
+    return {};
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    out += " --limit " + rate_text(avg);
+    if (burst != kDefaultBurst) out += " --limit-burst " + std::to_string(burst);
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += " limit: avg " + rate_text(avg) + " burst " + std::to_string(burst);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    std::size_t i = rate_index(avg);
+    nft::Expr e;
+    e.kind = nft::Expr::Kind::Limit;
+    e.rate = kRates[i].mult / avg;
+    e.unit = kRates[i].mult / XT_LIMIT_SCALE;
+    e.burst = burst;
+    e.limit_type = 0;  // NFT_LIMIT_PKTS
+    e.limit_flags = 0;
+    out.push_back(std::move(e));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<LimitMatch>(); }
+
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& info) {
+  xt_rateinfo r{};
+  if (!xt_read(info, r)) return nullptr;
+  auto m = std::make_unique<LimitMatch>();
+  m->avg = r.avg;
+  m->burst = r.burst;
+  return m;
+}
+
+std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext&) {
+  const nft::Expr* e = cur.peek();
+  if (!e || e->kind != nft::Expr::Kind::Limit || e->limit_type != 0 || e->limit_flags != 0 ||
+      e->rate == 0)
+    return nullptr;
+  auto m = std::make_unique<LimitMatch>();
+  m->avg = static_cast<std::uint32_t>(static_cast<std::uint64_t>(XT_LIMIT_SCALE) * e->unit /
+                                      e->rate);
+  m->burst = e->burst;
+  cur.advance();
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kLimitMatch = {"limit", kBoth, kOptions, create, "limit", 0,
+                                      decode_compat, decode_native};
+
+}  // namespace cx::ext

@@ -1,0 +1,106 @@
+// -m mark (xt "mark" rev 1, struct xt_mark_mtinfo1). iptables-nft 1.8.9 always encodes it
+// natively: meta load mark => reg 1, a bitwise AND when the mask is not 0xffffffff (also for
+// mask 0), then cmp eq/neq with the value in host byte order. The value is not masked.
+// -S prints "--mark 0xV[/0xM]"; -L prints "mark match [! ]0xV[/0xM]".
+#include <linux/netfilter/xt_mark.h>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptMark = 1 };
+constexpr OptionSpec kOptions[] = {{"mark", ArgKind::Required, kOptMark}};
+
+std::uint32_t host_u32(const nft::Bytes& b) {
+  std::uint32_t v = 0;
+  __builtin_memcpy(&v, b.data(), 4);
+  return v;
+}
+
+class MarkMatch final : public Match {
+ public:
+  std::uint32_t mark = 0, mask = 0xffffffff;
+  bool invert = false, given = false;
+
+  std::string_view name() const override { return "mark"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<MarkMatch>(*this); }
+
+  Status parse(int, const OptionArg& arg, const RuleContext&) override {
+    if (given) return only_once("mark", "--mark");
+    if (!parse_mark_mask(arg.value, mark, mask)) return bad_integer("mark", "--mark");
+    invert = arg.invert;
+    given = true;
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if (!given) return must_be_specified("mark", "--mark");
+    return {};
+  }
+  std::string value_text() const {
+    std::string s = hex(mark);
+    if (mask != 0xffffffff) s += "/" + hex(mask);
+    return s;
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    out += invert ? " ! --mark " : " --mark ";
+    out += value_text();
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += " mark match ";
+    out += invert ? "!" : "";
+    out += value_text();
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::meta_load(nft::kMetaMark));
+    if (mask != 0xffffffff) out.push_back(nft::Expr::bitwise(4, nft::host32(mask), nft::host32(0)));
+    out.push_back(nft::Expr::cmp(invert ? nft::kNeq : nft::kEq, nft::host32(mark)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<MarkMatch>(); }
+
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& info) {
+  xt_mark_mtinfo1 mi{};
+  if (!xt_read(info, mi)) return nullptr;
+  auto m = std::make_unique<MarkMatch>();
+  m->mark = mi.mark;
+  m->mask = mi.mask;
+  m->invert = mi.invert;
+  m->given = true;
+  return m;
+}
+
+std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext&) {
+  const nft::Expr* load = cur.peek(0);
+  if (!load || load->kind != nft::Expr::Kind::Meta || load->meta_set ||
+      load->key != nft::kMetaMark)
+    return nullptr;
+  std::size_t n = 1;
+  std::uint32_t mask = 0xffffffff;
+  const nft::Expr* e = cur.peek(1);
+  if (e && e->kind == nft::Expr::Kind::Bitwise && e->mask.size() == 4 && e->sreg == load->dreg) {
+    mask = host_u32(e->mask);
+    e = cur.peek(2);
+    n = 2;
+  }
+  if (!e || e->kind != nft::Expr::Kind::Cmp || e->data.size() != 4 || e->sreg != load->dreg ||
+      (e->op != nft::kEq && e->op != nft::kNeq))
+    return nullptr;
+  auto m = std::make_unique<MarkMatch>();
+  m->mark = host_u32(e->data);
+  m->mask = mask;
+  m->invert = e->op == nft::kNeq;
+  m->given = true;
+  cur.advance(n + 1);
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kMarkMatch = {"mark", kBoth, kOptions, create, "mark", 1, decode_compat,
+                                     decode_native};
+
+}  // namespace cx::ext

@@ -1,0 +1,266 @@
+// -m tcp (xt "tcp" rev 0, struct xt_tcp). iptables-nft 1.8.9 encodes ports and flags natively
+// (payload th+0/+2 with cmp or range, th+13 with bitwise+cmp) but falls back to the xt match
+// for --tcp-option, for a match without options, and for a port range covering 0:65535.
+#include <linux/netfilter/xt_tcpudp.h>
+
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptSport = 1, kOptDport, kOptFlags, kOptSyn, kOptOption };
+constexpr OptionSpec kOptions[] = {
+    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
+    {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
+    {"syn", ArgKind::None, kOptSyn}, {"tcp-flags", ArgKind::Required, kOptFlags},
+    {"tcp-option", ArgKind::Required, kOptOption},
+};
+
+struct FlagName {
+  const char* name;
+  std::uint8_t bit;
+};
+constexpr FlagName kFlags[] = {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08},
+                               {"ACK", 0x10}, {"URG", 0x20}, {"ALL", 0x3f}, {"NONE", 0}};
+
+Result<std::uint8_t> parse_flags(std::string_view s) {
+  std::uint8_t v = 0;
+  for (const std::string& f : split(s, ',')) {
+    bool found = false;
+    for (const auto& fn : kFlags)
+      if (f == fn.name) {
+        v |= fn.bit;
+        found = true;
+      }
+    if (!found) return parameter_error("Unknown TCP flag `" + f + "'");
+  }
+  return v;
+}
+
+std::string flags_text(std::uint8_t v) {
+  if (v == 0) return "NONE";
+  std::string s;
+  for (int i = 0; i < 6; ++i)
+    if (v & kFlags[i].bit) {
+      if (!s.empty()) s += ",";
+      s += kFlags[i].name;
+    }
+  return s;
+}
+
+class TcpMatch final : public Match {
+ public:
+  std::optional<PortRange> sport, dport;
+  bool inv_sport = false, inv_dport = false;
+  std::optional<std::pair<std::uint8_t, std::uint8_t>> flags;  // mask, compare
+  bool inv_flags = false;
+  std::optional<std::uint8_t> option;
+  bool inv_option = false;
+
+  std::string_view name() const override { return "tcp"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<TcpMatch>(*this); }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    switch (id) {
+      case kOptSport:
+      case kOptDport: {
+        auto& slot = id == kOptSport ? sport : dport;
+        if (slot)
+          return parameter_error(id == kOptSport ? "Only one `--source-port' allowed"
+                                                 : "Only one `--destination-port' allowed");
+        auto r = parse_port_range(arg.value, "tcp");
+        if (!r) return r.take_error();
+        slot = *r;
+        (id == kOptSport ? inv_sport : inv_dport) = arg.invert;
+        return {};
+      }
+      case kOptSyn:
+      case kOptFlags: {
+        if (flags) return parameter_error("Only one of `--syn' or `--tcp-flags'  allowed");
+        if (id == kOptSyn) {
+          flags = std::make_pair(std::uint8_t{0x17}, std::uint8_t{0x02});
+        } else {
+          std::size_t& next = *arg.next;
+          if (next >= arg.argv->size() || (*arg.argv)[next].empty() ||
+              (*arg.argv)[next][0] == '-' || (*arg.argv)[next][0] == '!')
+            return parameter_error("--tcp-flags requires two args.");
+          auto mask = parse_flags(arg.value);
+          if (!mask) return mask.take_error();
+          auto cmp = parse_flags((*arg.argv)[next++]);
+          if (!cmp) return cmp.take_error();
+          flags = std::make_pair(*mask, *cmp);
+        }
+        inv_flags = arg.invert;
+        return {};
+      }
+      case kOptOption: {
+        if (option) return parameter_error("Only one `--tcp-option' allowed");
+        auto v = parse_unsigned(arg.value, 255, 10);
+        if (!v || *v == 0)
+          return parameter_error("Bad TCP option `" + std::string(arg.value) + "'");
+        option = static_cast<std::uint8_t>(*v);
+        inv_option = arg.invert;
+        return {};
+      }
+    }
+    return {};
+  }
+
+  Status final_check(const RuleContext& ctx) override {
+    if (ctx.ip && (ctx.ip->proto != 6 || ctx.ip->inv_proto))
+      return parameter_error("TCP match requires '-p tcp'");
+    return {};
+  }
+
+  void save(std::string& out, const SaveContext&) const override {
+    auto full = [](const PortRange& r) { return r.lo == 0 && r.hi == 0xffff; };
+    if (sport && !(full(*sport) && !inv_sport)) {
+      out += inv_sport ? " ! --sport " : " --sport ";
+      out += format_port_range(*sport);
+    }
+    if (dport && !(full(*dport) && !inv_dport)) {
+      out += inv_dport ? " ! --dport " : " --dport ";
+      out += format_port_range(*dport);
+    }
+    if (option) {
+      out += inv_option ? " ! --tcp-option " : " --tcp-option ";
+      out += std::to_string(*option);
+    }
+    if (flags) {
+      out += inv_flags ? " ! --tcp-flags " : " --tcp-flags ";
+      out += flags_text(flags->first) + " " + flags_text(flags->second);
+    }
+  }
+
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
+    auto full = [](const PortRange& r) { return r.lo == 0 && r.hi == 0xffff; };
+    out += " tcp";
+    if (sport && !(full(*sport) && !inv_sport))
+      out += list_port_range("spt", *sport, inv_sport, numeric, "tcp");
+    if (dport && !(full(*dport) && !inv_dport))
+      out += list_port_range("dpt", *dport, inv_dport, numeric, "tcp");
+    if (option) {
+      out += " option=";
+      out += inv_option ? "!" : "";
+      out += std::to_string(*option);
+    }
+    if (flags) {
+      out += " flags:";
+      out += inv_flags ? "!" : "";
+      if (numeric) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "0x%02X/0x%02X", flags->first, flags->second);
+        out += buf;
+      } else {
+        out += flags_text(flags->first) + "/" + flags_text(flags->second);
+      }
+    }
+  }
+
+  bool needs_compat() const {
+    auto full = [](const std::optional<PortRange>& r, bool inv) {
+      return r && r->lo == 0 && r->hi == 0xffff && !inv;
+    };
+    return option || (!sport && !dport && !flags) || full(sport, inv_sport) ||
+           full(dport, inv_dport);
+  }
+
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    if (needs_compat()) {
+      xt_tcp info{};
+      info.spts[0] = sport ? sport->lo : 0;
+      info.spts[1] = sport ? sport->hi : 0xffff;
+      info.dpts[0] = dport ? dport->lo : 0;
+      info.dpts[1] = dport ? dport->hi : 0xffff;
+      info.option = option.value_or(0);
+      if (flags) {
+        info.flg_mask = flags->first;
+        info.flg_cmp = flags->second;
+      }
+      info.invflags = static_cast<std::uint8_t>((inv_sport ? XT_TCP_INV_SRCPT : 0) |
+                                                (inv_dport ? XT_TCP_INV_DSTPT : 0) |
+                                                (inv_flags ? XT_TCP_INV_FLAGS : 0) |
+                                                (inv_option ? XT_TCP_INV_OPTION : 0));
+      out.push_back(nft::Expr::match("tcp", 0, xt_blob(info)));
+      return {};
+    }
+    if (sport) encode_port_range(out, 0, *sport, inv_sport);
+    if (dport) encode_port_range(out, 2, *dport, inv_dport);
+    if (flags) {
+      out.push_back(nft::Expr::payload(nft::kTransportHeader, 13, 1));
+      out.push_back(nft::Expr::bitwise(1, {flags->first}, {0}));
+      out.push_back(nft::Expr::cmp(inv_flags ? nft::kNeq : nft::kEq, {flags->second}));
+    }
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<TcpMatch>(); }
+
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& info) {
+  xt_tcp t{};
+  if (!xt_read(info, t)) return nullptr;
+  auto m = std::make_unique<TcpMatch>();
+  if (t.spts[0] != 0 || t.spts[1] != 0xffff || (t.invflags & XT_TCP_INV_SRCPT)) {
+    m->sport = PortRange{t.spts[0], t.spts[1]};
+    m->inv_sport = t.invflags & XT_TCP_INV_SRCPT;
+  }
+  if (t.dpts[0] != 0 || t.dpts[1] != 0xffff || (t.invflags & XT_TCP_INV_DSTPT)) {
+    m->dport = PortRange{t.dpts[0], t.dpts[1]};
+    m->inv_dport = t.invflags & XT_TCP_INV_DSTPT;
+  }
+  if (t.option) {
+    m->option = t.option;
+    m->inv_option = t.invflags & XT_TCP_INV_OPTION;
+  }
+  if (t.flg_mask || (t.invflags & XT_TCP_INV_FLAGS)) {
+    m->flags = std::make_pair(t.flg_mask, t.flg_cmp);
+    m->inv_flags = t.invflags & XT_TCP_INV_FLAGS;
+  }
+  return m;
+}
+
+std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
+  if (!ctx.ip || ctx.ip->proto != 6 || ctx.ip->inv_proto) return nullptr;
+  std::unique_ptr<TcpMatch> m;
+  for (;;) {
+    const nft::Expr* a = cur.peek(0);
+    const nft::Expr* b = cur.peek(1);
+    std::uint32_t offset = 0;
+    PortRange r;
+    bool inv = false;
+    if (decode_port_range(a, b, offset, r, inv)) {
+      if (!m) m = std::make_unique<TcpMatch>();
+      auto& slot = offset == 0 ? m->sport : m->dport;
+      if (slot) break;
+      slot = r;
+      (offset == 0 ? m->inv_sport : m->inv_dport) = inv;
+      cur.advance(2);
+      continue;
+    }
+    const nft::Expr* c = cur.peek(2);
+    if (a && b && c && a->kind == nft::Expr::Kind::Payload && a->base == nft::kTransportHeader &&
+        a->offset == 13 && a->len == 1 && b->kind == nft::Expr::Kind::Bitwise &&
+        b->mask.size() == 1 && c->kind == nft::Expr::Kind::Cmp && c->data.size() == 1) {
+      if (!m) m = std::make_unique<TcpMatch>();
+      if (m->flags) break;
+      m->flags = std::make_pair(b->mask[0], c->data[0]);
+      m->inv_flags = c->op == nft::kNeq;
+      cur.advance(3);
+      continue;
+    }
+    break;
+  }
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kTcpMatch = {"tcp", kBoth, kOptions, create, "tcp", 0, decode_compat,
+                                    decode_native};
+
+}  // namespace cx::ext

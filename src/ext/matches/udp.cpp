@@ -1,0 +1,155 @@
+// -m udp (xt "udp" rev 0, struct xt_udp). Ports are native (payload th+0/+2, cmp or range);
+// a match without options or with a 0:65535 range stays xt compat, as in iptables-nft 1.8.9.
+// Numeric ports wrap at 16 bits (libxt_udp's parser does: --dport 70000 is port 4464).
+#include <linux/netfilter/xt_tcpudp.h>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptSport = 1, kOptDport };
+constexpr OptionSpec kOptions[] = {
+    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
+    {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
+};
+
+Result<std::uint16_t> parse_udp_port(std::string_view s) {
+  if (auto n = parse_unsigned(s, UINT32_MAX, 10)) return static_cast<std::uint16_t>(*n);
+  if (auto p = service_port(s, "udp")) return *p;
+  return parameter_error("invalid port/service `" + std::string(s) + "' specified");
+}
+
+Result<PortRange> parse_udp_range(std::string_view s) {
+  PortRange r;
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos) {
+    auto p = parse_udp_port(s);
+    if (!p) return p.take_error();
+    r.lo = r.hi = *p;
+    return r;
+  }
+  if (colon > 0) {
+    auto p = parse_udp_port(s.substr(0, colon));
+    if (!p) return p.take_error();
+    r.lo = *p;
+  }
+  if (colon + 1 < s.size()) {
+    auto p = parse_udp_port(s.substr(colon + 1));
+    if (!p) return p.take_error();
+    r.hi = *p;
+  }
+  if (r.lo > r.hi) return parameter_error("invalid portrange (min > max)");
+  return r;
+}
+
+class UdpMatch final : public Match {
+ public:
+  std::optional<PortRange> sport, dport;
+  bool inv_sport = false, inv_dport = false;
+
+  std::string_view name() const override { return "udp"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<UdpMatch>(*this); }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    auto& slot = id == kOptSport ? sport : dport;
+    if (slot)
+      return parameter_error(id == kOptSport ? "Only one `--source-port' allowed"
+                                             : "Only one `--destination-port' allowed");
+    auto r = parse_udp_range(arg.value);
+    if (!r) return r.take_error();
+    slot = *r;
+    (id == kOptSport ? inv_sport : inv_dport) = arg.invert;
+    return {};
+  }
+
+  Status final_check(const RuleContext& ctx) override {
+    if (ctx.ip && (ctx.ip->proto != 17 || ctx.ip->inv_proto))
+      return parameter_error("UDP match requires '-p udp'");
+    return {};
+  }
+
+  static bool full(const std::optional<PortRange>& r, bool inv) {
+    return r && r->lo == 0 && r->hi == 0xffff && !inv;
+  }
+
+  void save(std::string& out, const SaveContext&) const override {
+    if (sport && !full(sport, inv_sport)) {
+      out += inv_sport ? " ! --sport " : " --sport ";
+      out += format_port_range(*sport);
+    }
+    if (dport && !full(dport, inv_dport)) {
+      out += inv_dport ? " ! --dport " : " --dport ";
+      out += format_port_range(*dport);
+    }
+  }
+
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
+    out += " udp";
+    if (sport && !full(sport, inv_sport))
+      out += list_port_range("spt", *sport, inv_sport, numeric, "udp");
+    if (dport && !full(dport, inv_dport))
+      out += list_port_range("dpt", *dport, inv_dport, numeric, "udp");
+  }
+
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    if ((!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport)) {
+      xt_udp info{};
+      info.spts[0] = sport ? sport->lo : 0;
+      info.spts[1] = sport ? sport->hi : 0xffff;
+      info.dpts[0] = dport ? dport->lo : 0;
+      info.dpts[1] = dport ? dport->hi : 0xffff;
+      info.invflags = static_cast<std::uint8_t>((inv_sport ? XT_UDP_INV_SRCPT : 0) |
+                                                (inv_dport ? XT_UDP_INV_DSTPT : 0));
+      out.push_back(nft::Expr::match("udp", 0, xt_blob(info)));
+      return {};
+    }
+    if (sport) encode_port_range(out, 0, *sport, inv_sport);
+    if (dport) encode_port_range(out, 2, *dport, inv_dport);
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<UdpMatch>(); }
+
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& info) {
+  xt_udp u{};
+  if (!xt_read(info, u)) return nullptr;
+  auto m = std::make_unique<UdpMatch>();
+  if (u.spts[0] != 0 || u.spts[1] != 0xffff || (u.invflags & XT_UDP_INV_SRCPT)) {
+    m->sport = PortRange{u.spts[0], u.spts[1]};
+    m->inv_sport = u.invflags & XT_UDP_INV_SRCPT;
+  }
+  if (u.dpts[0] != 0 || u.dpts[1] != 0xffff || (u.invflags & XT_UDP_INV_DSTPT)) {
+    m->dport = PortRange{u.dpts[0], u.dpts[1]};
+    m->inv_dport = u.invflags & XT_UDP_INV_DSTPT;
+  }
+  return m;
+}
+
+std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
+  if (!ctx.ip || ctx.ip->proto != 17 || ctx.ip->inv_proto) return nullptr;
+  std::unique_ptr<UdpMatch> m;
+  for (;;) {
+    std::uint32_t offset = 0;
+    PortRange r;
+    bool inv = false;
+    if (!decode_port_range(cur.peek(0), cur.peek(1), offset, r, inv)) break;
+    if (!m) m = std::make_unique<UdpMatch>();
+    auto& slot = offset == 0 ? m->sport : m->dport;
+    if (slot) break;
+    slot = r;
+    (offset == 0 ? m->inv_sport : m->inv_dport) = inv;
+    cur.advance(2);
+  }
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kUdpMatch = {"udp", kBoth, kOptions, create, "udp", 0, decode_compat,
+                                    decode_native};
+
+}  // namespace cx::ext

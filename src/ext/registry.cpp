@@ -1,0 +1,57 @@
+// The list of all extensions: adding one costs its file and one line here.
+#include <array>
+
+#include "ext/extension.h"
+
+namespace cx::ext {
+
+#define CX_MATCHES(X) \
+  X(kTcpMatch)        \
+  X(kUdpMatch)        \
+  X(kCommentMatch)    \
+  X(kMarkMatch)       \
+  X(kLimitMatch)
+
+#define CX_TARGETS(X) X(kLogTarget)
+
+#define CX_DECLARE_MATCH(n) extern const MatchType n;
+#define CX_DECLARE_TARGET(n) extern const TargetType n;
+CX_MATCHES(CX_DECLARE_MATCH)
+CX_TARGETS(CX_DECLARE_TARGET)
+
+namespace {
+#define CX_ADDRESS(n) &n,
+const MatchType* const kMatches[] = {CX_MATCHES(CX_ADDRESS)};
+const TargetType* const kTargets[] = {CX_TARGETS(CX_ADDRESS)};
+}  // namespace
+
+std::span<const MatchType* const> all_matches() { return kMatches; }
+std::span<const TargetType* const> all_targets() { return kTargets; }
+
+const MatchType* find_match(std::string_view name, Family family) {
+  for (const MatchType* m : kMatches)
+    if (m->name == name && has_family(m->families, family)) return m;
+  return nullptr;
+}
+
+const TargetType* find_target(std::string_view name, Family family) {
+  for (const TargetType* t : kTargets)
+    if (t->name == name && has_family(t->families, family)) return t;
+  return nullptr;
+}
+
+const MatchType* find_match_by_kernel_name(std::string_view kernel_name, Family family) {
+  for (const MatchType* m : kMatches)
+    if (m->decode_compat && m->kernel_name == kernel_name && has_family(m->families, family))
+      return m;
+  return nullptr;
+}
+
+const TargetType* find_target_by_kernel_name(std::string_view kernel_name, Family family) {
+  for (const TargetType* t : kTargets)
+    if (t->decode_compat && t->kernel_name == kernel_name && has_family(t->families, family))
+      return t;
+  return nullptr;
+}
+
+}  // namespace cx::ext

@@ -1,0 +1,235 @@
+#include "ext/util.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "common/parse.h"
+#include "nft/expr.h"
+
+namespace cx::ext {
+
+std::string quote_string(std::string_view s) {
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  };
+  bool bare = !s.empty();
+  for (char c : s) bare = bare && plain(c);
+  if (bare) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min,
+                                        std::uint64_t max) {
+  auto v = parse_unsigned(s, max, 0);
+  if (!v || *v < min) return std::nullopt;
+  return v;
+}
+
+Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std::uint64_t max,
+                                     std::string_view ext, std::string_view opt) {
+  auto v = parse_uint(s, min, max);
+  if (!v) return out_of_range(ext, opt, min, max);
+  return *v;
+}
+
+int prefix_lookup(std::string_view word, const char* const* names, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view n = names[i];
+    if (word.size() > n.size()) continue;
+    bool eq = true;
+    for (std::size_t k = 0; k < word.size() && eq; ++k)
+      eq = std::tolower(static_cast<unsigned char>(word[k])) ==
+           std::tolower(static_cast<unsigned char>(n[k]));
+    if (eq) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string addr_text(const std::uint8_t* a, Family f) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(f == Family::V4 ? AF_INET : AF_INET6, a, buf, sizeof(buf));
+  return buf;
+}
+
+std::string addr_anyname(const std::uint8_t* a, Family f) {
+  if (f == Family::V4) {
+    if (const hostent* h = gethostbyaddr(a, 4, AF_INET)) return h->h_name;
+    std::uint32_t net = 0;
+    __builtin_memcpy(&net, a, 4);
+    if (const netent* n = getnetbyaddr(ntohl(net), AF_INET)) return n->n_name;
+    return addr_text(a, f);
+  }
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  __builtin_memcpy(&sa.sin6_addr, a, 16);
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<sockaddr*>(&sa), sizeof(sa), host, sizeof(host), nullptr, 0,
+                  NI_NAMEREQD) == 0)
+    return host;
+  return addr_text(a, f);
+}
+
+Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]) {
+  std::string h(host);
+  __builtin_memset(out, 0, 16);
+  if (inet_pton(f == Family::V4 ? AF_INET : AF_INET6, h.c_str(), out) == 1) return {};
+  addrinfo hints{};
+  hints.ai_family = f == Family::V4 ? AF_INET : AF_INET6;
+  hints.ai_socktype = SOCK_RAW;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(h.c_str(), nullptr, &hints, &res);
+  if (rc != 0) return option_error(std::string("getaddrinfo: ") + gai_strerror(rc));
+  if (f == Family::V4)
+    __builtin_memcpy(out, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, 4);
+  else
+    __builtin_memcpy(out, &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr, 16);
+  freeaddrinfo(res);
+  return {};
+}
+
+int mask_prefix_len(const std::uint8_t* mask, int bytes) {
+  int n = 0;
+  bool zero = false;
+  for (int i = 0; i < bytes; ++i)
+    for (int b = 7; b >= 0; --b) {
+      bool one = mask[i] & (1u << b);
+      if (one && zero) return -1;
+      if (one) ++n; else zero = true;
+    }
+  return n;
+}
+
+std::string mask_suffix(const std::uint8_t* mask, Family f) {
+  int bytes = f == Family::V4 ? 4 : 16;
+  int n = mask_prefix_len(mask, bytes);
+  if (n == bytes * 8) return "";
+  if (n < 0) return "/" + addr_text(mask, f);
+  return "/" + std::to_string(n);
+}
+
+bool parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& mask) {
+  std::string_view v = s, m;
+  if (auto slash = s.find('/'); slash != std::string_view::npos) {
+    v = s.substr(0, slash);
+    m = s.substr(slash + 1);
+  }
+  auto pv = parse_unsigned(v, UINT32_MAX);
+  if (!pv) return false;
+  value = static_cast<std::uint32_t>(*pv);
+  mask = UINT32_MAX;
+  if (s.find('/') != std::string_view::npos) {
+    auto pm = parse_unsigned(m, UINT32_MAX);
+    if (!pm) return false;
+    mask = static_cast<std::uint32_t>(*pm);
+  }
+  return true;
+}
+
+std::string hex(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%x", v);
+  return buf;
+}
+
+}  // namespace cx::ext
+
+namespace cx::ext {
+
+Result<PortRange> parse_port_range(std::string_view s, std::string_view proto) {
+  PortRange r;
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos) {
+    auto p = parse_port(s, proto);
+    if (!p) return p.take_error();
+    r.lo = r.hi = *p;
+    return r;
+  }
+  std::string_view a = s.substr(0, colon), b = s.substr(colon + 1);
+  if (!a.empty()) {
+    auto p = parse_port(a, proto);
+    if (!p) return p.take_error();
+    r.lo = *p;
+  } else {
+    r.lo = 0;
+  }
+  if (!b.empty()) {
+    auto p = parse_port(b, proto);
+    if (!p) return p.take_error();
+    r.hi = *p;
+  } else {
+    r.hi = 0xffff;
+  }
+  if (r.lo > r.hi) return parameter_error("invalid portrange (min > max)");
+  return r;
+}
+
+std::string format_port_range(const PortRange& r) {
+  if (r.lo == r.hi) return std::to_string(r.lo);
+  return std::to_string(r.lo) + ":" + std::to_string(r.hi);
+}
+
+std::string list_port_range(const char* label, const PortRange& r, bool invert, bool numeric,
+                            std::string_view proto) {
+  auto name = [&](std::uint16_t p) {
+    return numeric ? std::to_string(p) : port_service_name(p, proto);
+  };
+  std::string out = " ";
+  out += label;
+  if (r.lo == r.hi) {
+    out += ":";
+    out += invert ? "!" : "";
+    out += name(r.lo);
+  } else {
+    out += "s:";
+    out += invert ? "!" : "";
+    out += name(r.lo) + ":" + name(r.hi);
+  }
+  return out;
+}
+
+void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const PortRange& r,
+                       bool invert) {
+  out.push_back(nft::Expr::payload(nft::kTransportHeader, offset, 2));
+  std::uint32_t op = invert ? nft::kNeq : nft::kEq;
+  if (r.lo == r.hi)
+    out.push_back(nft::Expr::cmp(op, nft::be16(r.lo)));
+  else
+    out.push_back(nft::Expr::range(op, nft::be16(r.lo), nft::be16(r.hi)));
+}
+
+bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
+                       PortRange& r, bool& invert) {
+  if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
+      load->base != nft::kTransportHeader || load->len != 2 ||
+      (load->offset != 0 && load->offset != 2))
+    return false;
+  auto be = [](const nft::Bytes& b) {
+    return static_cast<std::uint16_t>(b.size() >= 2 ? (b[0] << 8) | b[1] : 0);
+  };
+  if (test->kind == nft::Expr::Kind::Cmp && test->data.size() == 2 &&
+      (test->op == nft::kEq || test->op == nft::kNeq)) {
+    r.lo = r.hi = be(test->data);
+    invert = test->op == nft::kNeq;
+  } else if (test->kind == nft::Expr::Kind::Range && test->data.size() == 2) {
+    r.lo = be(test->data);
+    r.hi = be(test->to_data);
+    invert = test->op == nft::kNeq;
+  } else {
+    return false;
+  }
+  offset = load->offset;
+  return true;
+}
+
+}  // namespace cx::ext

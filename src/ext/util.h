@@ -1,0 +1,118 @@
+// Small helpers shared by extension files: libxtables' standard messages and value parsers.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "model/family.h"
+
+namespace cx::ext {
+
+inline Error cannot_invert(std::string_view ext, std::string_view opt) {
+  return option_error(std::string(ext) + ": option \"" + std::string(opt) +
+                      "\" cannot be inverted.");
+}
+// libxtables: an option without XTOPT_MULTI given twice.
+inline Error only_once(std::string_view ext, std::string_view opt) {
+  return option_error(std::string(ext) + ": option \"" + std::string(opt) +
+                      "\" can only be used once.");
+}
+inline Error must_be_specified(std::string_view ext, std::string_view opt) {
+  return option_error(std::string(ext) + ": option \"" + std::string(opt) +
+                      "\" must be specified");
+}
+inline Error bad_integer(std::string_view ext, std::string_view opt) {
+  return option_error(std::string(ext) + ": bad integer value for option \"" + std::string(opt) +
+                      "\", or out of range.");
+}
+
+// libxtables' range check of XTTYPE_UINT*: "EXT: bad value for option "--opt", or out of
+// range (MIN-MAX)."
+inline Error out_of_range(std::string_view ext, std::string_view opt, std::uint64_t min,
+                          std::uint64_t max) {
+  return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
+                      "\", or out of range (" + std::to_string(min) + "-" +
+                      std::to_string(max) + ").");
+}
+// xtables_param_act(XTF_BAD_VALUE): "EXT: Bad value for "--opt" option: "VALUE"".
+inline Error bad_value(std::string_view ext, std::string_view opt, std::string_view value) {
+  return parameter_error(std::string(ext) + ": Bad value for \"" + std::string(opt) +
+                         "\" option: \"" + std::string(value) + "\"");
+}
+// libxtables' exclusion check (XTOPT excl): both names with "--".
+inline Error cannot_combine(std::string_view ext, std::string_view a, std::string_view b) {
+  return option_error(std::string(ext) + ": option \"" + std::string(a) +
+                      "\" cannot be used together with \"" + std::string(b) + "\".");
+}
+// libxtables' "also" check.
+inline Error also_requires(std::string_view ext, std::string_view a, std::string_view b) {
+  return option_error(std::string(ext) + ": option \"" + std::string(a) +
+                      "\" also requires \"" + std::string(b) + "\".");
+}
+
+// XTTYPE_UINT8/16/32/64: strtoul base 0 (decimal, 0x hex, 0 octal) within [min, max].
+std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min, std::uint64_t max);
+// Same, returning the out_of_range() error.
+Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std::uint64_t max,
+                                     std::string_view ext, std::string_view opt);
+
+// Quotes a string the way iptables' save output does (xtables_save_string): bare when it
+// consists only of [A-Za-z0-9_-] (and is not empty), else in double quotes with ", \ and '
+// escaped by a backslash. No leading space.
+std::string quote_string(std::string_view s);
+
+// "VALUE[/MASK]" as libxtables' XTTYPE_MARKMASK32 reads it.
+bool parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& mask);
+
+// Formats "0x%x" like iptables.
+std::string hex(std::uint32_t v);
+
+// Comma separated list of names from a table, each compared case-insensitively as a prefix of
+// the table name (strncasecmp(table, word, strlen(word))), first match wins; used by several
+// libxt parsers (conntrack states, ...). Returns the index or -1.
+int prefix_lookup(std::string_view word, const char* const* names, std::size_t count);
+
+// IPv4 / IPv6 address or mask text for an nf_inet_addr-like 16 byte buffer.
+std::string addr_text(const std::uint8_t* a, Family f);
+// xtables_ipmask_to_numeric / xtables_ip6mask_to_numeric: "" for a full mask, "/N" for a
+// prefix, "/a.b.c.d" (or "/v6mask") otherwise.
+std::string mask_suffix(const std::uint8_t* mask, Family f);
+// Name of an address for -L without -n, as libxtables' *_to_anyname: the host name from a
+// reverse lookup (IPv4 also tries /etc/networks), else the numeric form.
+std::string addr_anyname(const std::uint8_t* a, Family f);
+// A host for XTTYPE_HOST / XTTYPE_HOSTMASK: numeric or resolved with getaddrinfo. On failure
+// the libxtables message "getaddrinfo: <gai_strerror>".
+Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]);
+// Number of leading one bits in a mask of `bytes` bytes, -1 when not contiguous.
+int mask_prefix_len(const std::uint8_t* mask, int bytes);
+
+}  // namespace cx::ext
+
+#include <vector>
+
+#include "nft/expr.h"
+
+namespace cx::ext {
+
+// A port or port range option of tcp/udp/multiport ("22", "ssh", "1024:", ":80").
+struct PortRange {
+  std::uint16_t lo = 0, hi = 0xffff;
+  bool operator==(const PortRange&) const = default;
+};
+Result<PortRange> parse_port_range(std::string_view s, std::string_view proto);
+// Save form: "22" or "1024:65535".
+std::string format_port_range(const PortRange& r);
+// -L form: "dpt:ssh" / "dpts:1024:65535" (names unless numeric).
+std::string list_port_range(const char* label, const PortRange& r, bool invert, bool numeric,
+                            std::string_view proto);
+// Native encoding of a transport header port match (iptables-nft: cmp for one port,
+// range for a span).
+void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const PortRange& r,
+                       bool invert);
+// Reads payload th+offset len 2 followed by cmp or range; false if not that shape.
+bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
+                       PortRange& r, bool& invert);
+
+}  // namespace cx::ext

@@ -1,0 +1,551 @@
+#include "nft/netlink.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_compat.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cstring>
+#include <functional>
+
+namespace cx::nft {
+
+namespace {
+
+Error kernel_error(const char* what, int err) {
+  return Error{ErrorKind::Resource, std::string(what) + ": " + std::strerror(err),
+               ErrorStyle::VersionedOnly, 0};
+}
+
+const char* expr_kind_name(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::Payload: return "payload";
+    case Expr::Kind::Meta: return "meta";
+    case Expr::Kind::Cmp: return "cmp";
+    case Expr::Kind::Bitwise: return "bitwise";
+    case Expr::Kind::Range: return "range";
+    case Expr::Kind::Counter: return "counter";
+    case Expr::Kind::Immediate: return "immediate";
+    case Expr::Kind::Limit: return "limit";
+    case Expr::Kind::Log: return "log";
+    case Expr::Kind::Match: return "match";
+    case Expr::Kind::Target: return "target";
+    case Expr::Kind::Other: return e.other_name.c_str();
+  }
+  return "";
+}
+
+nftnl_expr* to_nftnl(const Expr& e) {
+  nftnl_expr* x = nftnl_expr_alloc(expr_kind_name(e));
+  if (!x) return nullptr;
+  switch (e.kind) {
+    case Expr::Kind::Payload:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_PAYLOAD_DREG, e.dreg);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_PAYLOAD_BASE, e.base);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_PAYLOAD_OFFSET, e.offset);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_PAYLOAD_LEN, e.len);
+      break;
+    case Expr::Kind::Meta:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_META_KEY, e.key);
+      if (e.meta_set)
+        nftnl_expr_set_u32(x, NFTNL_EXPR_META_SREG, e.sreg);
+      else
+        nftnl_expr_set_u32(x, NFTNL_EXPR_META_DREG, e.dreg);
+      break;
+    case Expr::Kind::Cmp:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_CMP_SREG, e.sreg);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_CMP_OP, e.op);
+      nftnl_expr_set(x, NFTNL_EXPR_CMP_DATA, e.data.data(), e.data.size());
+      break;
+    case Expr::Kind::Bitwise:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_SREG, e.sreg);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_DREG, e.dreg);
+      if (e.bitwise_op) nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_OP, *e.bitwise_op);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_LEN, e.len);
+      nftnl_expr_set(x, NFTNL_EXPR_BITWISE_MASK, e.mask.data(), e.mask.size());
+      nftnl_expr_set(x, NFTNL_EXPR_BITWISE_XOR, e.xor_bits.data(), e.xor_bits.size());
+      break;
+    case Expr::Kind::Range:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_RANGE_SREG, e.sreg);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_RANGE_OP, e.op);
+      nftnl_expr_set(x, NFTNL_EXPR_RANGE_FROM_DATA, e.data.data(), e.data.size());
+      nftnl_expr_set(x, NFTNL_EXPR_RANGE_TO_DATA, e.to_data.data(), e.to_data.size());
+      break;
+    case Expr::Kind::Counter:
+      nftnl_expr_set_u64(x, NFTNL_EXPR_CTR_BYTES, e.bytes);
+      nftnl_expr_set_u64(x, NFTNL_EXPR_CTR_PACKETS, e.packets);
+      break;
+    case Expr::Kind::Immediate:
+      nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, e.dreg);
+      if (e.imm_data) {
+        nftnl_expr_set(x, NFTNL_EXPR_IMM_DATA, e.imm_data->data(), e.imm_data->size());
+      } else {
+        nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_VERDICT, static_cast<std::uint32_t>(e.verdict));
+        if (!e.chain.empty()) nftnl_expr_set_str(x, NFTNL_EXPR_IMM_CHAIN, e.chain.c_str());
+      }
+      break;
+    case Expr::Kind::Limit:
+      nftnl_expr_set_u64(x, NFTNL_EXPR_LIMIT_RATE, e.rate);
+      nftnl_expr_set_u64(x, NFTNL_EXPR_LIMIT_UNIT, e.unit);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_LIMIT_BURST, e.burst);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_LIMIT_TYPE, e.limit_type);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_LIMIT_FLAGS, e.limit_flags);
+      break;
+    case Expr::Kind::Log:
+      if (e.log_prefix) nftnl_expr_set_str(x, NFTNL_EXPR_LOG_PREFIX, e.log_prefix->c_str());
+      if (e.log_group) nftnl_expr_set_u16(x, NFTNL_EXPR_LOG_GROUP, *e.log_group);
+      if (e.log_snaplen) nftnl_expr_set_u32(x, NFTNL_EXPR_LOG_SNAPLEN, *e.log_snaplen);
+      if (e.log_qthreshold) nftnl_expr_set_u16(x, NFTNL_EXPR_LOG_QTHRESHOLD, *e.log_qthreshold);
+      if (e.log_level) nftnl_expr_set_u32(x, NFTNL_EXPR_LOG_LEVEL, *e.log_level);
+      if (e.log_flags) nftnl_expr_set_u32(x, NFTNL_EXPR_LOG_FLAGS, *e.log_flags);
+      break;
+    case Expr::Kind::Match:
+      nftnl_expr_set_str(x, NFTNL_EXPR_MT_NAME, e.xt_name.c_str());
+      nftnl_expr_set_u32(x, NFTNL_EXPR_MT_REV, e.xt_rev);
+      nftnl_expr_set(x, NFTNL_EXPR_MT_INFO, e.info.data(), e.info.size());
+      break;
+    case Expr::Kind::Target:
+      nftnl_expr_set_str(x, NFTNL_EXPR_TG_NAME, e.xt_name.c_str());
+      nftnl_expr_set_u32(x, NFTNL_EXPR_TG_REV, e.xt_rev);
+      nftnl_expr_set(x, NFTNL_EXPR_TG_INFO, e.info.data(), e.info.size());
+      break;
+    case Expr::Kind::Other:
+      break;
+  }
+  return x;
+}
+
+Bytes get_bytes(const nftnl_expr* x, uint16_t attr) {
+  uint32_t len = 0;
+  const void* p = nftnl_expr_get(x, attr, &len);
+  if (!p) return {};
+  const auto* b = static_cast<const std::uint8_t*>(p);
+  return Bytes(b, b + len);
+}
+
+Expr from_nftnl(const nftnl_expr* x) {
+  Expr e;
+  std::string name = nftnl_expr_get_str(x, NFTNL_EXPR_NAME);
+  if (name == "payload") {
+    e.kind = Expr::Kind::Payload;
+    e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_DREG);
+    e.base = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_BASE);
+    e.offset = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_OFFSET);
+    e.len = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_LEN);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_PAYLOAD_SREG)) {
+      e.kind = Expr::Kind::Other;  // payload write: never written by iptables
+      e.other_name = name;
+    }
+  } else if (name == "meta") {
+    e.kind = Expr::Kind::Meta;
+    e.key = nftnl_expr_get_u32(x, NFTNL_EXPR_META_KEY);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_META_SREG)) {
+      e.meta_set = true;
+      e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_META_SREG);
+    } else {
+      e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_META_DREG);
+    }
+  } else if (name == "cmp") {
+    e.kind = Expr::Kind::Cmp;
+    e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_CMP_SREG);
+    e.op = nftnl_expr_get_u32(x, NFTNL_EXPR_CMP_OP);
+    e.data = get_bytes(x, NFTNL_EXPR_CMP_DATA);
+  } else if (name == "bitwise") {
+    e.kind = Expr::Kind::Bitwise;
+    e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_SREG);
+    e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_DREG);
+    e.len = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_LEN);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP) &&
+        nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP) != 0)
+      e.bitwise_op = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP);
+    e.mask = get_bytes(x, NFTNL_EXPR_BITWISE_MASK);
+    e.xor_bits = get_bytes(x, NFTNL_EXPR_BITWISE_XOR);
+  } else if (name == "range") {
+    e.kind = Expr::Kind::Range;
+    e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_RANGE_SREG);
+    e.op = nftnl_expr_get_u32(x, NFTNL_EXPR_RANGE_OP);
+    e.data = get_bytes(x, NFTNL_EXPR_RANGE_FROM_DATA);
+    e.to_data = get_bytes(x, NFTNL_EXPR_RANGE_TO_DATA);
+  } else if (name == "counter") {
+    e.kind = Expr::Kind::Counter;
+    e.bytes = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES);
+    e.packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
+  } else if (name == "immediate") {
+    e.kind = Expr::Kind::Immediate;
+    e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_DREG);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_IMM_VERDICT)) {
+      e.verdict = static_cast<std::int32_t>(nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT));
+      if (nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN))
+        e.chain = nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN);
+    } else {
+      e.imm_data = get_bytes(x, NFTNL_EXPR_IMM_DATA);
+    }
+  } else if (name == "limit") {
+    e.kind = Expr::Kind::Limit;
+    e.rate = nftnl_expr_get_u64(x, NFTNL_EXPR_LIMIT_RATE);
+    e.unit = nftnl_expr_get_u64(x, NFTNL_EXPR_LIMIT_UNIT);
+    e.burst = nftnl_expr_get_u32(x, NFTNL_EXPR_LIMIT_BURST);
+    e.limit_type = nftnl_expr_get_u32(x, NFTNL_EXPR_LIMIT_TYPE);
+    e.limit_flags = nftnl_expr_get_u32(x, NFTNL_EXPR_LIMIT_FLAGS);
+  } else if (name == "log") {
+    e.kind = Expr::Kind::Log;
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_PREFIX))
+      e.log_prefix = nftnl_expr_get_str(x, NFTNL_EXPR_LOG_PREFIX);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_GROUP))
+      e.log_group = nftnl_expr_get_u16(x, NFTNL_EXPR_LOG_GROUP);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_SNAPLEN))
+      e.log_snaplen = nftnl_expr_get_u32(x, NFTNL_EXPR_LOG_SNAPLEN);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_QTHRESHOLD))
+      e.log_qthreshold = nftnl_expr_get_u16(x, NFTNL_EXPR_LOG_QTHRESHOLD);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_LEVEL))
+      e.log_level = nftnl_expr_get_u32(x, NFTNL_EXPR_LOG_LEVEL);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_FLAGS))
+      e.log_flags = nftnl_expr_get_u32(x, NFTNL_EXPR_LOG_FLAGS);
+  } else if (name == "match") {
+    e.kind = Expr::Kind::Match;
+    e.xt_name = nftnl_expr_get_str(x, NFTNL_EXPR_MT_NAME);
+    e.xt_rev = nftnl_expr_get_u32(x, NFTNL_EXPR_MT_REV);
+    e.info = get_bytes(x, NFTNL_EXPR_MT_INFO);
+  } else if (name == "target") {
+    e.kind = Expr::Kind::Target;
+    e.xt_name = nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME);
+    e.xt_rev = nftnl_expr_get_u32(x, NFTNL_EXPR_TG_REV);
+    e.info = get_bytes(x, NFTNL_EXPR_TG_INFO);
+  } else {
+    e.kind = Expr::Kind::Other;
+    e.other_name = name;
+  }
+  return e;
+}
+
+}  // namespace
+
+struct Netlink::Impl {
+  mnl_socket* nl = nullptr;
+  std::uint32_t portid = 0;
+  std::uint32_t seq = 0;
+  std::vector<char> rxbuf = std::vector<char>(1 << 20);
+
+  // Sends one request and feeds every reply message to `cb` until the dump ends.
+  Status talk(const nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb) {
+    if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
+      return kernel_error("netlink send", errno);
+    struct Ctx {
+      const std::function<int(const nlmsghdr*)>* cb;
+    } ctx{&cb};
+    auto trampoline = [](const nlmsghdr* n, void* data) -> int {
+      return (*static_cast<Ctx*>(data)->cb)(n);
+    };
+    for (;;) {
+      int len = mnl_socket_recvfrom(nl, rxbuf.data(), rxbuf.size());
+      if (len < 0) return kernel_error("netlink receive", errno);
+      int r = mnl_cb_run(rxbuf.data(), len, req->nlmsg_seq, portid, trampoline, &ctx);
+      if (r < 0) {
+        return Error{ErrorKind::Resource, std::strerror(errno), ErrorStyle::VersionedOnly, errno};
+      }
+      if (r == MNL_CB_STOP) break;
+    }
+    return {};
+  }
+};
+
+Netlink::Netlink() : impl_(std::make_unique<Impl>()) {}
+Netlink::~Netlink() {
+  if (impl_->nl) mnl_socket_close(impl_->nl);
+}
+
+Status Netlink::open() {
+  impl_->nl = mnl_socket_open(NETLINK_NETFILTER);
+  if (!impl_->nl) return kernel_error("netlink socket", errno);
+  if (mnl_socket_bind(impl_->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+    return kernel_error("netlink bind", errno);
+  impl_->portid = mnl_socket_get_portid(impl_->nl);
+  impl_->seq = static_cast<std::uint32_t>(time(nullptr));
+  int rcv = 4 << 20;
+  setsockopt(mnl_socket_get_fd(impl_->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+  return {};
+}
+
+Result<std::uint32_t> Netlink::genid() {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_REQUEST | NLM_F_ACK, ++impl_->seq);
+  std::uint32_t id = 0;
+  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+    nftnl_gen* g = nftnl_gen_alloc();
+    if (nftnl_gen_nlmsg_parse(n, g) == 0) id = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+    nftnl_gen_free(g);
+    return MNL_CB_OK;
+  });
+  if (!s) return s.take_error();
+  return id;
+}
+
+Result<std::vector<TableObj>> Netlink::dump_tables(Family family) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, static_cast<std::uint16_t>(family),
+                                        NLM_F_DUMP, ++impl_->seq);
+  std::vector<TableObj> out;
+  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+    nftnl_table* t = nftnl_table_alloc();
+    if (nftnl_table_nlmsg_parse(n, t) == 0) {
+      TableObj o;
+      o.name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+      o.handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+      out.push_back(std::move(o));
+    }
+    nftnl_table_free(t);
+    return MNL_CB_OK;
+  });
+  if (!s) return s.take_error();
+  return out;
+}
+
+Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::string& table) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, static_cast<std::uint16_t>(family),
+                                        NLM_F_DUMP, ++impl_->seq);
+  std::vector<ChainObj> out;
+  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+    nftnl_chain* c = nftnl_chain_alloc();
+    if (nftnl_chain_nlmsg_parse(n, c) == 0 &&
+        table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)) {
+      ChainObj o;
+      o.table = table;
+      o.name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+      o.handle = nftnl_chain_get_u64(c, NFTNL_CHAIN_HANDLE);
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+        o.hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+        o.priority = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+      }
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+        o.policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_USE)) o.use = nftnl_chain_get_u32(c, NFTNL_CHAIN_USE);
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_PACKETS))
+        o.counters = std::make_pair(nftnl_chain_get_u64(c, NFTNL_CHAIN_PACKETS),
+                                    nftnl_chain_get_u64(c, NFTNL_CHAIN_BYTES));
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE)) o.type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+      if (nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS)) o.flags = nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS);
+      out.push_back(std::move(o));
+    }
+    nftnl_chain_free(c);
+    return MNL_CB_OK;
+  });
+  if (!s) return s.take_error();
+  return out;
+}
+
+Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::string& table,
+                                                 const std::string& chain) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE,
+                                        static_cast<std::uint16_t>(family), NLM_F_DUMP,
+                                        ++impl_->seq);
+  nftnl_rule* filter = nftnl_rule_alloc();
+  nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, table.c_str());
+  if (!chain.empty()) nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_nlmsg_build_payload(nlh, filter);
+  nftnl_rule_free(filter);
+  std::vector<RuleObj> out;
+  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+    nftnl_rule* r = nftnl_rule_alloc();
+    if (nftnl_rule_nlmsg_parse(n, r) == 0) {
+      RuleObj o;
+      o.table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
+      o.chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+      o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+      if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION))
+        o.position = nftnl_rule_get_u64(r, NFTNL_RULE_POSITION);
+      nftnl_expr_iter* it = nftnl_expr_iter_create(r);
+      while (nftnl_expr* x = nftnl_expr_iter_next(it)) o.exprs.push_back(from_nftnl(x));
+      nftnl_expr_iter_destroy(it);
+      out.push_back(std::move(o));
+    }
+    nftnl_rule_free(r);
+    return MNL_CB_OK;
+  });
+  if (!s) return s.take_error();
+  return out;
+}
+
+namespace {
+
+std::uint16_t msg_type(MsgType t) {
+  switch (t) {
+    case MsgType::NewTable: return NFT_MSG_NEWTABLE;
+    case MsgType::DelTable: return NFT_MSG_DELTABLE;
+    case MsgType::NewChain: return NFT_MSG_NEWCHAIN;
+    case MsgType::DelChain: return NFT_MSG_DELCHAIN;
+    case MsgType::NewRule: return NFT_MSG_NEWRULE;
+    case MsgType::DelRule: return NFT_MSG_DELRULE;
+  }
+  return 0;
+}
+
+// Appends one message to `buf` (which must have room) and returns its length.
+std::size_t build_message(char* buf, const Message& m, Family family, std::uint32_t seq) {
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, msg_type(m.type), static_cast<std::uint16_t>(family),
+                                        m.flags, seq);
+  switch (m.type) {
+    case MsgType::NewTable:
+    case MsgType::DelTable: {
+      nftnl_table* t = nftnl_table_alloc();
+      nftnl_table_set_str(t, NFTNL_TABLE_NAME, m.table.c_str());
+      nftnl_table_nlmsg_build_payload(nlh, t);
+      nftnl_table_free(t);
+      break;
+    }
+    case MsgType::NewChain:
+    case MsgType::DelChain: {
+      const ChainObj& c = m.chain;
+      nftnl_chain* x = nftnl_chain_alloc();
+      nftnl_chain_set_str(x, NFTNL_CHAIN_TABLE, c.table.c_str());
+      nftnl_chain_set_str(x, NFTNL_CHAIN_NAME, c.name.c_str());
+      if (c.handle) nftnl_chain_set_u64(x, NFTNL_CHAIN_HANDLE, *c.handle);
+      if (c.hooknum) {
+        nftnl_chain_set_u32(x, NFTNL_CHAIN_HOOKNUM, *c.hooknum);
+        nftnl_chain_set_s32(x, NFTNL_CHAIN_PRIO, c.priority);
+      }
+      if (c.policy) nftnl_chain_set_u32(x, NFTNL_CHAIN_POLICY, *c.policy);
+      if (c.use) nftnl_chain_set_u32(x, NFTNL_CHAIN_USE, *c.use);
+      if (c.counters) {
+        nftnl_chain_set_u64(x, NFTNL_CHAIN_PACKETS, c.counters->first);
+        nftnl_chain_set_u64(x, NFTNL_CHAIN_BYTES, c.counters->second);
+      }
+      if (!c.type.empty()) nftnl_chain_set_str(x, NFTNL_CHAIN_TYPE, c.type.c_str());
+      if (c.flags) nftnl_chain_set_u32(x, NFTNL_CHAIN_FLAGS, *c.flags);
+      nftnl_chain_nlmsg_build_payload(nlh, x);
+      nftnl_chain_free(x);
+      break;
+    }
+    case MsgType::NewRule:
+    case MsgType::DelRule: {
+      const RuleObj& r = m.rule;
+      nftnl_rule* x = nftnl_rule_alloc();
+      nftnl_rule_set_str(x, NFTNL_RULE_TABLE, r.table.c_str());
+      if (!r.chain.empty()) nftnl_rule_set_str(x, NFTNL_RULE_CHAIN, r.chain.c_str());
+      if (r.handle) nftnl_rule_set_u64(x, NFTNL_RULE_HANDLE, *r.handle);
+      if (r.position) nftnl_rule_set_u64(x, NFTNL_RULE_POSITION, *r.position);
+      if (r.compat_proto) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_PROTO, *r.compat_proto);
+      if (r.compat_flags) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_FLAGS, *r.compat_flags);
+      if (r.id) nftnl_rule_set_u32(x, NFTNL_RULE_ID, *r.id);
+      for (const Expr& e : r.exprs) nftnl_rule_add_expr(x, to_nftnl(e));
+      nftnl_rule_nlmsg_build_payload(nlh, x);
+      nftnl_rule_free(x);
+      break;
+    }
+  }
+  return nlh->nlmsg_len;
+}
+
+std::size_t estimate_size(const Message& m) {
+  std::size_t n = 512;
+  for (const Expr& e : m.rule.exprs) n += 128 + e.info.size() + e.data.size() * 2;
+  return n;
+}
+
+}  // namespace
+
+Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,
+                                                   std::uint32_t genid) {
+  std::size_t cap = 256;
+  for (const Message& m : msgs) cap += estimate_size(m);
+  std::vector<char> buf(cap);
+  std::size_t off = 0;
+  std::uint32_t first_seq = ++impl_->seq;
+
+  // NFNL_MSG_BATCH_BEGIN carrying the generation this command's cache was built from.
+  {
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data() + off);
+    nlh->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    nlh->nlmsg_seq = first_seq;
+    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+    mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+    off += nlh->nlmsg_len;
+  }
+  std::vector<std::uint32_t> seqs;
+  seqs.reserve(msgs.size());
+  for (const Message& m : msgs) {
+    std::uint32_t seq = ++impl_->seq;
+    seqs.push_back(seq);
+    off += build_message(buf.data() + off, m, family, seq);
+  }
+  {
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data() + off);
+    nlh->nlmsg_type = NFNL_MSG_BATCH_END;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    nlh->nlmsg_seq = ++impl_->seq;
+    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+    off += nlh->nlmsg_len;
+  }
+  int fd = mnl_socket_get_fd(impl_->nl);
+  int sndbuf = static_cast<int>(off + 65536);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+  if (mnl_socket_sendto(impl_->nl, buf.data(), off) < 0) return kernel_error("netlink send", errno);
+
+  // The kernel handles the whole batch inside sendmsg; without NLM_F_ACK only errors are
+  // queued, so read until the queue is empty.
+  std::optional<CommitError> failure;
+  for (;;) {
+    ssize_t len = recv(fd, impl_->rxbuf.data(), impl_->rxbuf.size(), MSG_DONTWAIT);
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    auto* nlh = reinterpret_cast<nlmsghdr*>(impl_->rxbuf.data());
+    int remaining = static_cast<int>(len);
+    while (mnl_nlmsg_ok(nlh, remaining)) {
+      if (nlh->nlmsg_type == NLMSG_ERROR) {
+        auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+        if (err->error != 0 && !failure) {
+          CommitError ce;
+          ce.err = -err->error;
+          ce.index = msgs.size();  // batch-level error (e.g. generation mismatch)
+          for (std::size_t i = 0; i < seqs.size(); ++i)
+            if (seqs[i] == nlh->nlmsg_seq) ce.index = i;
+          failure = ce;
+        }
+      }
+      nlh = mnl_nlmsg_next(nlh, &remaining);
+    }
+  }
+  return failure;
+}
+
+bool Netlink::compat_revision_supported(const std::string& name, std::uint32_t rev, bool target,
+                                        Family family) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = (NFNL_SUBSYS_NFT_COMPAT << 8) | NFNL_MSG_COMPAT_GET;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  nlh->nlmsg_seq = ++impl_->seq;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = static_cast<std::uint8_t>(family);
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  mnl_attr_put_strz(nlh, NFTA_COMPAT_NAME, name.c_str());
+  mnl_attr_put_u32(nlh, NFTA_COMPAT_REV, htonl(rev));
+  mnl_attr_put_u32(nlh, NFTA_COMPAT_TYPE, htonl(target ? 1 : 0));
+  Status s = impl_->talk(nlh, [](const nlmsghdr*) { return MNL_CB_OK; });
+  return s.ok();
+}
+
+}  // namespace cx::nft

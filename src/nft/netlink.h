@@ -1,0 +1,92 @@
+// The kernel side: one netlink socket, dumps of tables/chains/rules, and batches where one
+// batch is one nf_tables transaction. Built on libmnl and libnftnl.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/family.h"
+#include "nft/expr.h"
+
+namespace cx::nft {
+
+struct TableObj {
+  std::string name;
+  std::uint64_t handle = 0;
+};
+
+struct ChainObj {
+  std::string table, name;
+  std::optional<std::uint64_t> handle;
+  std::optional<std::uint32_t> hooknum;
+  std::int32_t priority = 0;
+  std::optional<std::uint32_t> policy;  // NF_DROP 0 / NF_ACCEPT 1
+  std::optional<std::uint32_t> use;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> counters;  // packets, bytes
+  std::string type;                                                // empty: not sent
+  std::optional<std::uint32_t> flags;
+};
+
+struct RuleObj {
+  std::string table, chain;
+  std::optional<std::uint64_t> handle, position;
+  std::vector<Expr> exprs;
+  bool exprs_set = true;  // EXPRESSIONS attribute present (a flush has none)
+  std::optional<std::uint32_t> compat_proto, compat_flags;
+  std::optional<std::uint32_t> id;
+};
+
+enum class MsgType { NewTable, DelTable, NewChain, DelChain, NewRule, DelRule };
+
+// NLM_F_* values used by iptables-nft.
+enum : std::uint16_t {
+  kNlmRequest = 0x1, kNlmReplace = 0x100, kNlmExcl = 0x200, kNlmCreate = 0x400,
+  kNlmAppend = 0x800, kNlmNonrec = 0x100,
+};
+
+struct Message {
+  MsgType type;
+  std::uint16_t flags = kNlmRequest;
+  std::string table;  // NewTable / DelTable
+  ChainObj chain;
+  RuleObj rule;
+  // For error messages: " RULE_APPEND failed (...): rule in chain INPUT"
+  std::string op_name;
+  std::string object_text;
+  int line = 0;  // restore line
+};
+
+struct CommitError {
+  int err = 0;  // errno from the kernel
+  std::size_t index = 0;  // failing message
+};
+
+class Netlink {
+ public:
+  Netlink();
+  ~Netlink();
+  Netlink(const Netlink&) = delete;
+  Netlink& operator=(const Netlink&) = delete;
+
+  Status open();
+  Result<std::uint32_t> genid();
+  Result<std::vector<TableObj>> dump_tables(Family family);
+  Result<std::vector<ChainObj>> dump_chains(Family family, const std::string& table);
+  Result<std::vector<RuleObj>> dump_rules(Family family, const std::string& table,
+                                          const std::string& chain = {});
+  // Sends the messages as one batch. On a kernel error returns the first failing message.
+  Result<std::optional<CommitError>> commit(Family family, const std::vector<Message>& msgs,
+                                            std::uint32_t genid);
+  // Asks the kernel whether an xt match/target revision exists (NFNL_MSG_COMPAT_GET).
+  bool compat_revision_supported(const std::string& name, std::uint32_t rev, bool target,
+                                 Family family);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cx::nft

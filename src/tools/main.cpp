@@ -1,0 +1,221 @@
+// The one program behind every name: iptables, ip6tables, *-save, *-restore, and the -nft
+// names. The only place that prints errors or exits.
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "core/session.h"
+#include "restore/restore.h"
+#include "tools/help.h"
+
+namespace {
+
+using cx::Error;
+using cx::ErrorStyle;
+using cx::Family;
+
+constexpr const char* kVersion = "v1.8.9 (nf_tables)";
+
+void print_error(const std::string& prog, const Error& e, bool restore_line = false) {
+  std::string msg;
+  auto try_line = "Try `" + prog + " -h' or '" + prog + " --help' for more information.\n";
+  switch (e.style) {
+    case ErrorStyle::Versioned:
+      msg = prog + " " + kVersion + ": " + e.message + "\n";
+      if (restore_line && e.line) msg += "Error occurred at line: " + std::to_string(e.line) + "\n";
+      msg += try_line;
+      break;
+    case ErrorStyle::VersionedBlank:
+      msg = prog + " " + kVersion + ": " + e.message + "\n\n";
+      if (restore_line && e.line) msg += "Error occurred at line: " + std::to_string(e.line) + "\n";
+      msg += try_line;
+      break;
+    case ErrorStyle::VersionedOnly:
+      msg = prog + " " + kVersion + ": " + e.message + "\n";
+      break;
+    case ErrorStyle::Plain:
+      msg = prog + ": " + e.message + "\n";
+      break;
+    case ErrorStyle::Raw:
+      if (!e.message.empty()) msg = e.message + "\n";
+      msg += try_line;
+      break;
+  }
+  std::fputs(msg.c_str(), stderr);
+}
+
+int run_iptables(const std::string& prog, Family family, int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  auto cmd = cx::cli::parse_command(args, family, prog);
+  if (!cmd) {
+    print_error(prog, cmd.error());
+    return cmd.error().exit_code();
+  }
+  for (const auto& w : cmd->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (cmd->version) {
+    std::printf("%s %s\n", prog.c_str(), kVersion);
+    return 0;
+  }
+  if (cmd->help) {
+    std::fputs(cx::tools::help_text(prog, family).c_str(), stdout);
+    return 0;
+  }
+  cx::core::Session session(family, prog);
+  if (auto s = session.connect(); !s) {
+    print_error(prog, s.error());
+    return s.error().exit_code();
+  }
+  std::string out;
+  cx::Status s = session.execute(*cmd, out);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!s) {
+    print_error(prog, s.error());
+    return s.error().exit_code();
+  }
+  return 0;
+}
+
+std::string now_text() {
+  time_t t = time(nullptr);
+  char buf[64];
+  ctime_r(&t, buf);
+  std::string s(buf);
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+int run_save(const std::string& prog, const std::string& base, Family family, int argc,
+             char** argv) {
+  bool counters = false;
+  std::string table;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-c" || a == "--counters") {
+      counters = true;
+    } else if (a == "-t" || a == "--table") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s: option requires an argument -- 't'\n", prog.c_str());
+        return 1;
+      }
+      table = argv[++i];
+    } else if (a.rfind("--table=", 0) == 0) {
+      table = a.substr(8);
+    } else if (a.rfind("-t", 0) == 0 && a.size() > 2) {
+      table = a.substr(2);
+    } else if (a == "-M" || a == "--modprobe" || a == "-f" || a == "--file") {
+      ++i;
+    } else if (a == "-V" || a == "--version") {
+      std::printf("%s %s\n", prog.c_str(), kVersion);
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      std::printf("Usage: %s [-t table] [-c] [-M modprobe] [-f file] [-4|-6]\n", prog.c_str());
+      return 0;
+    } else if (a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6") {
+    } else {
+      std::fprintf(stderr, "Unknown arguments found on commandline\n");
+      return 1;
+    }
+  }
+  cx::core::Session session(family, base);
+  if (auto s = session.connect(); !s) {
+    print_error(prog, s.error());
+    return s.error().exit_code();
+  }
+  auto text = cx::restore::save_text(session, table, counters, now_text(), base + "-save");
+  if (!text) {
+    print_error(prog, text.error());
+    return text.error().exit_code();
+  }
+  std::fwrite(text->data(), 1, text->size(), stdout);
+  return 0;
+}
+
+int run_restore(const std::string& prog, const std::string& base, Family family, int argc,
+                char** argv) {
+  cx::restore::Options opts;
+  std::string file;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-c" || a == "--counters") opts.counters = true;
+    else if (a == "-n" || a == "--noflush") opts.noflush = true;
+    else if (a == "-t" || a == "--test") opts.test = true;
+    else if (a == "-v" || a == "--verbose") opts.verbose = true;
+    else if (a == "-w" || a == "--wait" || a == "-W" || a == "--wait-interval") {
+      if (i + 1 < argc && argv[i + 1][0] != '-') ++i;
+    } else if (a.rfind("--wait", 0) == 0) {
+    } else if (a == "-T" || a == "--table") {
+      if (i + 1 < argc) opts.table = argv[++i];
+    } else if (a == "-M" || a == "--modprobe") {
+      ++i;
+    } else if (a == "-V" || a == "--version") {
+      std::printf("%s %s\n", prog.c_str(), kVersion);
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      std::printf(
+          "Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-w secs] [-W usecs] [-T table] [-M command] "
+          "[file]\n",
+          prog.c_str());
+      return 0;
+    } else if (a == "-4" || a == "-6") {
+    } else if (!a.empty() && a[0] != '-') {
+      file = a;
+    } else {
+      std::fprintf(stderr, "Unknown arguments found on commandline\n");
+      return 1;
+    }
+  }
+  std::string input;
+  FILE* in = stdin;
+  if (!file.empty()) {
+    in = std::fopen(file.c_str(), "r");
+    if (!in) {
+      std::fprintf(stderr, "Can't open %s: %s\n", file.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) input.append(buf, n);
+  if (in != stdin) std::fclose(in);
+
+  cx::core::Session session(family, base);
+  if (auto s = session.connect(); !s) {
+    print_error(prog, s.error());
+    return s.error().exit_code();
+  }
+  std::vector<std::string> warnings;
+  cx::Status s = cx::restore::restore_text(session, input, opts, base, warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (!s) {
+    print_error(prog, s.error(), true);
+    return s.error().exit_code();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name = argv[0];
+  if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  // "iptables-nft-save" behaves as "iptables-save", and so on.
+  std::string plain = name;
+  if (auto pos = plain.find("-nft"); pos != std::string::npos) plain.erase(pos, 4);
+  if (plain == "cxtables" && argc > 1) {
+    // "cxtables iptables ..." dispatches like the link would.
+    return main(argc - 1, argv + 1);
+  }
+  Family family = plain.rfind("ip6tables", 0) == 0 ? Family::V6 : Family::V4;
+  std::string base = family == Family::V6 ? "ip6tables" : "iptables";
+  if (plain == base) return run_iptables(base, family, argc, argv);
+  if (plain == base + "-save") return run_save(base + "-save", base, family, argc, argv);
+  if (plain == base + "-restore") return run_restore(base + "-restore", base, family, argc, argv);
+  std::fprintf(stderr, "cxtables: unknown program name `%s'\n", name.c_str());
+  return 1;
+}
