@@ -2,6 +2,7 @@
 // iptables builds it: the core options, then the options of every extension loaded so far.
 #include <getopt.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -32,7 +33,7 @@ constexpr CommandOptions kCommandOptions[] = {
     {kCmdZero, 'Z', "xxxxx xxxxxx"},
     {kCmdNewChain, 'N', "xxxxxxxxxxxx"},
     {kCmdDeleteChain, 'X', "xxxxx xxxxxx"},
-    {kCmdSetPolicy, 'P', "xxxxxxxxx xx"},
+    {kCmdSetPolicy, 'P', "xxxxx xxxx x"},
     {kCmdRenameChain, 'E', "xxxxxxxxxxxx"},
     {kCmdListRules, 'S', "xxxxx xxxxxx"},
     {kCmdZeroNum, 'Z', "xxxxx xxxxxx"},
@@ -130,7 +131,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
   std::vector<option> table;
   auto rebuild_table = [&]() {
     table.assign(std::begin(kCoreOptions), std::end(kCoreOptions));
-    for (std::size_t i = 0; i < loaded.size(); ++i)
+    // The most recently loaded extension wins an option name (-m tcp -m tcp --dport 22).
+    for (std::size_t i = loaded.size(); i-- > 0;)
       for (const auto& o : loaded[i].options) {
         option opt{};
         opt.name = o.name.data();  // OptionSpec names are literals: NUL-terminated
@@ -144,6 +146,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
 
   model::Rule rule;
   std::vector<model::Address> srcs, dsts;
+  std::string src_text, dst_text;
   unsigned options = 0;
   bool invert = false;
   std::string jumpto;
@@ -159,7 +162,11 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
 
   auto add_command = [&](unsigned newcmd, bool inv) -> Status {
     if (inv) return parameter_error("unexpected '!' flag");
-    if (cmd.command & ~newcmd) return conflict(newcmd, cmd.command & ~newcmd);
+    unsigned others = cmd.command & ~newcmd;
+    // -Z combines with -L (list, then zero); nothing else combines.
+    bool list_zero = (newcmd == kCmdZero && others == kCmdList) ||
+                     (newcmd == kCmdList && others == kCmdZero);
+    if (others && !list_zero) return conflict(newcmd, others);
     cmd.command |= newcmd;
     return {};
   };
@@ -294,9 +301,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       case 's':
       case 'd': {
         CX_TRY(set_option(c == 's' ? kOptSource : kOptDest, static_cast<char>(c), invert, true));
-        auto a = parse_addresses(optarg, family);
-        if (!a) return a.take_error();
-        (c == 's' ? srcs : dsts) = std::move(*a);
+        // Parsed after the whole line, as iptables does: word errors come first.
+        (c == 's' ? src_text : dst_text) = optarg;
         (c == 's' ? rule.ip.inv_src : rule.ip.inv_dst) = invert;
         break;
       }
@@ -387,11 +393,13 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         if (optind >= argc || is_option_like(argv[optind]))
           return parameter_error("-c requires packet and byte counter");
         std::string by = argv[optind++];
-        auto p = parse_unsigned(pk, UINT64_MAX, 10);
-        if (!p) return parameter_error("-c packet counter not numeric");
-        auto b = parse_unsigned(by, UINT64_MAX, 10);
-        if (!b) return parameter_error("-c byte counter not numeric");
-        rule.counters = {*p, *b};
+        // strtoull semantics, as iptables: "-1" wraps around.
+        char* end = nullptr;
+        unsigned long long p = std::strtoull(pk.c_str(), &end, 10);
+        if (pk.empty() || *end) return parameter_error("-c packet counter not numeric");
+        unsigned long long b = std::strtoull(by.c_str(), &end, 10);
+        if (by.empty() || *end) return parameter_error("-c byte counter not numeric");
+        rule.counters = {p, b};
         rule.has_counters = true;
         break;
       }
@@ -470,20 +478,26 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     }
   }
   // A sub-command that combines with -L may not be mixed arbitrarily.
-  if ((cmd.command & kCmdZero) && (cmd.command & ~(kCmdZero | kCmdList)))
-    return conflict(kCmdZero, cmd.command & ~kCmdZero);
 
   if (cmd.command & (kCmdAppend | kCmdDelete | kCmdInsert | kCmdReplace | kCmdCheck)) {
+    for (auto [text, out] : {std::pair{&src_text, &srcs}, std::pair{&dst_text, &dsts}}) {
+      if (text->empty()) continue;
+      auto a = parse_addresses(*text, family);
+      if (!a) return a.take_error();
+      *out = std::move(*a);
+    }
+    if ((rule.ip.inv_src && srcs.size() > 1) || (rule.ip.inv_dst && dsts.size() > 1))
+      return parameter_error("! not allowed with multiple source or destination IP addresses");
     if (cmd.chain.size() >= 29)
       return parameter_error("chain name `" + cmd.chain + "' too long (must be under 29 chars)");
     // iptables rejects interface directions that a base chain can never see.
     if (options & kOptOut) {
       if (cmd.chain == "PREROUTING" || cmd.chain == "INPUT")
-        return parameter_error("Can't use -o with " + cmd.chain);
+        return option_error("Can't use -o with " + cmd.chain);
     }
     if (options & kOptIn) {
       if (cmd.chain == "POSTROUTING" || cmd.chain == "OUTPUT")
-        return parameter_error("Can't use -i with " + cmd.chain);
+        return option_error("Can't use -i with " + cmd.chain);
     }
     // Final checks of the extensions, in load order.
     for (auto& le : loaded) {
@@ -515,7 +529,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       return Error{ErrorKind::Parameter,
                    "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
                    "therefore inhibited.\n\n",
-                   ErrorStyle::VersionedOnly, 0};
+                   ErrorStyle::Versioned, 0};
     for (auto& le : loaded)
       if (le.match) rule.matches.push_back(std::move(le.match));
 
@@ -534,7 +548,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     return Error{ErrorKind::Parameter,
                  "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
                  "therefore inhibited.\n\n",
-                 ErrorStyle::VersionedOnly, 0};
+                 ErrorStyle::Versioned, 0};
   if (rule.has_counters && cmd.command == kCmdSetPolicy) {
     cmd.rules.push_back(std::move(rule));  // carries the policy counters
   }

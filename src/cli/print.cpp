@@ -158,17 +158,19 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
     out += pad(numeric ? std::to_string(r.ip.proto) : protocol_name(r.ip.proto, family), 5);
     out += r.ip.frag ? (r.ip.inv_frag ? "!f " : "-f ") : "-- ";
     if (verbose) {
-      auto iface = [&](const std::string& name, bool inv) {
-        std::string s = name.empty() ? "*" : (inv ? "!" : "") + name;
-        out += pad(s, 6) + " ";
+      auto iface = [numeric](const std::string& name, bool inv) {
+        if (name.empty() || name == "+") return std::string(numeric ? "*" : "any");
+        return (inv ? "!" : "") + name;
       };
-      iface(r.ip.iniface, r.ip.inv_in);
-      iface(r.ip.outiface, r.ip.inv_out);
+      out += " " + pad(iface(r.ip.iniface, r.ip.inv_in), 6) + " ";
+      out += pad(iface(r.ip.outiface, r.ip.inv_out), 6) + " ";
     }
     const model::Address* src = r.ip.src ? &*r.ip.src : nullptr;
     const model::Address* dst = r.ip.dst ? &*r.ip.dst : nullptr;
-    out += pad(format_address_list(src, r.ip.inv_src, family, numeric), 19) + " ";
-    out += pad(format_address_list(dst, r.ip.inv_dst, family, numeric), 19) + " ";
+    out += r.ip.inv_src ? "!" : " ";
+    out += pad(format_address_list(src, false, family, numeric), 19) + " ";
+    out += r.ip.inv_dst ? "!" : " ";
+    out += pad(format_address_list(dst, false, family, numeric), 19) + " ";
     if (r.verdict == model::VerdictKind::Goto) out += "[goto] ";
     ext::SaveContext sc{family, &r.ip};
     for (const auto& m : r.matches) m->list(out, numeric, sc);

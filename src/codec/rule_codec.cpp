@@ -23,14 +23,11 @@ void encode_iface(std::vector<Expr>& out, std::uint32_t key, const std::string& 
 
 void encode_addr(std::vector<Expr>& out, std::uint32_t offset, const model::Address& a, int len,
                  bool inv) {
+  // A whole-byte prefix loads just those bytes; any other mask loads the address and masks it.
   int i = 0;
+  while (i < len && a.mask[i] == 0xff) ++i;
   bool bitwise = false;
-  for (; i < len; ++i) {
-    if (a.mask[i] != 0xff) {
-      bitwise = a.mask[i] != 0;
-      break;
-    }
-  }
+  for (int j = i; j < len; ++j) bitwise |= a.mask[j] != 0;
   int load_len = bitwise ? len : i;
   out.push_back(Expr::payload(nft::kNetworkHeader, offset, static_cast<std::uint32_t>(load_len)));
   if (bitwise)

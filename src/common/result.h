@@ -16,7 +16,8 @@ enum class ErrorStyle {
   VersionedBlank,      // "PROG v1.8.9 (nf_tables): MSG" + empty line (libxtables option errors)
   VersionedOnly,       // "PROG v1.8.9 (nf_tables): MSG"
   Plain,               // "PROG: MSG"
-  Raw,                 // "MSG" as is
+  Raw,                 // "MSG" as is, then the "Try ..." line
+  Bare,                // "MSG" as is, nothing else
 };
 
 struct Error {

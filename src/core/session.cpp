@@ -296,9 +296,13 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if (c == cli::kCmdAppend) {
     if (!chain_usable()) return no_chain();
     ensure_base_chain();
+    bool first_rule = true;
     for (const auto& r : cmd.rules) {
       auto o = encode(r);
       if (!o) return o.take_error();
+      // iptables-nft re-adds the table for each rule until the table is in the kernel.
+      if (!first_rule && !ts.exists) msgs.push_back(new_table_msg(cmd.table));
+      first_rule = false;
       msgs.push_back(rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
                               std::move(*o), "RULE_APPEND"));
     }
@@ -320,9 +324,12 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         return plain("Index of insertion too big.");
     }
     ensure_base_chain();
+    bool first_rule = true;
     for (const auto& r : cmd.rules) {
       auto o = encode(r);
       if (!o) return o.take_error();
+      if (!first_rule && !ts.exists) msgs.push_back(new_table_msg(cmd.table));
+      first_rule = false;
       o->position = position;
       std::uint16_t flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
       msgs.push_back(rule_msg(MsgType::NewRule, flags, std::move(*o),

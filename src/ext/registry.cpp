@@ -10,9 +10,18 @@ namespace cx::ext {
   X(kUdpMatch)        \
   X(kCommentMatch)    \
   X(kMarkMatch)       \
-  X(kLimitMatch)
+  X(kLimitMatch)      \
+  X(kConntrackMatch)  \
+  X(kStateMatch)      \
+  X(kMultiportMatch)  \
+  X(kIcmpMatch)       \
+  X(kIcmp6Match)
 
-#define CX_TARGETS(X) X(kLogTarget)
+#define CX_TARGETS(X) \
+  X(kLogTarget)       \
+  X(kRejectTarget)    \
+  X(kNflogTarget)     \
+  X(kTraceTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

@@ -204,12 +204,50 @@ void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const 
   std::uint32_t op = invert ? nft::kNeq : nft::kEq;
   if (r.lo == r.hi)
     out.push_back(nft::Expr::cmp(op, nft::be16(r.lo)));
+  else if (r.lo == 0 && !invert)
+    out.push_back(nft::Expr::cmp(nft::kLte, nft::be16(r.hi)));
   else
     out.push_back(nft::Expr::range(op, nft::be16(r.lo), nft::be16(r.hi)));
 }
 
+void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& sport,
+                  bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport) {
+  if (sport && dport && sport->lo == sport->hi && dport->lo == dport->hi && !inv_sport &&
+      !inv_dport) {
+    out.push_back(nft::Expr::payload(nft::kTransportHeader, 0, 4));
+    nft::Bytes both = nft::be16(sport->lo);
+    nft::Bytes d = nft::be16(dport->lo);
+    both.insert(both.end(), d.begin(), d.end());
+    out.push_back(nft::Expr::cmp(nft::kEq, std::move(both)));
+    return;
+  }
+  if (sport) encode_port_range(out, 0, *sport, inv_sport);
+  if (dport) encode_port_range(out, 2, *dport, inv_dport);
+}
+
+bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
+                      PortRange& dport) {
+  if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
+      load->base != nft::kTransportHeader || load->offset != 0 || load->len != 4 ||
+      test->kind != nft::Expr::Kind::Cmp || test->op != nft::kEq || test->data.size() != 4)
+    return false;
+  sport.lo = sport.hi = static_cast<std::uint16_t>((test->data[0] << 8) | test->data[1]);
+  dport.lo = dport.hi = static_cast<std::uint16_t>((test->data[2] << 8) | test->data[3]);
+  return true;
+}
+
 bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
                        PortRange& r, bool& invert) {
+  if (load && test && load->kind == nft::Expr::Kind::Payload &&
+      load->base == nft::kTransportHeader && test->kind == nft::Expr::Kind::Cmp &&
+      test->data.size() == 2 && test->op == nft::kLte) {
+    if (load->len != 2 || (load->offset != 0 && load->offset != 2)) return false;
+    r.lo = 0;
+    r.hi = static_cast<std::uint16_t>((test->data[0] << 8) | test->data[1]);
+    invert = false;
+    offset = load->offset;
+    return true;
+  }
   if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
       load->base != nft::kTransportHeader || load->len != 2 ||
       (load->offset != 0 && load->offset != 2))

@@ -111,6 +111,12 @@ std::string list_port_range(const char* label, const PortRange& r, bool invert, 
 // range for a span).
 void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const PortRange& r,
                        bool invert);
+// Both ports of tcp/udp: two single ports become one 4-byte compare, as iptables-nft does.
+void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& sport,
+                  bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport);
+// Reads the 4-byte compare of two single ports (payload th+0 len 4, cmp eq).
+bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
+                      PortRange& dport);
 // Reads payload th+offset len 2 followed by cmp or range; false if not that shape.
 bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
                        PortRange& r, bool& invert);

@@ -13,9 +13,12 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -44,6 +47,13 @@ const char* expr_kind_name(const Expr& e) {
     case Expr::Kind::Other: return e.other_name.c_str();
   }
   return "";
+}
+
+// libnftnl takes ownership of match/target info blobs (it frees them with the expression).
+void* owned_copy(const Bytes& b) {
+  void* p = std::malloc(b.empty() ? 1 : b.size());
+  if (!b.empty()) std::memcpy(p, b.data(), b.size());
+  return p;
 }
 
 nftnl_expr* to_nftnl(const Expr& e) {
@@ -113,12 +123,12 @@ nftnl_expr* to_nftnl(const Expr& e) {
     case Expr::Kind::Match:
       nftnl_expr_set_str(x, NFTNL_EXPR_MT_NAME, e.xt_name.c_str());
       nftnl_expr_set_u32(x, NFTNL_EXPR_MT_REV, e.xt_rev);
-      nftnl_expr_set(x, NFTNL_EXPR_MT_INFO, e.info.data(), e.info.size());
+      nftnl_expr_set(x, NFTNL_EXPR_MT_INFO, owned_copy(e.info), e.info.size());
       break;
     case Expr::Kind::Target:
       nftnl_expr_set_str(x, NFTNL_EXPR_TG_NAME, e.xt_name.c_str());
       nftnl_expr_set_u32(x, NFTNL_EXPR_TG_REV, e.xt_rev);
-      nftnl_expr_set(x, NFTNL_EXPR_TG_INFO, e.info.data(), e.info.size());
+      nftnl_expr_set(x, NFTNL_EXPR_TG_INFO, owned_copy(e.info), e.info.size());
       break;
     case Expr::Kind::Other:
       break;
@@ -499,7 +509,16 @@ Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vec
   int fd = mnl_socket_get_fd(impl_->nl);
   int sndbuf = static_cast<int>(off + 65536);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
-  if (mnl_socket_sendto(impl_->nl, buf.data(), off) < 0) return kernel_error("netlink send", errno);
+  // Batches go out with sendmsg(), as iptables-nft sends them; requests and dumps use sendto().
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  iovec iov{buf.data(), off};
+  msghdr mh{};
+  mh.msg_name = &kernel;
+  mh.msg_namelen = sizeof(kernel);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (sendmsg(fd, &mh, 0) < 0) return kernel_error("netlink send", errno);
 
   // The kernel handles the whole batch inside sendmsg; without NLM_F_ACK only errors are
   // queued, so read until the queue is empty.

@@ -15,7 +15,7 @@ Result<std::string> save_text(core::Session& session, const std::string& table, 
   std::vector<std::string> tables;
   if (!table.empty()) {
     if (!core::find_table(table))
-      return Error{ErrorKind::Other, "Table `" + table + "' does not exist", ErrorStyle::Raw, 0};
+      return Error{ErrorKind::Other, "Table `" + table + "' does not exist", ErrorStyle::Bare, 0};
     auto all = session.existing_tables();
     if (!all) return all.take_error();
     for (const auto& t : *all)
@@ -103,6 +103,7 @@ struct TableBatch {
   bool table_in_kernel = false;           // exists and was not flushed away
   std::set<std::string> chains;           // chains that exist in the kernel or the batch
   std::set<std::string> base_created;
+  std::vector<std::string> jumps;  // checked at COMMIT, as iptables-restore does
 };
 
 }  // namespace
@@ -169,6 +170,10 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       if (!cur)
         return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed",
                      ErrorStyle::Plain, lineno};
+      const core::TableSpec* spec = core::find_table(cur->name);
+      for (const auto& j : cur->jumps)
+        if (!core::find_builtin(*spec, j) && !cur->chains.count(j))
+          return at_line(parameter_error("Chain '" + j + "' does not exist"), lineno);
       bool skip = !opts.table.empty() && opts.table != cur->name;
       if (!opts.test && !skip) {
         bool restart = false;
@@ -216,7 +221,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         ensure_table(tb);
         ensure_base(tb, chain);
         nft::Message m = core::new_base_chain_msg(tb.name, chain, policy == "ACCEPT" ? 1 : 0);
-        m.chain.counters = std::make_pair(pk, by);
+        m.chain.counters = opts.counters ? std::make_pair(pk, by) : std::make_pair(0ul, 0ul);
         m.op_name = "CHAIN_UPDATE";
         m.line = lineno;
         tb.msgs.push_back(m);
@@ -284,11 +289,9 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       if (!builtin && !tb.chains.count(cmd->chain))
         return Error{ErrorKind::Other, "No chain/target/match by that name.", ErrorStyle::Plain,
                      lineno};
-      for (auto& r : cmd->rules) {
-        if ((r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto) &&
-            !core::find_builtin(*spec, r.jump_chain) && !tb.chains.count(r.jump_chain))
-          return at_line(parameter_error("Chain '" + r.jump_chain + "' does not exist"), lineno);
-      }
+      for (auto& r : cmd->rules)
+        if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
+          tb.jumps.push_back(r.jump_chain);
       ensure_table(tb);
       ensure_base(tb, cmd->chain);
       for (auto& r : cmd->rules) {
@@ -324,6 +327,37 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       m.line = lineno;
       tb.msgs.push_back(m);
       tb.chains.insert(cmd->chain);
+      continue;
+    }
+    if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain) && cmd->chain.empty()) {
+      auto st = session.state(tb.name);
+      if (!st) return st.take_error();
+      if (c == cli::kCmdFlush && (*st)->exists && tb.table_in_kernel) {
+        nft::Message m;
+        m.type = nft::MsgType::DelRule;
+        m.flags = nft::kNlmRequest;
+        m.rule.table = tb.name;
+        m.op_name = "TABLE_FLUSH";
+        m.object_text = "table " + tb.name;
+        m.line = lineno;
+        tb.msgs.push_back(m);
+      }
+      if (c == cli::kCmdDeleteChain && tb.table_in_kernel) {
+        for (const auto& ch : (*st)->chains) {
+          if (ch.hooknum) continue;
+          nft::Message m;
+          m.type = nft::MsgType::DelChain;
+          m.flags = nft::kNlmRequest | nft::kNlmNonrec;
+          m.chain.table = tb.name;
+          m.chain.name = ch.name;
+          m.chain.use = ch.use;
+          m.op_name = "CHAIN_DEL";
+          m.object_text = "chain " + ch.name;
+          m.line = lineno;
+          tb.msgs.push_back(m);
+          tb.chains.erase(ch.name);
+        }
+      }
       continue;
     }
     if (c == cli::kCmdFlush && !cmd->chain.empty()) {

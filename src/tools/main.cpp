@@ -42,6 +42,9 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
     case ErrorStyle::Plain:
       msg = prog + ": " + e.message + "\n";
       break;
+    case ErrorStyle::Bare:
+      msg = e.message + "\n";
+      break;
     case ErrorStyle::Raw:
       if (!e.message.empty()) msg = e.message + "\n";
       msg += try_line;

@@ -1,5 +1,6 @@
 // -m comment (xt "comment" rev 0, struct xt_comment_info). Always xt compat in iptables-nft
-// 1.8.9: it predates rule userdata comments.
+// 1.8.9: it predates rule userdata comments. A comment longer than 255 bytes is cut without a
+// message (comment.7); -S quotes it only when needed (xtables_save_string).
 #include <linux/netfilter/xt_comment.h>
 
 #include <cstring>
@@ -24,10 +25,7 @@ class CommentMatch final : public Match {
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (arg.invert) return cannot_invert("comment", "--comment");
     if (given) return only_once("comment", "--comment");
-    if (arg.value.size() > XT_MAX_COMMENT_LEN - 1)
-      return option_error("comment: argument for option \"--comment\" is too long (max " +
-                          std::to_string(XT_MAX_COMMENT_LEN - 1) + " chars)");
-    comment = arg.value;
+    comment = arg.value.substr(0, XT_MAX_COMMENT_LEN - 1);
     given = true;
     return {};
   }
@@ -40,7 +38,7 @@ class CommentMatch final : public Match {
     out += quote_string(comment);
   }
   void list(std::string& out, bool, const SaveContext&) const override {
-    out += "/* " + comment + " */ ";
+    out += " /* " + comment + " */";
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     xt_comment_info info{};

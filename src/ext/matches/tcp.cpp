@@ -188,13 +188,12 @@ class TcpMatch final : public Match {
       out.push_back(nft::Expr::match("tcp", 0, xt_blob(info)));
       return {};
     }
-    if (sport) encode_port_range(out, 0, *sport, inv_sport);
-    if (dport) encode_port_range(out, 2, *dport, inv_dport);
     if (flags) {
       out.push_back(nft::Expr::payload(nft::kTransportHeader, 13, 1));
       out.push_back(nft::Expr::bitwise(1, {flags->first}, {0}));
       out.push_back(nft::Expr::cmp(inv_flags ? nft::kNeq : nft::kEq, {flags->second}));
     }
+    encode_ports(out, sport, inv_sport, dport, inv_dport);
     return {};
   }
 };
@@ -227,6 +226,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
 std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
   if (!ctx.ip || ctx.ip->proto != 6 || ctx.ip->inv_proto) return nullptr;
   std::unique_ptr<TcpMatch> m;
+  {
+    PortRange sp, dp;
+    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp)) {
+      m = std::make_unique<TcpMatch>();
+      m->sport = sp;
+      m->dport = dp;
+      cur.advance(2);
+    }
+  }
   for (;;) {
     const nft::Expr* a = cur.peek(0);
     const nft::Expr* b = cur.peek(1);

@@ -106,8 +106,7 @@ class UdpMatch final : public Match {
       out.push_back(nft::Expr::match("udp", 0, xt_blob(info)));
       return {};
     }
-    if (sport) encode_port_range(out, 0, *sport, inv_sport);
-    if (dport) encode_port_range(out, 2, *dport, inv_dport);
+    encode_ports(out, sport, inv_sport, dport, inv_dport);
     return {};
   }
 };
@@ -132,6 +131,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
 std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
   if (!ctx.ip || ctx.ip->proto != 17 || ctx.ip->inv_proto) return nullptr;
   std::unique_ptr<UdpMatch> m;
+  {
+    PortRange sp, dp;
+    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp)) {
+      m = std::make_unique<UdpMatch>();
+      m->sport = sp;
+      m->dport = dp;
+      cur.advance(2);
+    }
+  }
   for (;;) {
     std::uint32_t offset = 0;
     PortRange r;

@@ -1,0 +1,436 @@
+// -m conntrack and its alias -m state: both are xt "conntrack" rev 3
+// (struct xt_conntrack_mtinfo3). "state" sets XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS,
+// and a blob with the alias bit decodes back to a `state` match.
+// Quirks observed on 1.8.9:
+// * addresses (XTTYPE_HOSTMASK) are not masked; without "/N" (or with a mask that is not a
+//   plain prefix length in range, e.g. "/255.0.255.0" or "/33") the mask is all 16 bytes
+//   0xff, while "/N" sets only the N leading bits (so "/32" sets 4 bytes);
+// * ports are host order, decimal or service names, wrap at 16 bits ("70000" is 4464), a
+//   single port sets *_port_high = *_port too; ":80" is 0:80 and "80:" is 80:65535;
+// * state/status names are case-insensitive prefixes ("est" is ESTABLISHED); a bad one is
+//   reported with the rest of the list ("Bad ctstate "FOO,BAR"");
+// * --ctproto is printed numerically, --ctdir REPLY is stored as the direction invert bit.
+#include <linux/netfilter/xt_conntrack.h>
+
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+using Info = xt_conntrack_mtinfo3;
+
+enum {
+  kOptState = 1, kOptProto, kOptOrigSrc, kOptOrigDst, kOptReplSrc, kOptReplDst, kOptStatus,
+  kOptExpire, kOptOrigSrcPort, kOptOrigDstPort, kOptReplSrcPort, kOptReplDstPort, kOptDir,
+};
+constexpr OptionSpec kOptions[] = {
+    {"ctstate", ArgKind::Required, kOptState},
+    {"ctproto", ArgKind::Required, kOptProto},
+    {"ctorigsrc", ArgKind::Required, kOptOrigSrc},
+    {"ctorigdst", ArgKind::Required, kOptOrigDst},
+    {"ctreplsrc", ArgKind::Required, kOptReplSrc},
+    {"ctrepldst", ArgKind::Required, kOptReplDst},
+    {"ctstatus", ArgKind::Required, kOptStatus},
+    {"ctexpire", ArgKind::Required, kOptExpire},
+    {"ctorigsrcport", ArgKind::Required, kOptOrigSrcPort},
+    {"ctorigdstport", ArgKind::Required, kOptOrigDstPort},
+    {"ctreplsrcport", ArgKind::Required, kOptReplSrcPort},
+    {"ctrepldstport", ArgKind::Required, kOptReplDstPort},
+    {"ctdir", ArgKind::Required, kOptDir},
+};
+constexpr OptionSpec kStateOptions[] = {{"state", ArgKind::Required, kOptState}};
+
+// Option id -> match flag bit and canonical name.
+struct OptInfo {
+  std::uint16_t flag;
+  const char* name;
+};
+OptInfo opt_info(int id) {
+  switch (id) {
+    case kOptState: return {XT_CONNTRACK_STATE, "--ctstate"};
+    case kOptProto: return {XT_CONNTRACK_PROTO, "--ctproto"};
+    case kOptOrigSrc: return {XT_CONNTRACK_ORIGSRC, "--ctorigsrc"};
+    case kOptOrigDst: return {XT_CONNTRACK_ORIGDST, "--ctorigdst"};
+    case kOptReplSrc: return {XT_CONNTRACK_REPLSRC, "--ctreplsrc"};
+    case kOptReplDst: return {XT_CONNTRACK_REPLDST, "--ctrepldst"};
+    case kOptStatus: return {XT_CONNTRACK_STATUS, "--ctstatus"};
+    case kOptExpire: return {XT_CONNTRACK_EXPIRES, "--ctexpire"};
+    case kOptOrigSrcPort: return {XT_CONNTRACK_ORIGSRC_PORT, "--ctorigsrcport"};
+    case kOptOrigDstPort: return {XT_CONNTRACK_ORIGDST_PORT, "--ctorigdstport"};
+    case kOptReplSrcPort: return {XT_CONNTRACK_REPLSRC_PORT, "--ctreplsrcport"};
+    case kOptReplDstPort: return {XT_CONNTRACK_REPLDST_PORT, "--ctrepldstport"};
+    case kOptDir: return {XT_CONNTRACK_DIRECTION, "--ctdir"};
+  }
+  return {0, ""};
+}
+
+constexpr std::uint16_t kInvalid = XT_CONNTRACK_STATE_INVALID;
+constexpr std::uint16_t kEstablished = 1 << 1, kRelated = 1 << 2, kNew = 1 << 3;
+constexpr std::uint16_t kSnat = XT_CONNTRACK_STATE_SNAT, kDnat = XT_CONNTRACK_STATE_DNAT;
+constexpr std::uint16_t kUntracked = XT_CONNTRACK_STATE_UNTRACKED;
+
+struct Named {
+  const char* name;
+  std::uint16_t bit;
+};
+// Parse order (first prefix match wins) of --ctstate and --state.
+constexpr Named kCtStates[] = {{"INVALID", kInvalid},         {"NEW", kNew},
+                               {"RELATED", kRelated},         {"ESTABLISHED", kEstablished},
+                               {"UNTRACKED", kUntracked},     {"SNAT", kSnat},
+                               {"DNAT", kDnat}};
+constexpr Named kStates[] = {{"INVALID", kInvalid}, {"ESTABLISHED", kEstablished},
+                             {"NEW", kNew},         {"RELATED", kRelated},
+                             {"UNTRACKED", kUntracked}};
+// Print order.
+constexpr Named kStatePrint[] = {{"INVALID", kInvalid},     {"NEW", kNew},
+                                 {"RELATED", kRelated},     {"ESTABLISHED", kEstablished},
+                                 {"UNTRACKED", kUntracked}, {"SNAT", kSnat},
+                                 {"DNAT", kDnat}};
+constexpr Named kStatus[] = {{"NONE", 0},
+                             {"EXPECTED", 1 << 0},
+                             {"SEEN_REPLY", 1 << 1},
+                             {"ASSURED", 1 << 2},
+                             {"CONFIRMED", 1 << 3}};
+
+template <std::size_t N>
+int lookup(std::string_view word, const Named (&table)[N]) {
+  const char* names[N];
+  for (std::size_t i = 0; i < N; ++i) names[i] = table[i].name;
+  return prefix_lookup(word, names, N);
+}
+
+// A comma separated list; on error the message quotes the list from the bad word on.
+template <std::size_t N>
+Result<std::uint16_t> parse_list(std::string_view arg, const Named (&table)[N],
+                                 const char* what) {
+  std::uint16_t mask = 0;
+  std::size_t pos = 0;
+  for (;;) {
+    std::size_t comma = arg.find(',', pos);
+    std::string_view word = arg.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+    int i = word.empty() ? -1 : lookup(word, table);
+    if (i < 0)
+      return parameter_error(std::string("Bad ") + what + " \"" + std::string(arg.substr(pos)) +
+                             "\"");
+    mask = static_cast<std::uint16_t>(mask | table[i].bit);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return mask;
+}
+
+std::string states_text(std::uint16_t mask) {
+  std::string s;
+  for (const auto& n : kStatePrint)
+    if (mask & n.bit) {
+      if (!s.empty()) s += ",";
+      s += n.name;
+    }
+  return s;
+}
+
+std::string status_text(std::uint16_t mask) {
+  if (mask == 0) return "NONE";
+  std::string s;
+  for (const auto& n : kStatus)
+    if (n.bit && (mask & n.bit)) {
+      if (!s.empty()) s += ",";
+      s += n.name;
+    }
+  return s;
+}
+
+// XTTYPE_PORTRC element: a service name or a decimal number truncated to 16 bits.
+Result<std::uint16_t> parse_ct_port(std::string_view s) {
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (auto v = parse_unsigned(s, UINT64_MAX, 10)) return static_cast<std::uint16_t>(*v);
+  }
+  for (const char* proto : {"tcp", "udp", "dccp", "sctp"})
+    if (auto p = service_port(s, proto)) return *p;
+  return option_error("Port \"" + std::string(s) + "\" does not resolve to anything.");
+}
+
+class ConntrackMatch final : public Match {
+ public:
+  Info info{};
+  Family family = Family::V4;
+  bool alias = false;  // -m state
+
+  std::string_view name() const override { return alias ? "state" : "conntrack"; }
+  std::unique_ptr<Match> clone() const override {
+    return std::make_unique<ConntrackMatch>(*this);
+  }
+  const char* ext() const { return alias ? "state" : "conntrack"; }
+
+  Status parse_addr(std::string_view arg, nf_inet_addr& addr, nf_inet_addr& mask) {
+    std::string_view host = arg, plen;
+    bool has_slash = false;
+    if (auto slash = arg.find('/'); slash != std::string_view::npos) {
+      host = arg.substr(0, slash);
+      plen = arg.substr(slash + 1);
+      has_slash = true;
+    }
+    std::uint8_t a[16];
+    CX_TRY(resolve_one(host, family, a));
+    std::memcpy(&addr, a, 16);
+    std::uint8_t m[16];
+    std::memset(m, 0xff, 16);
+    unsigned maxlen = family == Family::V4 ? 32 : 128;
+    if (has_slash) {
+      auto n = parse_unsigned(plen, maxlen, 10);
+      if (n) {
+        std::memset(m, 0, 16);
+        for (unsigned i = 0; i < *n; ++i) m[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+      }
+    }
+    std::memcpy(&mask, m, 16);
+    return {};
+  }
+
+  Status parse_ports(std::string_view arg, std::uint16_t& lo, std::uint16_t& hi) {
+    auto colon = arg.find(':');
+    if (colon == std::string_view::npos) {
+      auto p = parse_ct_port(arg);
+      if (!p) return p.take_error();
+      lo = hi = *p;
+      return {};
+    }
+    std::string_view a = arg.substr(0, colon), b = arg.substr(colon + 1);
+    lo = 0;
+    hi = 0xffff;
+    if (!a.empty()) {
+      auto p = parse_ct_port(a);
+      if (!p) return p.take_error();
+      lo = *p;
+    }
+    if (!b.empty()) {
+      auto p = parse_ct_port(b);
+      if (!p) return p.take_error();
+      hi = *p;
+    }
+    return {};
+  }
+
+  Status parse_expire(std::string_view arg) {
+    auto bad = [&](std::string_view near) {
+      return option_error("conntrack: bad value for option \"--ctexpire\" near \"" +
+                          std::string(near) + "\", or out of range (0-4294967295).");
+    };
+    auto colon = arg.find(':');
+    std::string_view a = arg.substr(0, colon);
+    std::uint32_t lo = 0, hi = 0;
+    if (!a.empty()) {
+      auto v = parse_unsigned(a, UINT32_MAX, 0);
+      if (!v) return bad(a);
+      lo = static_cast<std::uint32_t>(*v);
+    }
+    if (colon == std::string_view::npos) {
+      if (a.empty()) return bad(a);
+      hi = lo;
+    } else {
+      std::string_view b = arg.substr(colon + 1);
+      hi = UINT32_MAX;
+      if (!b.empty()) {
+        auto v = parse_unsigned(b, UINT32_MAX, 0);
+        if (!v) return bad(b);
+        hi = static_cast<std::uint32_t>(*v);
+      }
+    }
+    info.expires_min = lo;
+    info.expires_max = hi;
+    return {};
+  }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+    family = ctx.family;
+    OptInfo oi = opt_info(id);
+    const char* optname = alias ? "--state" : oi.name;
+    if (info.match_flags & oi.flag) return only_once(ext(), optname);
+    if (id == kOptDir && arg.invert) return cannot_invert(ext(), optname);
+    switch (id) {
+      case kOptState: {
+        auto r = alias ? parse_list(arg.value, kStates, "state")
+                       : parse_list(arg.value, kCtStates, "ctstate");
+        if (!r) return r.take_error();
+        info.state_mask = *r;
+        if (alias) info.match_flags |= XT_CONNTRACK_STATE_ALIAS;
+        break;
+      }
+      case kOptProto: {
+        auto p = parse_protocol(arg.value);
+        if (!p) return p.take_error();
+        info.l4proto = *p;
+        break;
+      }
+      case kOptOrigSrc: CX_TRY(parse_addr(arg.value, info.origsrc_addr, info.origsrc_mask)); break;
+      case kOptOrigDst: CX_TRY(parse_addr(arg.value, info.origdst_addr, info.origdst_mask)); break;
+      case kOptReplSrc: CX_TRY(parse_addr(arg.value, info.replsrc_addr, info.replsrc_mask)); break;
+      case kOptReplDst: CX_TRY(parse_addr(arg.value, info.repldst_addr, info.repldst_mask)); break;
+      case kOptStatus: {
+        auto r = parse_list(arg.value, kStatus, "ctstatus");
+        if (!r) return r.take_error();
+        info.status_mask = *r;
+        break;
+      }
+      case kOptExpire: CX_TRY(parse_expire(arg.value)); break;
+      case kOptOrigSrcPort:
+        CX_TRY(parse_ports(arg.value, info.origsrc_port, info.origsrc_port_high));
+        break;
+      case kOptOrigDstPort:
+        CX_TRY(parse_ports(arg.value, info.origdst_port, info.origdst_port_high));
+        break;
+      case kOptReplSrcPort:
+        CX_TRY(parse_ports(arg.value, info.replsrc_port, info.replsrc_port_high));
+        break;
+      case kOptReplDstPort:
+        CX_TRY(parse_ports(arg.value, info.repldst_port, info.repldst_port_high));
+        break;
+      case kOptDir:
+        if (arg.value == "ORIGINAL") {
+        } else if (arg.value == "REPLY") {
+          info.invert_flags |= XT_CONNTRACK_DIRECTION;
+        } else {
+          return bad_value("conntrack", "--ctdir", arg.value);
+        }
+        break;
+    }
+    info.match_flags |= oi.flag;
+    if (arg.invert) info.invert_flags |= oi.flag;
+    return {};
+  }
+
+  Status final_check(const RuleContext&) override {
+    if (alias) {
+      if (!(info.match_flags & XT_CONNTRACK_STATE)) return must_be_specified("state", "--state");
+    } else if (info.match_flags == 0) {
+      return parameter_error("conntrack: At least one option is required");
+    }
+    return {};
+  }
+
+  std::string addr_text_of(const nf_inet_addr& a, const nf_inet_addr& m, bool numeric,
+                           Family f) const {
+    const auto* ab = reinterpret_cast<const std::uint8_t*>(&a);
+    const auto* mb = reinterpret_cast<const std::uint8_t*>(&m);
+    int bytes = f == Family::V4 ? 4 : 16;
+    bool zero = true;
+    for (int i = 0; i < bytes; ++i) zero = zero && ab[i] == 0;
+    if (!numeric && zero) return "anywhere";
+    return (numeric ? ext::addr_text(ab, f) : addr_anyname(ab, f)) + mask_suffix(mb, f);
+  }
+
+  static std::string ports_text(std::uint16_t lo, std::uint16_t hi) {
+    if (lo == hi) return std::to_string(lo);
+    return std::to_string(lo) + ":" + std::to_string(hi);
+  }
+
+  // Shared by save ("--" prefix, numeric) and list.
+  void dump(std::string& out, const char* prefix, bool numeric, Family f) const {
+    auto head = [&](std::uint16_t flag, const char* name) {
+      if (info.invert_flags & flag) out += " !";
+      out += " ";
+      out += prefix;
+      out += name;
+    };
+    const auto mf = info.match_flags;
+    if (mf & XT_CONNTRACK_STATE) {
+      head(XT_CONNTRACK_STATE, (mf & XT_CONNTRACK_STATE_ALIAS) ? "state" : "ctstate");
+      out += " " + states_text(info.state_mask);
+    }
+    if (mf & XT_CONNTRACK_PROTO) {
+      head(XT_CONNTRACK_PROTO, "ctproto");
+      out += " " + std::to_string(info.l4proto);
+    }
+    struct A {
+      std::uint16_t flag;
+      const char* name;
+      const nf_inet_addr& a;
+      const nf_inet_addr& m;
+    };
+    const A addrs[] = {{XT_CONNTRACK_ORIGSRC, "ctorigsrc", info.origsrc_addr, info.origsrc_mask},
+                       {XT_CONNTRACK_ORIGDST, "ctorigdst", info.origdst_addr, info.origdst_mask},
+                       {XT_CONNTRACK_REPLSRC, "ctreplsrc", info.replsrc_addr, info.replsrc_mask},
+                       {XT_CONNTRACK_REPLDST, "ctrepldst", info.repldst_addr, info.repldst_mask}};
+    for (const auto& a : addrs)
+      if (mf & a.flag) {
+        head(a.flag, a.name);
+        out += " " + addr_text_of(a.a, a.m, numeric, f);
+      }
+    struct P {
+      std::uint16_t flag;
+      const char* name;
+      std::uint16_t lo, hi;
+    };
+    const P ports[] = {
+        {XT_CONNTRACK_ORIGSRC_PORT, "ctorigsrcport", info.origsrc_port, info.origsrc_port_high},
+        {XT_CONNTRACK_ORIGDST_PORT, "ctorigdstport", info.origdst_port, info.origdst_port_high},
+        {XT_CONNTRACK_REPLSRC_PORT, "ctreplsrcport", info.replsrc_port, info.replsrc_port_high},
+        {XT_CONNTRACK_REPLDST_PORT, "ctrepldstport", info.repldst_port, info.repldst_port_high}};
+    for (const auto& p : ports)
+      if (mf & p.flag) {
+        head(p.flag, p.name);
+        out += " " + ports_text(p.lo, p.hi);
+      }
+    if (mf & XT_CONNTRACK_STATUS) {
+      head(XT_CONNTRACK_STATUS, "ctstatus");
+      out += " " + status_text(info.status_mask);
+    }
+    if (mf & XT_CONNTRACK_EXPIRES) {
+      head(XT_CONNTRACK_EXPIRES, "ctexpire");
+      out += " " + (info.expires_min == info.expires_max
+                        ? std::to_string(info.expires_min)
+                        : std::to_string(info.expires_min) + ":" +
+                              std::to_string(info.expires_max));
+    }
+    if (mf & XT_CONNTRACK_DIRECTION) {
+      out += " ";
+      out += prefix;
+      out += (info.invert_flags & XT_CONNTRACK_DIRECTION) ? "ctdir REPLY" : "ctdir ORIGINAL";
+    }
+  }
+
+  void save(std::string& out, const SaveContext& ctx) const override {
+    dump(out, "--", true, ctx.family);
+  }
+  void list(std::string& out, bool numeric, const SaveContext& ctx) const override {
+    dump(out, "", numeric, ctx.family);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("conntrack", 3, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family f) {
+  auto m = std::make_unique<ConntrackMatch>();
+  m->family = f;
+  return m;
+}
+std::unique_ptr<Match> create_state(Family f) {
+  auto m = std::make_unique<ConntrackMatch>();
+  m->family = f;
+  m->alias = true;
+  return m;
+}
+
+std::unique_ptr<Match> decode_compat(const DecodeContext& ctx, const nft::Bytes& blob) {
+  auto m = std::make_unique<ConntrackMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  m->family = ctx.family;
+  m->alias = m->info.match_flags & XT_CONNTRACK_STATE_ALIAS;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kConntrackMatch = {"conntrack", kBoth, kOptions, create, "conntrack", 3,
+                                          decode_compat, nullptr};
+// Never found by kernel name (kConntrackMatch decodes both); only parsed.
+extern const MatchType kStateMatch = {"state", kBoth, kStateOptions, create_state, "conntrack", 3,
+                                      nullptr, nullptr};
+
+}  // namespace cx::ext

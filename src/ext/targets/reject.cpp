@@ -1,0 +1,128 @@
+// -j REJECT (xt "REJECT" rev 0): IPv4 struct ipt_reject_info, IPv6 struct ip6t_reject_info
+// (both one u32 "with", numbered differently per family). --reject-with is matched as a
+// case-insensitive prefix of each type's name or alias, first hit wins ("icmp-" is
+// icmp-net-unreachable). Defaults: icmp-port-unreachable / icmp6-port-unreachable. -S always
+// prints --reject-with with the canonical name. "tcp-reset" without -p tcp passes userspace
+// and the kernel rejects it. "echo-reply" prints a note on stderr before the error.
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <linux/netfilter_ipv6/ip6t_REJECT.h>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptWith = 1 };
+constexpr OptionSpec kOptions[] = {{"reject-with", ArgKind::Required, kOptWith}};
+
+struct RejectName {
+  const char* name;
+  const char* alias;
+  std::uint32_t with;
+};
+constexpr RejectName kReject4[] = {
+    {"icmp-net-unreachable", "net-unreach", IPT_ICMP_NET_UNREACHABLE},
+    {"icmp-host-unreachable", "host-unreach", IPT_ICMP_HOST_UNREACHABLE},
+    {"icmp-proto-unreachable", "proto-unreach", IPT_ICMP_PROT_UNREACHABLE},
+    {"icmp-port-unreachable", "port-unreach", IPT_ICMP_PORT_UNREACHABLE},
+    {"icmp-net-prohibited", "net-prohib", IPT_ICMP_NET_PROHIBITED},
+    {"icmp-host-prohibited", "host-prohib", IPT_ICMP_HOST_PROHIBITED},
+    {"tcp-reset", "tcp-rst", IPT_TCP_RESET},
+    {"icmp-admin-prohibited", "admin-prohib", IPT_ICMP_ADMIN_PROHIBITED},
+};
+constexpr RejectName kReject6[] = {
+    {"icmp6-no-route", "no-route", IP6T_ICMP6_NO_ROUTE},
+    {"icmp6-adm-prohibited", "adm-prohibited", IP6T_ICMP6_ADM_PROHIBITED},
+    {"icmp6-addr-unreachable", "addr-unreach", IP6T_ICMP6_ADDR_UNREACH},
+    {"icmp6-port-unreachable", "port-unreach", IP6T_ICMP6_PORT_UNREACH},
+    {"tcp-reset", "tcp-reset", IP6T_TCP_RESET},
+    {"icmp6-policy-fail", "policy-fail", IP6T_ICMP6_POLICY_FAIL},
+    {"icmp6-reject-route", "reject-route", IP6T_ICMP6_REJECT_ROUTE},
+};
+
+bool prefix_of(std::string_view word, std::string_view full) {
+  if (word.size() > full.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(word[i])) !=
+        std::tolower(static_cast<unsigned char>(full[i])))
+      return false;
+  return true;
+}
+
+class RejectTarget final : public Target {
+ public:
+  Family family = Family::V4;
+  std::uint32_t with = IPT_ICMP_PORT_UNREACHABLE;
+  bool given = false;
+
+  std::span<const RejectName> table() const {
+    if (family == Family::V4) return kReject4;
+    return kReject6;
+  }
+  std::string_view name() const override { return "REJECT"; }
+  std::unique_ptr<Target> clone() const override { return std::make_unique<RejectTarget>(*this); }
+
+  Status parse(int, const OptionArg& arg, const RuleContext& ctx) override {
+    if (arg.invert) return cannot_invert("REJECT", "--reject-with");
+    if (given) return only_once("REJECT", "--reject-with");
+    given = true;
+    for (const auto& r : table())
+      if (prefix_of(arg.value, r.name) || prefix_of(arg.value, r.alias)) {
+        with = r.with;
+        return {};
+      }
+    if ((prefix_of(arg.value, "echo-reply") || prefix_of(arg.value, "echoreply")) &&
+        ctx.warnings)
+      ctx.warnings->push_back("--reject-with echo-reply no longer supported");
+    return parameter_error("unknown reject type \"" + std::string(arg.value) + "\"");
+  }
+  std::string with_text() const {
+    for (const auto& r : table())
+      if (r.with == with) return r.name;
+    return "unknown";
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    out += " --reject-with " + with_text();
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += " reject-with " + with_text();
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    if (family == Family::V4) {
+      ipt_reject_info i{};
+      i.with = static_cast<ipt_reject_with>(with);
+      out.push_back(nft::Expr::target("REJECT", 0, xt_blob(i)));
+    } else {
+      ip6t_reject_info i{};
+      i.with = with;
+      out.push_back(nft::Expr::target("REJECT", 0, xt_blob(i)));
+    }
+    return {};
+  }
+};
+
+std::unique_ptr<Target> create(Family f) {
+  auto t = std::make_unique<RejectTarget>();
+  t->family = f;
+  t->with = f == Family::V4 ? std::uint32_t{IPT_ICMP_PORT_UNREACHABLE}
+                            : std::uint32_t{IP6T_ICMP6_PORT_UNREACH};
+  return t;
+}
+
+std::unique_ptr<Target> decode_compat(const DecodeContext& ctx, const nft::Bytes& blob) {
+  std::uint32_t with = 0;
+  if (!xt_read(blob, with)) return nullptr;
+  auto t = std::make_unique<RejectTarget>();
+  t->family = ctx.family;
+  t->with = with;
+  t->given = true;
+  return t;
+}
+
+}  // namespace
+
+extern const TargetType kRejectTarget = {"REJECT", kBoth, kOptions, create, "REJECT", 0,
+                                         decode_compat, nullptr};
+
+}  // namespace cx::ext
