@@ -23,21 +23,22 @@ struct CommandOptions {
   const char* allowed;  // one char per option: 'x' illegal, '+' mandatory, ' ' optional
 };
 constexpr CommandOptions kCommandOptions[] = {
-    {kCmdInsert, 'I', "x          "},
-    {kCmdDelete, 'D', "x        x "},
-    {kCmdDeleteNum, 'D', "xxxxxxxxxxxx"},
-    {kCmdReplace, 'R', "x        x "},
-    {kCmdAppend, 'A', "x          "},
-    {kCmdList, 'L', " xxxx   xx x"},
-    {kCmdFlush, 'F', "xxxxx xxxxxx"},
-    {kCmdZero, 'Z', "xxxxx xxxxxx"},
-    {kCmdNewChain, 'N', "xxxxxxxxxxxx"},
+    //                     nsdpjvxio0cf
+    {kCmdInsert, 'I',     "x     x  x  "},
+    {kCmdDelete, 'D',     "x     x  xx "},
+    {kCmdDeleteNum, 'D',  "xxxxx xxxxxx"},
+    {kCmdReplace, 'R',    "x     x  x  "},
+    {kCmdAppend, 'A',     "x     x  x  "},
+    {kCmdList, 'L',       " xxxx  xx xx"},
+    {kCmdFlush, 'F',      "xxxxx xxxxxx"},
+    {kCmdZero, 'Z',       "xxxxx xxxxxx"},
+    {kCmdNewChain, 'N',   "xxxxx xxxxxx"},
     {kCmdDeleteChain, 'X', "xxxxx xxxxxx"},
-    {kCmdSetPolicy, 'P', "xxxxx xxxx x"},
-    {kCmdRenameChain, 'E', "xxxxxxxxxxxx"},
-    {kCmdListRules, 'S', "xxxxx xxxxxx"},
-    {kCmdZeroNum, 'Z', "xxxxx xxxxxx"},
-    {kCmdCheck, 'C', "x        x "},
+    {kCmdSetPolicy, 'P',  "xxxxx xxxx x"},
+    {kCmdRenameChain, 'E', "xxxxx xxxxxx"},
+    {kCmdListRules, 'S',  "xxxxx xxxxxx"},
+    {kCmdZeroNum, 'Z',    "xxxxx xxxxxx"},
+    {kCmdCheck, 'C',      "x     x  xx "},
 };
 
 enum OptBit : unsigned {
@@ -323,6 +324,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         break;
       }
       case 'f':
+        if (family == Family::V6)
+          return parameter_error("`-f' is not supported in IPv6, use -m frag instead");
         CX_TRY(set_option(kOptFragment, 'f', invert, true));
         rule.ip.frag = true;
         rule.ip.inv_frag = invert;
@@ -466,19 +469,23 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
   if (cmd.help || cmd.version) return cmd;
   if (cmd.command == kCmdNone) return parameter_error("no command specified");
 
-  // Which options go with which command.
-  for (const auto& co : kCommandOptions) {
-    if (!(cmd.command & co.cmd)) continue;
-    for (int i = 0; kOptionLetters[i]; ++i) {
-      if (co.allowed[i] == 'x' && (options & (1u << i))) {
-        std::string opt = kOptionLetters[i] == '0' ? "--line-numbers"
-                                                   : std::string("-") + kOptionLetters[i];
-        return parameter_error("Illegal option `" + opt + "' with this command");
-      }
+  // Which options go with which command: legal when any of the given commands allows it.
+  for (int i = 0; kOptionLetters[i]; ++i) {
+    if (!(options & (1u << i))) continue;
+    int legal = 0;
+    for (const auto& co : kCommandOptions) {
+      if (!(cmd.command & co.cmd)) continue;
+      if (co.allowed[i] != 'x')
+        legal = 1;
+      else if (legal == 0)
+        legal = -1;
+    }
+    if (legal == -1) {
+      std::string opt =
+          kOptionLetters[i] == '0' ? "--line-numbers" : std::string("-") + kOptionLetters[i];
+      return parameter_error("Illegal option `" + opt + "' with this command");
     }
   }
-  // A sub-command that combines with -L may not be mixed arbitrarily.
-
   if (cmd.command & (kCmdAppend | kCmdDelete | kCmdInsert | kCmdReplace | kCmdCheck)) {
     for (auto [text, out] : {std::pair{&src_text, &srcs}, std::pair{&dst_text, &dsts}}) {
       if (text->empty()) continue;

@@ -180,4 +180,29 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
   return out;
 }
 
+std::string verbose_rule(const model::Rule& r, Family family) {
+  auto iface = [](const std::string& name, bool inv) {
+    if (name.empty() || name == "+") return std::string("*");
+    return (inv ? "!" : "") + name;
+  };
+  std::string out = target_name(r) + " ";
+  out += r.ip.inv_proto ? "!" : " ";
+  out += std::to_string(r.ip.proto) == "0" ? "all" : protocol_name(r.ip.proto, family);
+  out += " opt ";
+  out += r.ip.frag ? (r.ip.inv_frag ? "!f" : "-f") : "--";
+  out += " in " + iface(r.ip.iniface, r.ip.inv_in) + " out " + iface(r.ip.outiface, r.ip.inv_out) +
+         " ";
+  const model::Address* src = r.ip.src ? &*r.ip.src : nullptr;
+  const model::Address* dst = r.ip.dst ? &*r.ip.dst : nullptr;
+  out += r.ip.inv_src ? "!" : " ";
+  out += format_address_list(src, false, family, true) + " ";
+  out += r.ip.inv_dst ? "!" : " ";
+  out += "-> " + format_address_list(dst, false, family, true) + "  ";
+  ext::SaveContext sc{family, &r.ip};
+  if (r.verdict == model::VerdictKind::Goto) out += "[goto] ";
+  for (const auto& m : r.matches) m->list(out, true, sc);
+  if (r.verdict == model::VerdictKind::Target) r.target->list(out, true, sc);
+  return out + "\n";
+}
+
 }  // namespace cx::cli

@@ -12,6 +12,9 @@ std::string rule_spec(const model::Rule& rule, Family family);
 std::string save_rule(const model::Rule& rule, const std::string& chain, Family family,
                       bool counters);
 
+// The line iptables -v prints for each rule it adds, inserts, deletes or checks.
+std::string verbose_rule(const model::Rule& rule, Family family);
+
 enum ListFormat : unsigned {
   kFmtNumeric = 1, kFmtVerbose = 2, kFmtExact = 4, kFmtLineNumbers = 8,
 };

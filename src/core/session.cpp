@@ -229,10 +229,10 @@ Status Session::execute(const Command& cmd, std::string& out) {
     std::string listing;
     CX_TRY(build(cmd, msgs, listing));
     bool restart = false;
-    CX_TRY(commit(msgs, restart));
+    Status committed = commit(msgs, restart);
     if (restart && attempt < 1000) continue;
-    out += listing;
-    return {};
+    out += listing;  // iptables prints the listing of -L -Z even when zeroing fails
+    return committed;
   }
 }
 
@@ -288,6 +288,9 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   };
 
   const unsigned c = cmd.command;
+  if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace |
+                           cli::kCmdCheck | cli::kCmdDelete)))
+    for (const auto& r : cmd.rules) out += cli::verbose_rule(r, family_);
   if (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
            cli::kCmdDelete)) {
     for (const auto& r : cmd.rules) CX_TRY(jump_ok(r));
@@ -358,10 +361,11 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     CX_TRY(load_rules(ts, cmd.chain));
     const auto& rules = ts.rules[cmd.chain];
     std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
-    if (idx >= rules.size())
+    if (idx >= rules.size()) {
+      if (c == cli::kCmdZeroNum) return {};  // iptables-nft quietly zeroes nothing
       return plain(c == cli::kCmdDeleteNum ? "Index of deletion too big."
-                   : c == cli::kCmdReplace ? "Index of replacement too big."
-                                           : "No chain/target/match by that name.");
+                                           : "Index of replacement too big.");
+    }
     if (c == cli::kCmdDeleteNum) {
       msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, rules[idx], "RULE_DELETE"));
     } else if (c == cli::kCmdReplace) {
@@ -436,26 +440,38 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if (c & cli::kCmdZero) {
     if (!cmd.chain.empty() && !kchain) return no_chain();
     CX_TRY(load_all_rules(ts));
-    std::vector<const nft::ChainObj*> targets;
+    // The chains to zero: the one named, or every chain -L shows (base chains that are not in
+    // the kernel yet included), or, for a plain -Z, the chains the kernel has.
+    std::vector<std::string> names;
     if (!cmd.chain.empty()) {
-      targets.push_back(kchain);
-    } else if (ts.exists) {
-      for (const auto& ch : ts.chains) targets.push_back(&ch);
-    } else if (c & cli::kCmdList) {
-      // iptables-nft tries to zero the base chains it just listed.
-      nft::ChainObj missing;
-      missing.table = cmd.table;
-      missing.name = std::string(spec.chains.front().name);
-      msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest, missing, "CHAIN_ZERO"));
+      names.push_back(cmd.chain);
+    } else {
+      for (const auto& bc : spec.chains)
+        if ((c & cli::kCmdList) || ts.find_chain(std::string(bc.name)))
+          names.emplace_back(bc.name);
+      std::vector<std::string> users;
+      for (const auto& ch : ts.chains)
+        if (!ch.hooknum) users.push_back(ch.name);
+      std::sort(users.begin(), users.end());
+      names.insert(names.end(), users.begin(), users.end());
     }
-    for (const nft::ChainObj* ch : targets) {
+    for (const std::string& name : names) {
+      if (cmd.verbose) out += "Zeroing chain `" + name + "'\n";
+      const nft::ChainObj* ch = ts.find_chain(name);
+      if (!ch) {
+        Message m = new_base_chain_msg(cmd.table, name, 1);
+        m.chain.counters = std::make_pair(0, 0);
+        m.op_name = "CHAIN_ZERO";
+        msgs.push_back(m);
+        continue;
+      }
       if (ch->hooknum) {
         nft::ChainObj z = cached_chain(*ch);
         z.counters = std::make_pair(0, 0);
         msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, z,
                                  "CHAIN_ZERO"));
       }
-      for (const auto& ro : ts.rules[ch->name]) {
+      for (const auto& ro : ts.rules[name]) {
         nft::RuleObj o = ro;
         o.position.reset();
         for (auto& e : o.exprs)

@@ -110,8 +110,10 @@ class TcpMatch final : public Match {
     return {};
   }
 
+  // iptables-nft checks -p only when it builds the native expressions: a compat tcp match
+  // (no options, --tcp-option, 0:65535) without -p tcp passes and the kernel refuses it.
   Status final_check(const RuleContext& ctx) override {
-    if (ctx.ip && (ctx.ip->proto != 6 || ctx.ip->inv_proto))
+    if (!needs_compat() && ctx.ip && (ctx.ip->proto != 6 || ctx.ip->inv_proto))
       return parameter_error("TCP match requires '-p tcp'");
     return {};
   }

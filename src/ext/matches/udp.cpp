@@ -65,8 +65,10 @@ class UdpMatch final : public Match {
     return {};
   }
 
+  // Checked only for the native encoding, as in iptables-nft (see tcp.cpp).
   Status final_check(const RuleContext& ctx) override {
-    if (ctx.ip && (ctx.ip->proto != 17 || ctx.ip->inv_proto))
+    bool compat = (!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport);
+    if (!compat && ctx.ip && (ctx.ip->proto != 17 || ctx.ip->inv_proto))
       return parameter_error("UDP match requires '-p udp'");
     return {};
   }
