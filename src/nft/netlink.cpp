@@ -248,6 +248,28 @@ struct Netlink::Impl {
   std::vector<char> rxbuf = std::vector<char>(1 << 20);
 
   // Sends one request and feeds every reply message to `cb` until the dump ends.
+  int last_errno = 0;
+
+  // Reads whatever is left of an interrupted dump so the next request starts clean.
+  void drain() {
+    int fd = mnl_socket_get_fd(nl);
+    while (recv(fd, rxbuf.data(), rxbuf.size(), MSG_DONTWAIT) > 0) {
+    }
+  }
+
+  // A dump that the kernel marks inconsistent (a concurrent change, NLM_F_DUMP_INTR) is
+  // started again from scratch, as iptables-nft does.
+  template <class Reset>
+  Status dump(nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb, Reset reset) {
+    for (int attempt = 0;; ++attempt) {
+      last_errno = 0;
+      Status s = talk(req, cb);
+      if (s || last_errno != EINTR || attempt > 100) return s;
+      reset();
+      req->nlmsg_seq = ++seq;
+    }
+  }
+
   Status talk(const nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb) {
     if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
       return kernel_error("netlink send", errno);
@@ -262,7 +284,9 @@ struct Netlink::Impl {
       if (len < 0) return kernel_error("netlink receive", errno);
       int r = mnl_cb_run(rxbuf.data(), len, req->nlmsg_seq, portid, trampoline, &ctx);
       if (r < 0) {
-        return Error{ErrorKind::Resource, std::strerror(errno), ErrorStyle::VersionedOnly, errno};
+        last_errno = errno;
+        if (errno == EINTR) drain();
+        return Error{ErrorKind::Resource, std::strerror(errno), ErrorStyle::VersionedOnly, 0};
       }
       if (r == MNL_CB_STOP) break;
     }
@@ -307,7 +331,7 @@ Result<std::vector<TableObj>> Netlink::dump_tables(Family family) {
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, static_cast<std::uint16_t>(family),
                                         NLM_F_DUMP, ++impl_->seq);
   std::vector<TableObj> out;
-  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
     nftnl_table* t = nftnl_table_alloc();
     if (nftnl_table_nlmsg_parse(n, t) == 0) {
       TableObj o;
@@ -317,7 +341,7 @@ Result<std::vector<TableObj>> Netlink::dump_tables(Family family) {
     }
     nftnl_table_free(t);
     return MNL_CB_OK;
-  });
+  }, [&] { out.clear(); });
   if (!s) return s.take_error();
   return out;
 }
@@ -327,7 +351,7 @@ Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::str
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, static_cast<std::uint16_t>(family),
                                         NLM_F_DUMP, ++impl_->seq);
   std::vector<ChainObj> out;
-  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
     nftnl_chain* c = nftnl_chain_alloc();
     if (nftnl_chain_nlmsg_parse(n, c) == 0 &&
         table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)) {
@@ -351,7 +375,7 @@ Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::str
     }
     nftnl_chain_free(c);
     return MNL_CB_OK;
-  });
+  }, [&] { out.clear(); });
   if (!s) return s.take_error();
   return out;
 }
@@ -368,7 +392,7 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
   nftnl_rule_nlmsg_build_payload(nlh, filter);
   nftnl_rule_free(filter);
   std::vector<RuleObj> out;
-  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
     nftnl_rule* r = nftnl_rule_alloc();
     if (nftnl_rule_nlmsg_parse(n, r) == 0) {
       RuleObj o;
@@ -384,7 +408,7 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
     }
     nftnl_rule_free(r);
     return MNL_CB_OK;
-  });
+  }, [&] { out.clear(); });
   if (!s) return s.take_error();
   return out;
 }

@@ -177,6 +177,20 @@ std::string expr_text(const nft::Expr& e) {
 
 namespace {
 
+// Target extensions iptables 1.8.9 knows (anything else after -j is a chain).
+bool is_target_extension_name(const std::string& n) {
+  static const char* const kNames[] = {
+      "AUDIT",  "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNMARK", "CONNSECMARK", "CT",
+      "DNAT",   "DNPT",     "DSCP",     "ECN",       "HL",       "HMARK",       "IDLETIMER",
+      "LED",    "LOG",      "MARK",     "MASQUERADE", "NETMAP",  "NFLOG",       "NFQUEUE",
+      "NOTRACK", "QUEUE",   "RATEEST",  "REDIRECT",  "REJECT",   "SECMARK",     "SET",
+      "SNAT",   "SNPT",     "SYNPROXY", "TCPMSS",    "TCPOPTSTRIP", "TEE",      "TOS",
+      "TPROXY", "TRACE",    "TTL",      "ULOG"};
+  for (const char* k : kNames)
+    if (n == k) return true;
+  return false;
+}
+
 struct Loaded {
   std::string name;
   bool is_target = false;
@@ -255,10 +269,7 @@ Driven drive(const std::vector<std::string>& args, Family family) {
         if (const ext::TargetType* t = ext::find_target(d.jump, family)) {
           loaded.push_back({d.jump, true, t->options, 0});
           d.target = t->create(family);
-        } else if (d.jump != "ACCEPT" && d.jump != "DROP" && d.jump != "RETURN" &&
-                   !d.jump.empty() && std::isupper(static_cast<unsigned char>(d.jump[0])) &&
-                   d.jump.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos &&
-                   d.jump.size() > 3 && d.jump != "LOGGING") {
+        } else if (is_target_extension_name(d.jump)) {
           return unsupported("target " + d.jump);
         }
       }
@@ -432,6 +443,72 @@ std::string decode_save_text(const std::vector<nft::Expr>& exprs, Family family,
     if (!found) return "!unrecognised " + expr_text(*e);
   }
   return s;
+}
+
+std::string check_case(const GoldenCase& c) {
+  Driven d = drive_cmd(c.cmd);
+  if (d.unsupported) return c.id + ": unsupported " + d.unsupported_why;
+  if (d.error) return c.id + ": error " + d.error->message;
+  auto golden = tx_exprs(c);
+  ext::RuleContext rctx;
+  rctx.family = d.family;
+  rctx.ip = &d.ip;
+  rctx.table = d.table;
+  std::vector<ext::Extension*> exts;
+  for (const auto& m : d.matches) exts.push_back(m.get());
+  if (d.target) exts.push_back(d.target.get());
+  for (ext::Extension* x : exts) {
+    std::vector<nft::Expr> run;
+    Status st = x->encode(run, rctx);
+    if (!st) return c.id + ": encode error " + st.error().message;
+    std::vector<std::string> mine;
+    for (const auto& e : run) mine.push_back(expr_text(e));
+    if (!contains_run(golden, mine)) {
+      std::string m;
+      for (const auto& t : mine) m += "\n    " + t;
+      return c.id + ": not in tx:" + m;
+    }
+  }
+  if (c.rc != 0) return "";
+  std::string direct = save_text(d);
+  std::string decoded = decode_save_text(encode_all(d), d.family, d.ip);
+  if (direct != decoded) return c.id + ": save \"" + direct + "\" decoded \"" + decoded + "\"";
+  std::string line = last_rule_line(c) + " ";
+  std::size_t pos = 0;
+  while (pos < decoded.size()) {
+    std::size_t nxt = std::min(decoded.find(" -m ", pos + 1), decoded.find(" -j ", pos + 1));
+    std::string piece = decoded.substr(pos, nxt == std::string::npos ? nxt : nxt - pos);
+    if (line.find(piece + " ") == std::string::npos)
+      return c.id + ": \"" + piece + "\" not in S \"" + line + "\"";
+    pos = nxt == std::string::npos ? decoded.size() : nxt;
+  }
+  return "";
+}
+
+std::string check_case(const std::string& id) {
+  const GoldenCase* c = golden_case(id);
+  if (!c) return id + ": no such golden case";
+  return check_case(*c);
+}
+
+std::string error_of(const std::string& cmd) {
+  Driven d = drive_cmd(cmd);
+  if (d.unsupported) return "unsupported " + d.unsupported_why;
+  return d.error ? d.error->message : "";
+}
+
+std::string list_of(const std::string& cmd, bool numeric) {
+  Driven d = drive_cmd(cmd);
+  if (d.unsupported) return "unsupported " + d.unsupported_why;
+  if (d.error) return "error " + d.error->message;
+  return list_text(d, numeric);
+}
+
+std::string saved_of(const std::string& cmd) {
+  Driven d = drive_cmd(cmd);
+  if (d.unsupported) return "unsupported " + d.unsupported_why;
+  if (d.error) return "error " + d.error->message;
+  return decode_save_text(encode_all(d), d.family, d.ip);
 }
 
 bool contains_run(const std::vector<std::string>& hay, const std::vector<std::string>& needle) {

@@ -74,6 +74,18 @@ std::string list_text(const Driven& d, bool numeric);
 std::string decode_save_text(const std::vector<nft::Expr>& exprs, Family family,
                              const model::IpHeader& ip);
 
+// All checks for one golden rule case: the extensions parse it, their expressions appear in
+// its tx batch (matches and target each as a contiguous run), decoding them saves the same
+// text as before, and that text appears in the case's -S line (each " -m X ..." piece).
+std::string check_case(const GoldenCase& c);  // "" when fine, else what went wrong
+std::string check_case(const std::string& id);
+// The error an extension gives for a command line, "" when it is accepted.
+std::string error_of(const std::string& cmd);
+// List text (matches + target) for a command line, numeric or not.
+std::string list_of(const std::string& cmd, bool numeric);
+// Save text after encode + decode, for a command line.
+std::string saved_of(const std::string& cmd);
+
 // True when `needle` occurs in `hay` as a contiguous run.
 bool contains_run(const std::vector<std::string>& hay, const std::vector<std::string>& needle);
 
