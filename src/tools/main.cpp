@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "core/session.h"
 #include "restore/restore.h"
+#include "tools/commands.h"
 #include "tools/help.h"
 
 namespace {
@@ -210,9 +211,14 @@ int main(int argc, char** argv) {
   // "iptables-nft-save" behaves as "iptables-save", and so on.
   std::string plain = name;
   if (auto pos = plain.find("-nft"); pos != std::string::npos) plain.erase(pos, 4);
-  if (plain == "cxtables" && argc > 1) {
-    // "cxtables iptables ..." dispatches like the link would.
-    return main(argc - 1, argv + 1);
+  if (plain == "cxtables") {
+    // "cxtables trace|apply|lint ..." are our own tools; "cxtables iptables ..." dispatches
+    // like the link would.
+    if (argc > 1 && cx::tools::is_cxtables_command(argv[1]))
+      return cx::tools::run_cxtables_command(argc - 1, argv + 1);
+    if (argc > 1) return main(argc - 1, argv + 1);
+    std::fprintf(stderr, "usage: cxtables {trace|apply|lint|iptables|ip6tables|...} ...\n");
+    return 2;
   }
   Family family = plain.rfind("ip6tables", 0) == 0 ? Family::V6 : Family::V4;
   std::string base = family == Family::V6 ? "ip6tables" : "iptables";
