@@ -402,8 +402,11 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         if (pk.empty() || *end) return parameter_error("-c packet counter not numeric");
         unsigned long long b = std::strtoull(by.c_str(), &end, 10);
         if (by.empty() || *end) return parameter_error("-c byte counter not numeric");
-        rule.counters = {p, b};
-        rule.has_counters = true;
+        // ip6tables 1.8.9 parses -c but never copies the values into the rule it sends.
+        if (family == Family::V4 || restore_mode) {
+          rule.counters = {p, b};
+          rule.has_counters = true;
+        }
         break;
       }
       case '4':

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "eval/outcome.h"
 #include "model/family.h"
 #include "model/rule.h"
 #include "nft/expr.h"
@@ -88,6 +89,9 @@ class Extension {
 class Match : public Extension {
  public:
   virtual std::unique_ptr<Match> clone() const = 0;
+  // Userspace evaluation (src/eval): Match or NoMatch from the packet description, or
+  // Undecidable with the reason in ctx.set_reason(). Default: Undecidable.
+  virtual eval::Outcome evaluate(const eval::Packet& pkt, eval::Context& ctx) const;
 };
 
 class Target : public Extension {
@@ -95,6 +99,9 @@ class Target : public Extension {
   virtual std::unique_ptr<Target> clone() const = 0;
   // Targets whose -L target column is not their name (none yet); default: name().
   virtual std::string list_name() const { return std::string(name()); }
+  // Userspace evaluation (src/eval): what the target does to the packet (marks, NAT: change
+  // `pkt`; notes for the trace: ctx.note()) and to the traversal. Default: Undecidable.
+  virtual eval::TargetAction evaluate(eval::Packet& pkt, eval::Context& ctx) const;
 };
 
 enum FamilyMask : unsigned { kV4 = 1, kV6 = 2, kBoth = 3 };

@@ -15,13 +15,32 @@ namespace cx::ext {
   X(kStateMatch)      \
   X(kMultiportMatch)  \
   X(kIcmpMatch)       \
-  X(kIcmp6Match)
+  X(kIcmp6Match)      \
+  X(kAddrtypeMatch)   \
+  X(kRecentMatch)     \
+  X(kOwnerMatch)      \
+  X(kIprangeMatch)    \
+  X(kMacMatch)        \
+  X(kPkttypeMatch)    \
+  X(kLengthMatch)     \
+  X(kConnmarkMatch)
 
 #define CX_TARGETS(X) \
   X(kLogTarget)       \
   X(kRejectTarget)    \
   X(kNflogTarget)     \
-  X(kTraceTarget)
+  X(kTraceTarget)     \
+  X(kSnatTarget)      \
+  X(kDnatTarget)      \
+  X(kMasqueradeTarget) \
+  X(kRedirectTarget)  \
+  X(kNetmapTarget)    \
+  X(kMarkTarget)      \
+  X(kConnmarkTarget)  \
+  X(kCtTarget)        \
+  X(kNotrackTarget)   \
+  X(kNfqueueTarget)   \
+  X(kTcpmssTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

@@ -43,6 +43,33 @@ Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std:
   return *v;
 }
 
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s,
+                                                              std::uint64_t max,
+                                                              std::string_view ext,
+                                                              std::string_view opt) {
+  auto bad = [&](std::string_view near) {
+    return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
+                        "\" near \"" + std::string(near) + "\", or out of range (0-" +
+                        std::to_string(max) + ").");
+  };
+  auto colon = s.find(':');
+  std::string_view a = s.substr(0, colon);
+  std::uint64_t lo = 0, hi = max;
+  if (!a.empty() || colon == std::string_view::npos) {
+    auto v = parse_unsigned(a, max, 0);
+    if (!v) return bad(a);
+    lo = *v;
+  }
+  if (colon == std::string_view::npos) return std::make_pair(lo, lo);
+  std::string_view b = s.substr(colon + 1);
+  if (!b.empty()) {
+    auto v = parse_unsigned(b, max, 0);
+    if (!v) return bad(b);
+    hi = *v;
+  }
+  return std::make_pair(lo, hi);
+}
+
 int prefix_lookup(std::string_view word, const char* const* names, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     std::string_view n = names[i];

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 #include "model/family.h"
@@ -57,6 +58,13 @@ std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min, s
 // Same, returning the out_of_range() error.
 Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std::uint64_t max,
                                      std::string_view ext, std::string_view opt);
+
+// XTTYPE_UINT*RC: "N" (N:N), "A:B", "A:" (A:max), ":B" (0:B), numbers base 0. The error is
+// "EXT: bad value for option "--opt" near "PART", or out of range (0-MAX)."
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s,
+                                                              std::uint64_t max,
+                                                              std::string_view ext,
+                                                              std::string_view opt);
 
 // Quotes a string the way iptables' save output does (xtables_save_string): bare when it
 // consists only of [A-Za-z0-9_-] (and is not empty), else in double quotes with ", \ and '

@@ -136,6 +136,9 @@ nftnl_expr* to_nftnl(const Expr& e) {
   return x;
 }
 
+// libnftnl returns NULL for a string attribute the message did not carry.
+std::string str_or_empty(const char* s) { return s ? std::string(s) : std::string(); }
+
 Bytes get_bytes(const nftnl_expr* x, uint16_t attr) {
   uint32_t len = 0;
   const void* p = nftnl_expr_get(x, attr, &len);
@@ -146,7 +149,7 @@ Bytes get_bytes(const nftnl_expr* x, uint16_t attr) {
 
 Expr from_nftnl(const nftnl_expr* x) {
   Expr e;
-  std::string name = nftnl_expr_get_str(x, NFTNL_EXPR_NAME);
+  std::string name = str_or_empty(nftnl_expr_get_str(x, NFTNL_EXPR_NAME));
   if (name == "payload") {
     e.kind = Expr::Kind::Payload;
     e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_PAYLOAD_DREG);
@@ -197,7 +200,7 @@ Expr from_nftnl(const nftnl_expr* x) {
     if (nftnl_expr_is_set(x, NFTNL_EXPR_IMM_VERDICT)) {
       e.verdict = static_cast<std::int32_t>(nftnl_expr_get_u32(x, NFTNL_EXPR_IMM_VERDICT));
       if (nftnl_expr_is_set(x, NFTNL_EXPR_IMM_CHAIN))
-        e.chain = nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN);
+        e.chain = str_or_empty(nftnl_expr_get_str(x, NFTNL_EXPR_IMM_CHAIN));
     } else {
       e.imm_data = get_bytes(x, NFTNL_EXPR_IMM_DATA);
     }
@@ -211,7 +214,7 @@ Expr from_nftnl(const nftnl_expr* x) {
   } else if (name == "log") {
     e.kind = Expr::Kind::Log;
     if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_PREFIX))
-      e.log_prefix = nftnl_expr_get_str(x, NFTNL_EXPR_LOG_PREFIX);
+      e.log_prefix = str_or_empty(nftnl_expr_get_str(x, NFTNL_EXPR_LOG_PREFIX));
     if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_GROUP))
       e.log_group = nftnl_expr_get_u16(x, NFTNL_EXPR_LOG_GROUP);
     if (nftnl_expr_is_set(x, NFTNL_EXPR_LOG_SNAPLEN))
@@ -224,12 +227,12 @@ Expr from_nftnl(const nftnl_expr* x) {
       e.log_flags = nftnl_expr_get_u32(x, NFTNL_EXPR_LOG_FLAGS);
   } else if (name == "match") {
     e.kind = Expr::Kind::Match;
-    e.xt_name = nftnl_expr_get_str(x, NFTNL_EXPR_MT_NAME);
+    e.xt_name = str_or_empty(nftnl_expr_get_str(x, NFTNL_EXPR_MT_NAME));
     e.xt_rev = nftnl_expr_get_u32(x, NFTNL_EXPR_MT_REV);
     e.info = get_bytes(x, NFTNL_EXPR_MT_INFO);
   } else if (name == "target") {
     e.kind = Expr::Kind::Target;
-    e.xt_name = nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME);
+    e.xt_name = str_or_empty(nftnl_expr_get_str(x, NFTNL_EXPR_TG_NAME));
     e.xt_rev = nftnl_expr_get_u32(x, NFTNL_EXPR_TG_REV);
     e.info = get_bytes(x, NFTNL_EXPR_TG_INFO);
   } else {
@@ -240,6 +243,31 @@ Expr from_nftnl(const nftnl_expr* x) {
 }
 
 }  // namespace
+
+std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
+  const auto* n = static_cast<const nlmsghdr*>(msg);
+  if (len < NLMSG_HDRLEN + sizeof(nfgenmsg) || len > 0x7fffffff ||
+      !mnl_nlmsg_ok(n, static_cast<int>(len)) || n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg))
+    return std::nullopt;
+  nftnl_rule* r = nftnl_rule_alloc();
+  if (!r) return std::nullopt;
+  std::optional<RuleObj> out;
+  if (nftnl_rule_nlmsg_parse(n, r) == 0) {
+    RuleObj o;
+    o.table = str_or_empty(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
+    o.chain = str_or_empty(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+    o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+    if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION))
+      o.position = nftnl_rule_get_u64(r, NFTNL_RULE_POSITION);
+    if (nftnl_expr_iter* it = nftnl_expr_iter_create(r)) {
+      while (nftnl_expr* x = nftnl_expr_iter_next(it)) o.exprs.push_back(from_nftnl(x));
+      nftnl_expr_iter_destroy(it);
+    }
+    out = std::move(o);
+  }
+  nftnl_rule_free(r);
+  return out;
+}
 
 struct Netlink::Impl {
   mnl_socket* nl = nullptr;
@@ -393,20 +421,7 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
   nftnl_rule_free(filter);
   std::vector<RuleObj> out;
   Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
-    nftnl_rule* r = nftnl_rule_alloc();
-    if (nftnl_rule_nlmsg_parse(n, r) == 0) {
-      RuleObj o;
-      o.table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
-      o.chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
-      o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-      if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION))
-        o.position = nftnl_rule_get_u64(r, NFTNL_RULE_POSITION);
-      nftnl_expr_iter* it = nftnl_expr_iter_create(r);
-      while (nftnl_expr* x = nftnl_expr_iter_next(it)) o.exprs.push_back(from_nftnl(x));
-      nftnl_expr_iter_destroy(it);
-      out.push_back(std::move(o));
-    }
-    nftnl_rule_free(r);
+    if (auto o = parse_rule_message(n, n->nlmsg_len)) out.push_back(std::move(*o));
     return MNL_CB_OK;
   }, [&] { out.clear(); });
   if (!s) return s.take_error();

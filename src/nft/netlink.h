@@ -64,6 +64,10 @@ struct CommitError {
   std::size_t index = 0;  // failing message
 };
 
+// Lifts one NFT_MSG_NEWRULE message, as a rule dump returns it, into a RuleObj; nullopt when
+// the message is not a well-formed rule. `len` is the size of the buffer at `msg`.
+std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len);
+
 class Netlink {
  public:
   Netlink();

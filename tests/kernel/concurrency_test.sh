@@ -14,7 +14,7 @@
 # so every rule is distinct. Ends with "N passed, N failed".
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source=tests/kernel/lib.sh
 . "$HERE/lib.sh"
 need_env
 mktmp
@@ -37,6 +37,7 @@ pids=()
 for w in $(seq 0 $((WRITERS - 1))); do
     # One process per writer runs the whole loop inside the namespace; every
     # failing command is written to err.$w (status and message).
+    # shellcheck disable=SC2016 # expanded by the inner bash
     in_ns "$NS" timeout "$WRITER_SECS" bash -c '
         w=$1 n=$2
         for i in $(seq 0 $((n - 1))); do

@@ -12,7 +12,7 @@
 # touched. Exits 1 if some traffic did not behave as the policy says.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source=tests/kernel/lib.sh
 . "$HERE/lib.sh"
 need_env
 mktmp
@@ -27,7 +27,7 @@ cxtables demo: the single-host policy from the guide, IPv4 and IPv6
 EOF
 
 topo_up || { echo "could not create the namespaces" >&2; exit 1; }
-host_services && client_services || { echo "could not start the listeners" >&2; exit 1; }
+if ! { host_services && client_services; }; then echo "could not start the listeners" >&2; exit 1; fi
 
 # apply NS TEXT: run the guide's lines, showing each as it is typed.
 apply() {

@@ -23,7 +23,7 @@
 # Ends with "N passed, N failed"; exits 1 if anything failed.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source=tests/kernel/lib.sh
 . "$HERE/lib.sh"
 need_env
 mktmp
@@ -100,9 +100,9 @@ strip_comments() { grep -v '^#'; }
 # time, but a packet the kernel sends by itself (IPv6 MLD, say) may move a
 # chain counter in between, so a mismatch is retried twice before it counts.
 same_save_as_reference() {
-    local ns=$1 fam=$2 ours ref try pre
+    local ns=$1 fam=$2 ours ref pre
     [ "$fam" == 6 ] && pre=ip6 || pre=ip
-    for try in 1 2 3; do
+    for _ in 1 2 3; do
         ref=$(in_ns "$ns" "$REF/${pre}tables-nft-save" 2>&1 | strip_comments)
         ours=$(in_ns "$ns" "${pre}tables-save" 2>&1 | strip_comments)
         [ "$ref" == "$ours" ] && break
@@ -161,7 +161,7 @@ traffic_checks() {
 }
 
 start_services() {
-    host_services && client_services || fail "listeners did not start"
+    if ! { host_services && client_services; }; then fail "listeners did not start"; fi
 }
 
 # ---------------------------------------------------------------------------

@@ -106,9 +106,14 @@ need_env() {
     for t in ip ss socat ping timeout; do
         command -v "$t" >/dev/null 2>&1 || missing+=("command $t")
     done
-    [ -r /etc/services ] || missing+=("/etc/services (package netbase)")
+    grep -qE '^mdns[[:space:]]' /etc/services 2>/dev/null ||
+        missing+=("/etc/services with ssh, http, mdns (package netbase)")
     for t in iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore; do
         [ -x "$BIN/$t" ] || missing+=("$BIN/$t")
+    done
+    # The reference lists the same kernel state for comparison.
+    for t in iptables-nft ip6tables-nft iptables-nft-save ip6tables-nft-save; do
+        [ -x "$REF/$t" ] || missing+=("$REF/$t (reference, package iptables)")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         for t in "${missing[@]}"; do fail "precondition: missing $t"; done
@@ -385,6 +390,8 @@ counter_moved() {
 # "Log before dropping". Comment lines are the guide's own and are skipped;
 # run_guide drops "sudo" and redirects /etc/iptables/ when it runs a line.
 # ---------------------------------------------------------------------------
+# (Used by the scripts that source this file; the backquotes are the guide's.)
+# shellcheck disable=SC2034,SC2016
 GUIDE_V4='sudo iptables -A INPUT -i lo -j ACCEPT
 sudo iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 sudo iptables -A INPUT -p tcp --dport ssh -j ACCEPT
@@ -395,6 +402,7 @@ sudo iptables -A INPUT -p udp --dport mdns -j ACCEPT # mDNS traffic.
 sudo iptables --policy INPUT DROP
 sudo iptables-save | sudo tee /etc/iptables/rules.v4'
 
+# shellcheck disable=SC2034
 GUIDE_V6='sudo ip6tables -A INPUT -i lo -j ACCEPT                                      # Allow any IPv6 traffic from the loopback interface.
 sudo ip6tables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT # Accept any already-established IPv6 traffic.
 sudo ip6tables -A INPUT -p icmpv6 --icmpv6-type neighbor-solicitation -j ACCEPT # Required to establish link-local IPv6 conversations.
@@ -405,6 +413,7 @@ sudo ip6tables -A INPUT -p tcp --dport ssh -j ACCEPT                         # A
 sudo ip6tables --policy INPUT DROP
 sudo ip6tables-save | sudo tee /etc/iptables/rules.v6'
 
+# shellcheck disable=SC2034,SC2016
 GUIDE_LOG='# Make a new user-defined target (a chain).
 sudo iptables -N LOGGING
 # Append the "LOGGING" jump target at the end of the INPUT chain.
@@ -414,6 +423,7 @@ sudo iptables -A INPUT -j LOGGING
 # Use the `limit` module (`-m limit`), log only 2 matched packets per min (`--limit 2/min`)
 sudo iptables -A LOGGING -m limit --limit 2/min -j LOG --log-prefix "IPTables Packet Dropped: " --log-level 7'
 
+# shellcheck disable=SC2034,SC2016
 GUIDE_LOG2='# Just add the `LOG` extended target via the `limit` module directly to the end of the INPUT chain.
 sudo iptables -A INPUT -m limit --limit 2/min -j LOG --log-prefix "IPTables Packet Dropped: " --log-level 7
 # If your INPUT chain policy is not DROP already, either set it to be:

@@ -166,7 +166,8 @@ std::string expr_text(const nft::Expr& e) {
     case K::Immediate:
       if (e.imm_data) return "immediate DREG=" + u(e.dreg) + " DATA=" + val(*e.imm_data);
       return "immediate DREG=" + u(e.dreg) + " DATA={VERDICT={CODE=" +
-             std::to_string(e.verdict) + "}}";
+             std::to_string(e.verdict) + (e.chain.empty() ? "" : " CHAIN=\"" + e.chain + "\"") +
+             "}}";
     case K::Counter:
       return "counter BYTES=" + u(e.bytes) + " PACKETS=" + u(e.packets);
     case K::Other:

@@ -44,8 +44,8 @@ TEST(ParseProtocol, NamesNumbersAndErrors) {
 
 TEST(SplitWords, QuotesAndEscapes) {
   auto w = restore::split_words("-A INPUT -m comment --comment \"a \\\"b\\\" c\" -j ACCEPT");
-  ASSERT_EQ(w.size(), 7u);
-  EXPECT_EQ(w[4], "a \"b\" c");
+  ASSERT_EQ(w.size(), 8u);
+  EXPECT_EQ(w[5], "a \"b\" c");
 }
 
 }  // namespace

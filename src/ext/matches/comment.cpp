@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -20,6 +21,9 @@ class CommentMatch final : public Match {
   bool given = false;
 
   std::string_view name() const override { return "comment"; }
+  eval::Outcome evaluate(const eval::Packet&, eval::Context&) const override {
+    return eval::Outcome::Match;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<CommentMatch>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {

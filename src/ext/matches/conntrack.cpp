@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -161,6 +162,101 @@ class ConntrackMatch final : public Match {
   bool alias = false;  // -m state
 
   std::string_view name() const override { return alias ? "state" : "conntrack"; }
+  // conntrack_mt() of xt_conntrack.c, step by step, on the conntrack view of the walk.
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context& ctx) const override {
+    using K = eval::CtView::Kind;
+    const eval::CtView& ct = ctx.ct;
+    const unsigned flags = info.match_flags, inv = info.invert_flags;
+    constexpr auto kNo = eval::Outcome::NoMatch, kYes = eval::Outcome::Match;
+    auto unknown = [&](const char* opt, const char* what) {
+      ctx.set_reason(std::string(opt) + ": " + what);
+      return eval::Outcome::Undecidable;
+    };
+    if (flags & XT_CONNTRACK_STATE) {
+      unsigned bit = kInvalid;
+      if (ct.kind == K::Untracked) {
+        bit = kUntracked;
+      } else if (ct.kind == K::Tracked) {
+        bit = ct.state == eval::CtState::Established ? kEstablished
+              : ct.state == eval::CtState::Related   ? kRelated
+                                                     : kNew;
+        if (ct.snat) bit |= kSnat;
+        if (ct.dnat) bit |= kDnat;
+      }
+      if (!!(info.state_mask & bit) ^ !(inv & XT_CONNTRACK_STATE)) return kNo;
+    }
+    if (ct.kind != K::Tracked) return (flags & XT_CONNTRACK_STATE) ? kYes : kNo;
+    if (flags & XT_CONNTRACK_DIRECTION) {
+      if (!ct.dir_known)
+        return unknown("--ctdir", "the packet's direction in its connection is not known "
+                                  "(give --ctdir)");
+      if (!ct.reply ^ !(inv & XT_CONNTRACK_DIRECTION)) return kNo;
+    }
+    const unsigned tuple_flags = XT_CONNTRACK_ORIGSRC | XT_CONNTRACK_ORIGDST |
+                                 XT_CONNTRACK_REPLSRC | XT_CONNTRACK_REPLDST |
+                                 XT_CONNTRACK_ORIGSRC_PORT | XT_CONNTRACK_ORIGDST_PORT |
+                                 XT_CONNTRACK_REPLSRC_PORT | XT_CONNTRACK_REPLDST_PORT;
+    if ((flags & tuple_flags) && (!ct.orig || !ct.repl))
+      return unknown("--ctorig/--ctrepl", "the connection's tuples are known only for its "
+                                          "first packet");
+    const int bytes = p.family == Family::V4 ? 4 : 16;
+    auto addr_eq = [&](const eval::Addr& a, const nf_inet_addr& want, const nf_inet_addr& mask) {
+      const auto* w = reinterpret_cast<const std::uint8_t*>(&want);
+      const auto* m = reinterpret_cast<const std::uint8_t*>(&mask);
+      for (int i = 0; i < bytes; ++i)
+        if ((a[i] ^ w[i]) & m[i]) return false;
+      return true;
+    };
+    struct AddrOpt {
+      unsigned flag;
+      const eval::Addr* have;
+      const nf_inet_addr& want;
+      const nf_inet_addr& mask;
+    };
+    if (flags & tuple_flags) {
+      const AddrOpt addrs[] = {
+          {XT_CONNTRACK_ORIGSRC, &ct.orig->src, info.origsrc_addr, info.origsrc_mask},
+          {XT_CONNTRACK_ORIGDST, &ct.orig->dst, info.origdst_addr, info.origdst_mask},
+          {XT_CONNTRACK_REPLSRC, &ct.repl->src, info.replsrc_addr, info.replsrc_mask},
+          {XT_CONNTRACK_REPLDST, &ct.repl->dst, info.repldst_addr, info.repldst_mask}};
+      for (const AddrOpt& a : addrs)
+        if ((flags & a.flag) && (addr_eq(*a.have, a.want, a.mask) ^ !(inv & a.flag))) return kNo;
+    }
+    if (flags & XT_CONNTRACK_PROTO) {
+      if (ct.state == eval::CtState::Related && !ct.orig)
+        return unknown("--ctproto", "the protocol of the related connection is not known");
+      std::uint8_t proto = ct.orig ? ct.orig->proto : p.proto;
+      if ((proto == info.l4proto) ^ !(inv & XT_CONNTRACK_PROTO)) return kNo;
+    }
+    const unsigned port_flags = XT_CONNTRACK_ORIGSRC_PORT | XT_CONNTRACK_ORIGDST_PORT |
+                                XT_CONNTRACK_REPLSRC_PORT | XT_CONNTRACK_REPLDST_PORT;
+    if (flags & port_flags) {
+      if (!p.has_ports())
+        return unknown("--ctorig*port/--ctrepl*port", "the tuple of this protocol has no ports "
+                                                      "cxtables models");
+      struct PortOpt {
+        unsigned flag;
+        std::uint16_t have, lo, hi;
+      };
+      const PortOpt ports[] = {
+          {XT_CONNTRACK_ORIGSRC_PORT, ct.orig->sport, info.origsrc_port, info.origsrc_port_high},
+          {XT_CONNTRACK_ORIGDST_PORT, ct.orig->dport, info.origdst_port, info.origdst_port_high},
+          {XT_CONNTRACK_REPLSRC_PORT, ct.repl->sport, info.replsrc_port, info.replsrc_port_high},
+          {XT_CONNTRACK_REPLDST_PORT, ct.repl->dport, info.repldst_port,
+           info.repldst_port_high}};
+      for (const PortOpt& o : ports)
+        if ((flags & o.flag) && ((o.have >= o.lo && o.have <= o.hi) == !!(inv & o.flag)))
+          return kNo;
+    }
+    if (flags & XT_CONNTRACK_STATUS) {
+      if (!ct.status)
+        return unknown("--ctstatus", "the connection's status is not known (give --ctstatus)");
+      if (!!(info.status_mask & *ct.status) ^ !(inv & XT_CONNTRACK_STATUS)) return kNo;
+    }
+    if (flags & XT_CONNTRACK_EXPIRES)
+      return unknown("--ctexpire", "the connection's remaining lifetime is not known");
+    return kYes;
+  }
   std::unique_ptr<Match> clone() const override {
     return std::make_unique<ConntrackMatch>(*this);
   }
@@ -216,32 +312,10 @@ class ConntrackMatch final : public Match {
   }
 
   Status parse_expire(std::string_view arg) {
-    auto bad = [&](std::string_view near) {
-      return option_error("conntrack: bad value for option \"--ctexpire\" near \"" +
-                          std::string(near) + "\", or out of range (0-4294967295).");
-    };
-    auto colon = arg.find(':');
-    std::string_view a = arg.substr(0, colon);
-    std::uint32_t lo = 0, hi = 0;
-    if (!a.empty()) {
-      auto v = parse_unsigned(a, UINT32_MAX, 0);
-      if (!v) return bad(a);
-      lo = static_cast<std::uint32_t>(*v);
-    }
-    if (colon == std::string_view::npos) {
-      if (a.empty()) return bad(a);
-      hi = lo;
-    } else {
-      std::string_view b = arg.substr(colon + 1);
-      hi = UINT32_MAX;
-      if (!b.empty()) {
-        auto v = parse_unsigned(b, UINT32_MAX, 0);
-        if (!v) return bad(b);
-        hi = static_cast<std::uint32_t>(*v);
-      }
-    }
-    info.expires_min = lo;
-    info.expires_max = hi;
+    auto r = parse_range_u(arg, UINT32_MAX, "conntrack", "--ctexpire");
+    if (!r) return r.take_error();
+    info.expires_min = static_cast<std::uint32_t>(r->first);
+    info.expires_max = static_cast<std::uint32_t>(r->second);
     return {};
   }
 

@@ -9,6 +9,7 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -121,6 +122,14 @@ class IcmpMatch final : public Match {
   bool invert = false, given = false;
 
   std::string_view name() const override { return var->ext; }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    std::uint8_t proto = var->v6 ? eval::kProtoIcmp6 : eval::kProtoIcmp;
+    if (p.proto != proto || p.fragment) return eval::Outcome::NoMatch;
+    // IPv4 type 255 ("any") matches every type; ICMPv6 has no wildcard.
+    bool m = (!var->v6 && type == 0xff) ||
+             (p.icmp_type == type && p.icmp_code >= code_min && p.icmp_code <= code_max);
+    return m != invert ? eval::Outcome::Match : eval::Outcome::NoMatch;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<IcmpMatch>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {

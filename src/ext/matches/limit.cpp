@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -85,6 +86,10 @@ class LimitMatch final : public Match {
   bool seen_limit = false, seen_burst = false;
 
   std::string_view name() const override { return "limit"; }
+  eval::Outcome evaluate(const eval::Packet&, eval::Context& ctx) const override {
+    ctx.set_reason("whether the packet is within the rate depends on the packets before it");
+    return eval::Outcome::Undecidable;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<LimitMatch>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {

@@ -4,6 +4,7 @@
 // -S prints "--mark 0xV[/0xM]"; -L prints "mark match [! ]0xV[/0xM]".
 #include <linux/netfilter/xt_mark.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -25,6 +26,10 @@ class MarkMatch final : public Match {
   bool invert = false, given = false;
 
   std::string_view name() const override { return "mark"; }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    // meta mark & mask == value (the value is not masked, so stray bits never match).
+    return ((p.mark & mask) == mark) != invert ? eval::Outcome::Match : eval::Outcome::NoMatch;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<MarkMatch>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {

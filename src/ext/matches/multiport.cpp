@@ -7,6 +7,7 @@
 #include <linux/netfilter/xt_multiport.h>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -57,6 +58,22 @@ class MultiportMatch final : public Match {
   unsigned seen = 0;  // bit per option id given
 
   std::string_view name() const override { return "multiport"; }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    // multiport_mt / ports_match_v1: first hit wins, "true ^ invert"; none: invert.
+    if (p.fragment || !p.has_ports()) return eval::Outcome::NoMatch;
+    auto result = [&](bool m) { return m ? eval::Outcome::Match : eval::Outcome::NoMatch; };
+    for (unsigned i = 0; i < info.count && i < XT_MULTI_PORTS; ++i) {
+      std::uint16_t s = info.ports[i], e = s;
+      if (info.pflags[i] && i + 1 < XT_MULTI_PORTS) e = info.ports[++i];
+      bool src = p.sport >= s && p.sport <= e, dst = p.dport >= s && p.dport <= e;
+      bool hit = info.flags == XT_MULTIPORT_SOURCE        ? src
+                 : info.flags == XT_MULTIPORT_DESTINATION ? dst
+                 : info.flags == XT_MULTIPORT_EITHER      ? (src || dst)
+                                                          : false;
+      if (hit) return result(!info.invert);
+    }
+    return result(info.invert);
+  }
   std::unique_ptr<Match> clone() const override {
     return std::make_unique<MultiportMatch>(*this);
   }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -62,6 +63,22 @@ class TcpMatch final : public Match {
   bool inv_option = false;
 
   std::string_view name() const override { return "tcp"; }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context& ctx) const override {
+    // A non-first fragment has no TCP header: no match, inverted or not.
+    if (p.proto != eval::kProtoTcp || p.fragment) return eval::Outcome::NoMatch;
+    auto in = [](const std::optional<PortRange>& r, bool inv, std::uint16_t v) {
+      return !r || ((v >= r->lo && v <= r->hi) != inv);
+    };
+    if (!in(sport, inv_sport, p.sport) || !in(dport, inv_dport, p.dport))
+      return eval::Outcome::NoMatch;
+    if (flags && ((p.tcp_flags & flags->first) == flags->second) == inv_flags)
+      return eval::Outcome::NoMatch;
+    if (option) {
+      ctx.set_reason("--tcp-option: the packet's TCP options are not part of its description");
+      return eval::Outcome::Undecidable;
+    }
+    return eval::Outcome::Match;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<TcpMatch>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {

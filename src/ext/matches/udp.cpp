@@ -4,6 +4,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -51,6 +52,15 @@ class UdpMatch final : public Match {
   bool inv_sport = false, inv_dport = false;
 
   std::string_view name() const override { return "udp"; }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    if (p.proto != eval::kProtoUdp || p.fragment) return eval::Outcome::NoMatch;
+    auto in = [](const std::optional<PortRange>& r, bool inv, std::uint16_t v) {
+      return !r || ((v >= r->lo && v <= r->hi) != inv);
+    };
+    return in(sport, inv_sport, p.sport) && in(dport, inv_dport, p.dport)
+               ? eval::Outcome::Match
+               : eval::Outcome::NoMatch;
+  }
   std::unique_ptr<Match> clone() const override { return std::make_unique<UdpMatch>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {

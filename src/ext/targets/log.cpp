@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -55,6 +56,12 @@ class LogTarget final : public Target {
 
   LogTarget() { info.level = 4; }
   std::string_view name() const override { return "LOG"; }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    std::string s = "LOG: a line in the kernel log";
+    if (info.prefix[0]) s += " with prefix \"" + std::string(info.prefix) + "\"";
+    ctx.note(std::move(s));
+    return eval::TargetAction::Continue;
+  }
   std::unique_ptr<Target> clone() const override { return std::make_unique<LogTarget>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -41,6 +42,10 @@ class NflogTarget final : public Target {
   unsigned seen = 0;
 
   std::string_view name() const override { return "NFLOG"; }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    ctx.note("NFLOG: a copy to netlink group " + std::to_string(group));
+    return eval::TargetAction::Continue;
+  }
   std::unique_ptr<Target> clone() const override { return std::make_unique<NflogTarget>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {

@@ -7,6 +7,7 @@
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 #include <linux/netfilter_ipv6/ip6t_REJECT.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -61,6 +62,10 @@ class RejectTarget final : public Target {
     return kReject6;
   }
   std::string_view name() const override { return "REJECT"; }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    ctx.note("REJECT: the packet is dropped, the sender gets " + with_text());
+    return eval::TargetAction::Drop;
+  }
   std::unique_ptr<Target> clone() const override { return std::make_unique<RejectTarget>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext& ctx) override {

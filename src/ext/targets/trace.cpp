@@ -1,6 +1,7 @@
 // -j TRACE (xt "TRACE" rev 0, no payload). iptables-nft 1.8.9 sends it natively:
 // `immediate reg 9 <01>` (one byte) followed by `meta set nftrace with reg 9`.
 // NFT_META_NFTRACE is 12 (nft/expr.h's kMetaNftrace = 17 is not the kernel's value).
+#include "eval/context.h"
 #include "ext/extension.h"
 
 namespace cx::ext {
@@ -12,6 +13,10 @@ constexpr std::uint32_t kTraceReg = 9;         // NFT_REG32_01 as iptables-nft p
 class TraceTarget final : public Target {
  public:
   std::string_view name() const override { return "TRACE"; }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    ctx.note("TRACE: nftrace set, the kernel reports the packet's path");
+    return eval::TargetAction::Continue;
+  }
   std::unique_ptr<Target> clone() const override { return std::make_unique<TraceTarget>(*this); }
   Status parse(int, const OptionArg&, const RuleContext&) override { return {}; }
   void save(std::string&, const SaveContext&) const override {}

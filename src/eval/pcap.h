@@ -1,0 +1,26 @@
+// Packets of a pcap capture file as packet descriptions (no libpcap needed: the format is a
+// 24-byte file header and a 16-byte header per record). Link types: Ethernet (1), raw IP
+// (101, 12, 14, 228, 229), Linux cooked (113, 276), BSD loopback (0).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "eval/packet.h"
+
+namespace cx::eval {
+
+struct PcapPacket {
+  std::size_t index = 0;  // 1-based record number
+  Packet packet;
+  std::string skipped;    // non-empty: why the record is not an IP packet we can read
+};
+
+Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes);
+
+// An IPv4 or IPv6 packet starting at its IP header; the reason in `why` when not.
+std::optional<Packet> parse_ip_packet(const std::uint8_t* data, std::size_t len,
+                                      std::string& why);
+
+}  // namespace cx::eval

@@ -1,0 +1,80 @@
+// -m pkttype (xt "pkttype" rev 0, struct xt_pkttype_info). Names are case-insensitive:
+// unicast/host (0), broadcast (1), multicast (2), otherhost (3). -L: "PKTTYPE = x" /
+// "PKTTYPE != x".
+#include <linux/netfilter/xt_pkttype.h>
+
+#include <strings.h>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptType = 1 };
+constexpr OptionSpec kOptions[] = {{"pkt-type", ArgKind::Required, kOptType}};
+
+struct Name {
+  const char* name;
+  int type;
+};
+constexpr Name kNames[] = {{"unicast", 0}, {"broadcast", 1}, {"multicast", 2},
+                           {"otherhost", 3}, {"host", 0}};
+
+class PkttypeMatch final : public Match {
+ public:
+  xt_pkttype_info info{};
+  bool given = false;
+
+  std::string_view name() const override { return "pkttype"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<PkttypeMatch>(*this); }
+
+  Status parse(int, const OptionArg& arg, const RuleContext&) override {
+    if (given) return only_once("pkttype", "--pkt-type");
+    std::string v(arg.value);
+    for (const auto& n : kNames)
+      if (strcasecmp(v.c_str(), n.name) == 0) {
+        info.pkttype = n.type;
+        info.invert = arg.invert;
+        given = true;
+        return {};
+      }
+    return parameter_error("Bad packet type '" + v + "'");
+  }
+  Status final_check(const RuleContext&) override {
+    if (!given) return must_be_specified("pkttype", "--pkt-type");
+    return {};
+  }
+  std::string type_text() const {
+    for (const auto& n : kNames)
+      if (n.type == info.pkttype) return n.name;
+    return std::to_string(info.pkttype);
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    out += info.invert ? " ! --pkt-type " : " --pkt-type ";
+    out += type_text();
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += info.invert ? " PKTTYPE != " : " PKTTYPE = ";
+    out += type_text();
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("pkttype", 0, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<PkttypeMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<PkttypeMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  m->given = true;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kPkttypeMatch = {"pkttype", kBoth, kOptions, create, "pkttype", 0,
+                                        decode_compat, nullptr};
+
+}  // namespace cx::ext
