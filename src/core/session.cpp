@@ -82,9 +82,14 @@ Message new_base_chain_msg(const std::string& table, const std::string& chain,
 }
 
 const nft::ChainObj* TableState::find_chain(const std::string& n) const {
-  for (const auto& c : chains)
-    if (c.name == n) return &c;
-  return nullptr;
+  auto it = by_name.find(n);
+  return it == by_name.end() ? nullptr : &chains[it->second];
+}
+
+void TableState::index_chains() {
+  by_name.clear();
+  by_name.reserve(chains.size());
+  for (std::size_t i = 0; i < chains.size(); ++i) by_name.emplace(chains[i].name, i);
 }
 
 Session::Session(Family family, std::string program)
@@ -112,6 +117,7 @@ Result<TableState*> Session::state(const std::string& table) {
     auto chains = nl_.dump_chains(family_, table);
     if (!chains) return chains.take_error();
     ts.chains = std::move(*chains);
+    ts.index_chains();
   }
   return &cache_.emplace(table, std::move(ts)).first->second;
 }
@@ -131,10 +137,12 @@ Status Session::load_rules(TableState& ts, const std::string& chain) {
 Status Session::load_all_rules(TableState& ts) {
   if (ts.all_rules_loaded) return {};
   ts.rules.clear();
-  if (ts.exists) {
-    auto rules = nl_.dump_rules(family_, ts.name);
+  // One dump per chain, as iptables-nft does: the kernel resumes a dump by walking the
+  // rules it already sent, so one dump of a whole large table costs quadratic time.
+  for (const auto& ch : ts.chains) {
+    auto rules = nl_.dump_rules(family_, ts.name, ch.name);
     if (!rules) return rules.take_error();
-    for (auto& r : *rules) ts.rules[r.chain].push_back(std::move(r));
+    ts.rules[ch.name] = std::move(*rules);
   }
   ts.all_rules_loaded = true;
   return {};
@@ -154,17 +162,27 @@ Result<model::Table> Session::read_table(const std::string& table) {
   auto tsr = state(table);
   if (!tsr) return tsr.take_error();
   TableState& ts = **tsr;
-  CX_TRY(load_all_rules(ts));
   model::Table t;
   t.name = table;
   const TableSpec* spec = find_table(table);
+  // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
+  // decoded, so memory follows the largest chain, not the whole table.
+  Status status;
   auto fill_rules = [&](model::Chain& mc) {
-    auto it = ts.rules.find(mc.name);
-    if (it == ts.rules.end()) return;
-    for (const auto& r : it->second) {
+    if (!status) return;
+    auto add = [&](const nft::RuleObj& r) {
       model::Rule rule = codec::decode_rule(r.exprs, family_);
       rule.handle = r.handle.value_or(0);
       mc.rules.push_back(std::move(rule));
+    };
+    auto it = ts.rules.find(mc.name);
+    if (it != ts.rules.end()) {
+      for (const auto& r : it->second) add(r);
+      ts.rules.erase(it);
+    } else if (ts.exists && ts.find_chain(mc.name)) {
+      status = nl_.for_each_rule(
+          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); },
+          [&] { mc.rules.clear(); });
     }
   };
   if (spec) {
@@ -195,6 +213,8 @@ Result<model::Table> Session::read_table(const std::string& table) {
     fill_rules(mc);
     t.chains.push_back(std::move(mc));
   }
+  ts.all_rules_loaded = false;
+  if (!status) return status.take_error();
   return t;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/command.h"
@@ -19,7 +20,9 @@ struct TableState {
   std::vector<nft::ChainObj> chains;                    // kernel chains
   std::map<std::string, std::vector<nft::RuleObj>> rules;  // loaded per chain
   bool all_rules_loaded = false;
+  std::unordered_map<std::string, std::size_t> by_name;  // index into chains
   const nft::ChainObj* find_chain(const std::string& n) const;
+  void index_chains();
 };
 
 class Session {

@@ -42,6 +42,8 @@ class Context {
   std::string_view table, chain;
   int rule = 0;  // 1-based position of the rule in its chain
   CtView ct;
+  // Set by NOTRACK / CT --notrack: from here on the packet is untracked.
+  bool untrack = false;
   // Addresses of the host's interfaces (MASQUERADE, REDIRECT): by interface name.
   std::optional<Addr> (*iface_address)(const void* self, std::string_view iface,
                                        Family family) = nullptr;

@@ -67,7 +67,7 @@ std::string describe_packet(const Packet& p) {
     s += " type " + std::to_string(p.icmp_type) + " code " + std::to_string(p.icmp_code);
   }
   if (p.iniface) s += " in " + (p.iniface->empty() ? std::string("(none)") : *p.iniface);
-  if (p.outiface) s += " out " + *p.outiface;
+  if (p.outiface && !p.outiface->empty()) s += " out " + *p.outiface;
   s += " mark " + hex32(p.mark);
   s += " ctstate ";
   s += p.ct_state ? ct_state_name(*p.ct_state) : ct_state_name(fresh_ct_state(p));
@@ -102,8 +102,7 @@ std::string format_trace(const Trace& t, Family) {
         out += ind + "rule " + std::to_string(e.rule) + ": " + e.text + "  => " + e.detail + "\n";
         break;
       case EventKind::Assumed:
-        out += ind + "rule " + std::to_string(e.rule) + ": " + e.text + "\n" + ind + "  (" +
-               e.detail + ")\n";
+        out += ind + "rule " + std::to_string(e.rule) + ": (" + e.detail + ")\n";
         break;
       case EventKind::Undecidable:
         out += ind + "rule " + std::to_string(e.rule) + ": " + e.text + "\n" + ind +
@@ -127,7 +126,8 @@ std::string format_trace(const Trace& t, Family) {
     }
   }
   out += "verdict: " + std::string(verdict_name(t.verdict));
-  if (!t.fate.empty()) out += ", " + t.fate;
+  if (!t.fate.empty() && t.verdict != Verdict::Undecidable && t.verdict != Verdict::Error)
+    out += ", " + t.fate;
   if (t.verdict == Verdict::Drop || t.verdict == Verdict::Queue) {
     out += " by " + t.table + " " + t.chain;
     out += t.rule ? " rule " + std::to_string(t.rule) : std::string(" policy");

@@ -190,7 +190,7 @@ Outcome Walker::match_rule(const model::Rule& r, Context& ctx, int depth) {
     std::string point = rkey + "#" + std::to_string(index);
     if (auto a = assumption(point, rkey, name)) {
       event(EventKind::Assumed, ctx.hook, ctx.table, ctx.chain, ctx.rule, depth,
-            cli::save_rule(r, std::string(ctx.chain), pkt_.family, false),
+            std::string(name) + (*a ? " matches" : " does not match"),
             std::string(name) + ": " + why + "; assumed to " + (*a ? "match" : "not match"));
       return *a ? Outcome::Match : Outcome::NoMatch;
     }
@@ -414,9 +414,15 @@ Flow Walker::run_base(const BaseChain& bc, Hook h) {
           event(EventKind::Effect, h, table.name, cur->name, num, depth, std::move(n),
                 std::string(r.target->name()));
         nat_changed(before, h, ctx, depth);
+        if (ctx.untrack) {
+          ctx.untrack = false;
+          ct_.kind = CtView::Kind::Untracked;
+          ct_.state = CtState::Untracked;
+          pkt_.ct_state = CtState::Untracked;
+        }
         ctx.ct = ct_;
         if ((h == Hook::Prerouting || h == Hook::Output) && bc.priority < -200 &&
-            !loopback_leg_)
+            !loopback_leg_ && ct_.kind != CtView::Kind::Untracked)
           ctx.ct.kind = CtView::Kind::None;
         if (a == TargetAction::Accept) return Flow::Accept;
         if (a == TargetAction::Drop) {

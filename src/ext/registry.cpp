@@ -23,7 +23,47 @@ namespace cx::ext {
   X(kMacMatch)        \
   X(kPkttypeMatch)    \
   X(kLengthMatch)     \
-  X(kConnmarkMatch)
+  X(kConnmarkMatch)   \
+  X(kDscpMatch)       \
+  X(kTosMatch)        \
+  X(kTtlMatch)        \
+  X(kHlMatch)         \
+  X(kEcnMatch)        \
+  X(kPhysdevMatch)    \
+  X(kDevgroupMatch)   \
+  X(kHashlimitMatch)  \
+  X(kSetMatch)        \
+  X(kTimeMatch)       \
+  X(kStringMatch)     \
+  X(kConnlimitMatch)  \
+  X(kFragMatch)       \
+  X(kU32Match)        \
+  X(kStatisticMatch)  \
+  X(kEspMatch)        \
+  X(kAhMatch)         \
+  X(kAh6Match)        \
+  X(kIpcompMatch)     \
+  X(kHelperMatch)     \
+  X(kRpfilterMatch)   \
+  X(kQuotaMatch)      \
+  X(kCpuMatch)        \
+  X(kIpv6headerMatch) \
+  X(kRtMatch)         \
+  X(kMhMatch)         \
+  X(kHbhMatch)        \
+  X(kDstMatch)        \
+  X(kEui64Match)      \
+  X(kSrhMatch)        \
+  X(kConnbytesMatch)  \
+  X(kCgroupMatch)     \
+  X(kTcpmssMatch)     \
+  X(kRealmMatch)      \
+  X(kClusterMatch)    \
+  X(kConnlabelMatch)  \
+  X(kSocketMatch)     \
+  X(kPolicyMatch)     \
+  X(kOsfMatch)        \
+  X(kIpvsMatch)
 
 #define CX_TARGETS(X) \
   X(kLogTarget)       \
@@ -40,7 +80,27 @@ namespace cx::ext {
   X(kCtTarget)        \
   X(kNotrackTarget)   \
   X(kNfqueueTarget)   \
-  X(kTcpmssTarget)
+  X(kTcpmssTarget)    \
+  X(kDscpTarget)      \
+  X(kTosTarget)       \
+  X(kTtlTarget)       \
+  X(kHlTarget)        \
+  X(kEcnTarget)       \
+  X(kSetTarget)       \
+  X(kAuditTarget)     \
+  X(kClassifyTarget)  \
+  X(kChecksumTarget)  \
+  X(kConnsecmarkTarget) \
+  X(kSynproxyTarget)  \
+  X(kTeeTarget)       \
+  X(kIdletimerTarget) \
+  X(kTproxyTarget)    \
+  X(kSnptTarget)      \
+  X(kDnptTarget)      \
+  X(kSecmarkTarget)   \
+  X(kQueueTarget)     \
+  X(kLedTarget)       \
+  X(kUlogTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

@@ -2,9 +2,15 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <linux/netfilter/ipset/ip_set.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <cctype>
+#include <vector>
 #include <cstdio>
 
 #include "common/parse.h"
@@ -123,6 +129,144 @@ Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]) {
     __builtin_memcpy(out, &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr, 16);
   freeaddrinfo(res);
   return {};
+}
+
+namespace {
+bool equal_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+struct NamedByte {
+  const char* name;
+  std::uint8_t value;
+};
+constexpr NamedByte kDscpClasses[] = {
+    {"CS0", 0x00},  {"CS1", 0x08},  {"CS2", 0x10},  {"CS3", 0x18},  {"CS4", 0x20},
+    {"CS5", 0x28},  {"CS6", 0x30},  {"CS7", 0x38},  {"BE", 0x00},   {"AF11", 0x0a},
+    {"AF12", 0x0c}, {"AF13", 0x0e}, {"AF21", 0x12}, {"AF22", 0x14}, {"AF23", 0x16},
+    {"AF31", 0x1a}, {"AF32", 0x1c}, {"AF33", 0x1e}, {"AF41", 0x22}, {"AF42", 0x24},
+    {"AF43", 0x26}, {"EF", 0x2e}};
+constexpr NamedByte kTosSymbols[] = {{"Minimize-Cost", 0x02},
+                                     {"Maximize-Reliability", 0x04},
+                                     {"Maximize-Throughput", 0x08},
+                                     {"Minimize-Delay", 0x10},
+                                     {"Normal-Service", 0x00}};
+}  // namespace
+
+std::optional<std::uint8_t> dscp_class_value(std::string_view name) {
+  for (const auto& c : kDscpClasses)
+    if (equal_ci(name, c.name)) return c.value;
+  return std::nullopt;
+}
+
+std::optional<std::uint8_t> tos_symbol_value(std::string_view name) {
+  for (const auto& t : kTosSymbols)
+    if (equal_ci(name, t.name)) return t.value;
+  return std::nullopt;
+}
+
+const char* tos_symbol_name(std::uint8_t value) {
+  for (const auto& t : kTosSymbols)
+    if (t.value == value) return t.name;
+  return nullptr;
+}
+
+Result<std::pair<std::uint8_t, std::uint8_t>> parse_tos_value(std::string_view s) {
+  auto slash = s.find('/');
+  if (auto v = parse_unsigned(s.substr(0, slash), 255, 0)) {
+    std::uint8_t mask = 0xff;
+    if (slash != std::string_view::npos) {
+      auto m = parse_unsigned(s.substr(slash + 1), 255, 0);
+      if (!m) return parameter_error("Symbolic name \"" + std::string(s) + "\" is unknown");
+      mask = static_cast<std::uint8_t>(*m);
+    }
+    return std::make_pair(static_cast<std::uint8_t>(*v), mask);
+  }
+  if (auto t = tos_symbol_value(s)) return std::make_pair(*t, std::uint8_t{0x3f});
+  return parameter_error("Symbolic name \"" + std::string(s) + "\" is unknown");
+}
+
+namespace {
+std::vector<std::pair<std::uint32_t, std::string>> read_iproute2(const char* file) {
+  std::vector<std::pair<std::uint32_t, std::string>> out;
+  FILE* f = std::fopen(file, "r");
+  if (!f) return out;
+  char line[512];
+  while (std::fgets(line, sizeof(line), f)) {
+    char* p = line;
+    while (*p == ' ' || *p == '\t') ++p;
+    if (*p == '#' || *p == '\n' || *p == '\0') continue;
+    char name[256];
+    long v = 0;
+    if (std::sscanf(p, "%li %255s", &v, name) != 2) continue;
+    if (name[0] == '#') continue;
+    out.emplace_back(static_cast<std::uint32_t>(v), name);
+  }
+  std::fclose(f);
+  return out;
+}
+}  // namespace
+
+std::optional<std::uint32_t> lookup_iproute2_name(const char* file, std::string_view name) {
+  for (const auto& [v, n] : read_iproute2(file))
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+std::optional<std::string> iproute2_name_of(const char* file, std::uint32_t value) {
+  for (const auto& [v, n] : read_iproute2(file))
+    if (v == value) return n;
+  return std::nullopt;
+}
+
+namespace {
+int ipset_socket(unsigned& version) {
+  int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+  if (fd < 0) return -1;
+  ip_set_req_version req{};
+  req.op = IP_SET_OP_VERSION;
+  socklen_t size = sizeof(req);
+  if (getsockopt(fd, SOL_IP, SO_IP_SET, &req, &size) != 0) {
+    close(fd);
+    return -1;
+  }
+  version = req.version;
+  return fd;
+}
+}  // namespace
+
+std::optional<IpsetInfo> ipset_by_name(std::string_view name) {
+  unsigned version = 0;
+  int fd = ipset_socket(version);
+  if (fd < 0) return std::nullopt;
+  ip_set_req_get_set_family req{};
+  req.op = IP_SET_OP_GET_FNAME;
+  req.version = version;
+  std::memcpy(req.set.name, name.data(), std::min<std::size_t>(name.size(), IPSET_MAXNAMELEN - 1));
+  socklen_t size = sizeof(req);
+  int rc = getsockopt(fd, SOL_IP, SO_IP_SET, &req, &size);
+  close(fd);
+  if (rc != 0 || req.set.index == IPSET_INVALID_ID) return std::nullopt;
+  return IpsetInfo{req.set.index, req.family};
+}
+
+std::optional<std::string> ipset_name(std::uint16_t index) {
+  unsigned version = 0;
+  int fd = ipset_socket(version);
+  if (fd < 0) return std::nullopt;
+  ip_set_req_get_set req{};
+  req.op = IP_SET_OP_GET_BYINDEX;
+  req.version = version;
+  req.set.index = index;
+  socklen_t size = sizeof(req);
+  int rc = getsockopt(fd, SOL_IP, SO_IP_SET, &req, &size);
+  close(fd);
+  if (rc != 0 || req.set.name[0] == '\0') return std::nullopt;
+  return std::string(req.set.name, strnlen(req.set.name, IPSET_MAXNAMELEN));
 }
 
 int mask_prefix_len(const std::uint8_t* mask, int bytes) {

@@ -93,6 +93,27 @@ std::string addr_anyname(const std::uint8_t* a, Family f);
 // A host for XTTYPE_HOST / XTTYPE_HOSTMASK: numeric or resolved with getaddrinfo. On failure
 // the libxtables message "getaddrinfo: <gai_strerror>".
 Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]);
+// DSCP class names (CS0-CS7, BE, AF11-AF43, EF; case-insensitive) to their value.
+std::optional<std::uint8_t> dscp_class_value(std::string_view name);
+// TOS symbolic names of libxt_tos/TOS: Minimize-Cost 0x02, Maximize-Reliability 0x04,
+// Maximize-Throughput 0x08, Minimize-Delay 0x10, Normal-Service 0x00 (case-insensitive).
+std::optional<std::uint8_t> tos_symbol_value(std::string_view name);
+const char* tos_symbol_name(std::uint8_t value);  // nullptr when none
+// XTTYPE_TOSMASK: "V[/M]" (M 0xff by default) or a symbolic name (M 0x3f); the error is
+// "Symbolic name "x" is unknown". Returns {value, mask}.
+Result<std::pair<std::uint8_t, std::uint8_t>> parse_tos_value(std::string_view s);
+// iproute2-style "NUMBER NAME" files (/etc/iproute2/group, rt_realms): name -> number and
+// number -> first name; '#' starts a comment.
+std::optional<std::uint32_t> lookup_iproute2_name(const char* file, std::string_view name);
+std::optional<std::string> iproute2_name_of(const char* file, std::uint32_t value);
+// ipset lookups through getsockopt(SO_IP_SET), as libxt_set does: the index and family
+// (NFPROTO_*) of a set by name, and the name of a set index. nullopt when there is none.
+struct IpsetInfo {
+  std::uint16_t index;
+  std::uint32_t family;
+};
+std::optional<IpsetInfo> ipset_by_name(std::string_view name);
+std::optional<std::string> ipset_name(std::uint16_t index);
 // Number of leading one bits in a mask of `bytes` bytes, -1 when not contiguous.
 int mask_prefix_len(const std::uint8_t* mask, int bytes);
 

@@ -410,6 +410,17 @@ Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::str
 
 Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::string& table,
                                                  const std::string& chain) {
+  std::vector<RuleObj> out;
+  Status s = for_each_rule(
+      family, table, chain, [&](RuleObj&& o) { out.push_back(std::move(o)); },
+      [&] { out.clear(); });
+  if (!s) return s.take_error();
+  return out;
+}
+
+Status Netlink::for_each_rule(Family family, const std::string& table, const std::string& chain,
+                              const std::function<void(RuleObj&&)>& each,
+                              const std::function<void()>& restart) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE,
                                         static_cast<std::uint16_t>(family), NLM_F_DUMP,
@@ -419,13 +430,13 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
   if (!chain.empty()) nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
   nftnl_rule_nlmsg_build_payload(nlh, filter);
   nftnl_rule_free(filter);
-  std::vector<RuleObj> out;
-  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
-    if (auto o = parse_rule_message(n, n->nlmsg_len)) out.push_back(std::move(*o));
-    return MNL_CB_OK;
-  }, [&] { out.clear(); });
-  if (!s) return s.take_error();
-  return out;
+  return impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        if (auto o = parse_rule_message(n, n->nlmsg_len)) each(std::move(*o));
+        return MNL_CB_OK;
+      },
+      restart);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // batch is one nf_tables transaction. Built on libmnl and libnftnl.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +80,11 @@ class Netlink {
   Result<std::uint32_t> genid();
   Result<std::vector<TableObj>> dump_tables(Family family);
   Result<std::vector<ChainObj>> dump_chains(Family family, const std::string& table);
+  // Hands each rule to `each` as it arrives; `restart` is called when the kernel restarts
+  // an interrupted dump (everything handed over so far is to be dropped).
+  Status for_each_rule(Family family, const std::string& table, const std::string& chain,
+                       const std::function<void(RuleObj&&)>& each,
+                       const std::function<void()>& restart);
   Result<std::vector<RuleObj>> dump_rules(Family family, const std::string& table,
                                           const std::string& chain = {});
   // Sends the messages as one batch. On a kernel error returns the first failing message.

@@ -134,15 +134,14 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
     if (first == std::string::npos || line[first] == '#') continue;
     line = line.substr(first);
 
-    if (line[0] == '*') {
+    // Inside a table, iptables-restore reads "*..." as a rule line ("Bad argument `*nat'").
+    if (line[0] == '*' && !cur) {
       std::string name = line.substr(1);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
       if (!core::find_table(name))
         return at_line(parameter_error(prog_restore + ": line " + std::to_string(lineno) +
                                        " table name '" + name + "' invalid"),
                        lineno);
-      if (cur) return Error{ErrorKind::Other, "COMMIT expected at line " + std::to_string(lineno),
-                            ErrorStyle::Plain, lineno};
       CX_TRY(session.refresh());
       TableBatch tb;
       tb.name = name;

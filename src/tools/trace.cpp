@@ -106,7 +106,7 @@ std::string assumptions_text(const eval::Trace& t) {
   for (const eval::Event& e : t.events)
     if (e.kind == eval::EventKind::Assumed) {
       if (!s.empty()) s += "; ";
-      s += e.table + " " + e.chain + " rule " + std::to_string(e.rule) + ": " + e.detail;
+      s += e.table + ":" + e.chain + ":" + std::to_string(e.rule) + " " + e.text;
     }
   return s.empty() ? "nothing" : s;
 }

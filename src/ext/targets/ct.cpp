@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -73,6 +74,15 @@ class CtTarget final : public Target {
 
   std::string_view name() const override { return alias ? "NOTRACK" : "CT"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<CtTarget>(*this); }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    if (info.flags & XT_CT_NOTRACK) {
+      ctx.untrack = true;
+      ctx.note(std::string(name()) + ": the packet is not tracked by conntrack");
+    } else {
+      ctx.note("CT: conntrack settings for the connection (zone, helper, timeout, events)");
+    }
+    return eval::TargetAction::Continue;
+  }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     if (arg.invert) return cannot_invert("CT", opt_name(id));

@@ -5,6 +5,7 @@
 // the operation back: "MARK set 0x1", "MARK or/and/xor 0x..", "MARK xset V/M".
 #include <linux/netfilter/xt_mark.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -35,6 +36,12 @@ class MarkTarget final : public Target {
 
   std::string_view name() const override { return "MARK"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<MarkTarget>(*this); }
+  eval::TargetAction evaluate(eval::Packet& p, eval::Context& ctx) const override {
+    std::uint32_t before = p.mark;
+    p.mark = (p.mark & ~info.mask) ^ info.mark;
+    ctx.note("MARK: mark " + hex(before) + " -> " + hex(p.mark));
+    return eval::TargetAction::Continue;
+  }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     if (arg.invert) return cannot_invert("MARK", opt_name(id));

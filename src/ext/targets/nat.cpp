@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -159,6 +160,97 @@ class NatTarget final : public Target {
     return "";
   }
   std::unique_ptr<Target> clone() const override { return std::make_unique<NatTarget>(*this); }
+  // nf_nat_setup_info / get_unique_tuple for the first packet of a connection, with the
+  // tuple assumed free: addresses from the range (one address only: a range is chosen by
+  // hash), ports kept when inside the range, else the first one (DNAT) or a random one.
+  eval::TargetAction evaluate(eval::Packet& p, eval::Context& ctx) const override {
+    const bool dst = ctx.hook == eval::Hook::Prerouting || ctx.hook == eval::Hook::Output;
+    const int bytes = family == Family::V4 ? 4 : 16;
+    eval::Addr& addr = dst ? p.dst : p.src;
+    std::uint16_t& port = dst ? p.dport : p.sport;
+    const bool map_ips = range.flags & NF_NAT_RANGE_MAP_IPS;
+    auto text = [&](const std::uint8_t* a) {
+      eval::Addr x{};
+      std::memcpy(x.data(), a, 16);
+      return eval::addr_to_string(x, family);
+    };
+    switch (kind) {
+      case NatKind::Snat:
+      case NatKind::Dnat:
+        if (map_ips) {
+          if (std::memcmp(range.min_addr, range.max_addr, static_cast<std::size_t>(bytes)) != 0) {
+            ctx.set_reason("the kernel picks an address of " + text(range.min_addr) + "-" +
+                           text(range.max_addr) + " by a hash of the connection");
+            return eval::TargetAction::Undecidable;
+          }
+          std::memcpy(addr.data(), range.min_addr, static_cast<std::size_t>(bytes));
+        }
+        break;
+      case NatKind::Masquerade: {
+        std::optional<eval::Addr> a;
+        if (p.outiface) a = ctx.address_of(*p.outiface);
+        if (!a) {
+          ctx.set_reason("the address of the out interface " + p.outiface.value_or("?") +
+                         " is not known (give --iface-addr IFACE=ADDRESS)");
+          return eval::TargetAction::Undecidable;
+        }
+        addr = *a;
+        break;
+      }
+      case NatKind::Redirect: {
+        if (ctx.hook == eval::Hook::Output) {
+          addr = eval::Addr{};
+          if (family == Family::V4) {
+            addr[0] = 127;
+            addr[3] = 1;
+          } else {
+            addr[15] = 1;
+          }
+          break;
+        }
+        std::optional<eval::Addr> a;
+        if (p.iniface) a = ctx.address_of(*p.iniface);
+        if (!a) {
+          ctx.set_reason("the address of the in interface " + p.iniface.value_or("?") +
+                         " is not known (give --iface-addr IFACE=ADDRESS)");
+          return eval::TargetAction::Undecidable;
+        }
+        addr = *a;
+        break;
+      }
+      case NatKind::Netmap:
+        for (int i = 0; i < bytes; ++i) {
+          std::uint8_t netmask = static_cast<std::uint8_t>(~(range.min_addr[i] ^ range.max_addr[i]));
+          addr[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
+              (addr[static_cast<std::size_t>(i)] & ~netmask) | range.min_addr[i]);
+        }
+        break;
+    }
+    if ((range.flags & NF_NAT_RANGE_PROTO_SPECIFIED) && p.has_ports() && !p.fragment) {
+      const bool offset = range.flags & NF_NAT_RANGE_PROTO_OFFSET;
+      const bool random = range.flags & (NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_RANGE_PROTO_RANDOM_FULLY);
+      const unsigned size = static_cast<unsigned>(range.max_port - range.min_port) + 1;
+      if (!offset && !random && port >= range.min_port && port <= range.max_port) {
+        // in range: kept
+      } else if (offset) {
+        port = static_cast<std::uint16_t>(
+            range.min_port + static_cast<std::uint16_t>(port - range.base_port) % size);
+      } else if (dst && !random) {
+        port = range.min_port;
+      } else if (size == 1) {
+        port = range.min_port;
+      } else {
+        ctx.set_reason("the kernel picks a free port of " + std::to_string(range.min_port) +
+                       "-" + std::to_string(range.max_port) + " at random");
+        return eval::TargetAction::Undecidable;
+      }
+    } else if ((range.flags & (NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_RANGE_PROTO_RANDOM_FULLY)) &&
+               !dst && p.has_ports()) {
+      ctx.set_reason("--random: the kernel picks the source port at random");
+      return eval::TargetAction::Undecidable;
+    }
+    return eval::TargetAction::Accept;
+  }
 
   const char* to_name() const {
     switch (kind) {

@@ -1,0 +1,123 @@
+// -m connlimit (xt "connlimit" rev 1, struct xt_connlimit_info). --connlimit-upto N sets
+// XT_CONNLIMIT_INVERT, --connlimit-above N does not; --connlimit-mask is a prefix length or a
+// dotted/colon mask (the default mask is all 16 bytes 0xff, "/32" only 4);
+// --connlimit-daddr sets XT_CONNLIMIT_DADDR. -S always prints the mask length and
+// --connlimit-saddr/--connlimit-daddr; -L "#conn src/32 > 5" ("<=" for upto).
+#include <arpa/inet.h>
+#include <linux/netfilter/xt_connlimit.h>
+
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptUpto = 1, kOptAbove, kOptMask, kOptSaddr, kOptDaddr };
+constexpr OptionSpec kOptions[] = {
+    {"connlimit-upto", ArgKind::Required, kOptUpto},
+    {"connlimit-above", ArgKind::Required, kOptAbove},
+    {"connlimit-mask", ArgKind::Required, kOptMask},
+    {"connlimit-saddr", ArgKind::None, kOptSaddr},
+    {"connlimit-daddr", ArgKind::None, kOptDaddr},
+};
+
+std::string opt_name(int id) {
+  for (const auto& o : kOptions)
+    if (o.id == id) return "--" + std::string(o.name);
+  return "";
+}
+
+class ConnlimitMatch final : public Match {
+ public:
+  xt_connlimit_info info{};
+  unsigned seen = 0;
+
+  ConnlimitMatch() { std::memset(&info.mask, 0xff, sizeof(info.mask)); }
+  std::string_view name() const override { return "connlimit"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<ConnlimitMatch>(*this); }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+    bool invertible = id == kOptUpto || id == kOptAbove;
+    if (arg.invert && !invertible) return cannot_invert("connlimit", opt_name(id));
+    if (seen & (1u << id)) return only_once("connlimit", opt_name(id));
+    seen |= 1u << id;
+    switch (id) {
+      case kOptUpto:
+      case kOptAbove: {
+        auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "connlimit", opt_name(id));
+        if (!v) return v.take_error();
+        info.limit = static_cast<unsigned>(*v);
+        if ((id == kOptUpto) != arg.invert)
+          info.flags |= XT_CONNLIMIT_INVERT;
+        else
+          info.flags &= ~static_cast<std::uint32_t>(XT_CONNLIMIT_INVERT);
+        break;
+      }
+      case kOptMask: {
+        int bits = ctx.family == Family::V4 ? 32 : 128;
+        std::uint8_t m[16] = {};
+        std::string v(arg.value);
+        if (auto n = parse_unsigned(v, static_cast<std::uint64_t>(bits), 10)) {
+          for (unsigned i = 0; i < *n; ++i) m[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+        } else if (inet_pton(ctx.family == Family::V4 ? AF_INET : AF_INET6, v.c_str(), m) != 1 ||
+                   mask_prefix_len(m, bits / 8) < 0) {
+          return option_error("connlimit: bad value for option \"--connlimit-mask\", neither a "
+                              "valid network mask nor valid CIDR (0-" +
+                              std::to_string(bits) + ").");
+        }
+        std::memcpy(&info.mask, m, 16);
+        break;
+      }
+      case kOptSaddr: info.flags &= ~static_cast<std::uint32_t>(XT_CONNLIMIT_DADDR); break;
+      case kOptDaddr: info.flags |= XT_CONNLIMIT_DADDR; break;
+    }
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if ((seen & (1u << kOptUpto)) && (seen & (1u << kOptAbove)))
+      return cannot_combine("connlimit", "--connlimit-upto", "--connlimit-above");
+    if ((seen & (1u << kOptSaddr)) && (seen & (1u << kOptDaddr)))
+      return cannot_combine("connlimit", "--connlimit-saddr", "--connlimit-daddr");
+    if (!(seen & ((1u << kOptUpto) | (1u << kOptAbove))))
+      return parameter_error("You must specify \"--connlimit-above\" or \"--connlimit-upto\".");
+    return {};
+  }
+  int prefix(Family f) const {
+    int bytes = f == Family::V4 ? 4 : 16;
+    int n = mask_prefix_len(reinterpret_cast<const std::uint8_t*>(&info.mask), bytes);
+    return n < 0 ? bytes * 8 : n;
+  }
+  void save(std::string& out, const SaveContext& ctx) const override {
+    out += (info.flags & XT_CONNLIMIT_INVERT) ? " --connlimit-upto " : " --connlimit-above ";
+    out += std::to_string(info.limit);
+    out += " --connlimit-mask " + std::to_string(prefix(ctx.family));
+    out += (info.flags & XT_CONNLIMIT_DADDR) ? " --connlimit-daddr" : " --connlimit-saddr";
+  }
+  void list(std::string& out, bool, const SaveContext& ctx) const override {
+    out += (info.flags & XT_CONNLIMIT_DADDR) ? " #conn dst/" : " #conn src/";
+    out += std::to_string(prefix(ctx.family));
+    out += (info.flags & XT_CONNLIMIT_INVERT) ? " <= " : " > ";
+    out += std::to_string(info.limit);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("connlimit", 1, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<ConnlimitMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<ConnlimitMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kConnlimitMatch = {"connlimit", kBoth, kOptions, create, "connlimit", 1,
+                                          decode_compat, nullptr};
+
+}  // namespace cx::ext

@@ -1,0 +1,112 @@
+// -m ttl (xt "ttl" rev 0, struct ipt_ttl_info; IPv4 only) and -m hl (xt "hl" rev 0, struct
+// ip6t_hl_info; IPv6 only): {mode, value} with modes eq/ne/lt/gt; "! --ttl-eq" is ne, only
+// --*-eq can be inverted, the three options exclude each other.
+// -S "--ttl-eq N" / "! --ttl-eq N" / "--ttl-lt N"; -L "TTL match TTL == N" (!=, <, >).
+#include <linux/netfilter_ipv4/ipt_ttl.h>
+#include <linux/netfilter_ipv6/ip6t_hl.h>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptEq = 1, kOptLt, kOptGt };
+constexpr OptionSpec kTtlOptions[] = {{"ttl-eq", ArgKind::Required, kOptEq},
+                                      {"ttl-lt", ArgKind::Required, kOptLt},
+                                      {"ttl-gt", ArgKind::Required, kOptGt}};
+constexpr OptionSpec kHlOptions[] = {{"hl-eq", ArgKind::Required, kOptEq},
+                                     {"hl-lt", ArgKind::Required, kOptLt},
+                                     {"hl-gt", ArgKind::Required, kOptGt}};
+
+// Same numbering in both headers: EQ 0, NE 1, LT 2, GT 3.
+class TtlMatch final : public Match {
+ public:
+  bool hl = false;  // -m hl
+  std::uint8_t mode = 0, value = 0;
+  unsigned seen = 0;
+
+  std::string_view name() const override { return hl ? "hl" : "ttl"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<TtlMatch>(*this); }
+  std::string opt(int id) const {
+    std::string p = hl ? "--hl-" : "--ttl-";
+    return p + (id == kOptEq ? "eq" : id == kOptLt ? "lt" : "gt");
+  }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    if (arg.invert && id != kOptEq) return cannot_invert(name(), opt(id));
+    if (seen & (1u << id)) return only_once(name(), opt(id));
+    seen |= 1u << id;
+    auto v = parse_uint_opt(arg.value, 0, 255, name(), opt(id));
+    if (!v) return v.take_error();
+    value = static_cast<std::uint8_t>(*v);
+    mode = id == kOptEq ? (arg.invert ? IPT_TTL_NE : IPT_TTL_EQ)
+           : id == kOptLt ? IPT_TTL_LT
+                          : IPT_TTL_GT;
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    int ids[3], n = 0;
+    for (int id = kOptEq; id <= kOptGt; ++id)
+      if (seen & (1u << id)) ids[n++] = id;
+    if (n > 1) return cannot_combine(name(), opt(ids[0]), opt(ids[1]));
+    if (n == 0)
+      return parameter_error(hl ? "HL match: You must specify one of `--hl-eq', `--hl-lt', "
+                                  "`--hl-gt'"
+                                : "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', "
+                                  "`--ttl-gt");
+    return {};
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    switch (mode) {
+      case IPT_TTL_EQ: out += " " + opt(kOptEq) + " "; break;
+      case IPT_TTL_NE: out += " ! " + opt(kOptEq) + " "; break;
+      case IPT_TTL_LT: out += " " + opt(kOptLt) + " "; break;
+      case IPT_TTL_GT: out += " " + opt(kOptGt) + " "; break;
+    }
+    out += std::to_string(value);
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += hl ? " HL match HL " : " TTL match TTL ";
+    switch (mode) {
+      case IPT_TTL_EQ: out += "== "; break;
+      case IPT_TTL_NE: out += "!= "; break;
+      case IPT_TTL_LT: out += "< "; break;
+      case IPT_TTL_GT: out += "> "; break;
+    }
+    out += std::to_string(value);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    ipt_ttl_info i{};
+    i.mode = mode;
+    i.ttl = value;
+    out.push_back(nft::Expr::match(hl ? "hl" : "ttl", 0, xt_blob(i)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create_ttl(Family) { return std::make_unique<TtlMatch>(); }
+std::unique_ptr<Match> create_hl(Family) {
+  auto m = std::make_unique<TtlMatch>();
+  m->hl = true;
+  return m;
+}
+template <bool HL>
+std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& blob) {
+  ipt_ttl_info i{};
+  if (!xt_read(blob, i)) return nullptr;
+  auto m = std::make_unique<TtlMatch>();
+  m->hl = HL;
+  m->mode = i.mode;
+  m->value = i.ttl;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kTtlMatch = {"ttl", kV4, kTtlOptions, create_ttl, "ttl", 0, decode<false>,
+                                    nullptr};
+extern const MatchType kHlMatch = {"hl", kV6, kHlOptions, create_hl, "hl", 0, decode<true>,
+                                   nullptr};
+
+}  // namespace cx::ext
