@@ -95,11 +95,12 @@ std::string num(std::uint64_t n, unsigned format, bool compact) {
     std::snprintf(buf, sizeof(buf), compact ? "%llu " : "%5llu ", static_cast<unsigned long long>(n));
     return buf;
   }
+  // Rounded to the nearest unit, as iptables shows them.
   const char* units = "KMGT";
-  n /= 1000;
+  n = (n + 500) / 1000;
   int u = 0;
   while (n > 9999 && u < 3) {
-    n /= 1000;
+    n = (n + 500) / 1000;
     ++u;
   }
   std::snprintf(buf, sizeof(buf), compact ? "%llu%c " : "%4llu%c ",

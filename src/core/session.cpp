@@ -219,8 +219,14 @@ Result<model::Table> Session::read_table(const std::string& table) {
 }
 
 Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
+  nft::Batch batch(family_);
+  for (const Message& m : msgs) batch.add(m);
+  return commit(batch, restart);
+}
+
+Status Session::commit(const nft::Batch& batch, bool& restart) {
   restart = false;
-  auto r = nl_.commit(family_, msgs, genid_);
+  auto r = nl_.commit(batch, genid_);
   if (!r) return r.take_error();
   if (!*r) return {};
   const nft::CommitError& ce = **r;
@@ -228,13 +234,12 @@ Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
     restart = true;
     return {};
   }
-  if (ce.index >= msgs.size())
+  if (ce.index >= batch.size())
     return Error{ErrorKind::Resource, std::strerror(ce.err), ErrorStyle::VersionedOnly, 0};
-  const Message& m = msgs[ce.index];
-  Error e{ErrorKind::Resource,
-          " " + m.op_name + " failed (" + std::strerror(ce.err) + "): " + m.object_text,
-          ErrorStyle::VersionedOnly, m.line};
-  return e;
+  return Error{ErrorKind::Resource,
+               " " + batch.op_name(ce.index) + " failed (" + std::strerror(ce.err) +
+                   "): " + batch.object_text(ce.index),
+               ErrorStyle::VersionedOnly, batch.line(ce.index)};
 }
 
 Status Session::execute(const Command& cmd, std::string& out) {

@@ -49,6 +49,7 @@ class Session {
   // Commits `msgs` as one batch; kernel errors become iptables' messages.
   // Returns true in `restart` when the generation changed under us.
   Status commit(const std::vector<nft::Message>& msgs, bool& restart);
+  Status commit(const nft::Batch& batch, bool& restart);
 
  private:
   Status build(const cli::Command& cmd, std::vector<nft::Message>& msgs, std::string& out);

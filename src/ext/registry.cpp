@@ -63,7 +63,9 @@ namespace cx::ext {
   X(kSocketMatch)     \
   X(kPolicyMatch)     \
   X(kOsfMatch)        \
-  X(kIpvsMatch)
+  X(kIpvsMatch)       \
+  X(kSctpMatch)       \
+  X(kDccpMatch)
 
 #define CX_TARGETS(X) \
   X(kLogTarget)       \
@@ -100,7 +102,9 @@ namespace cx::ext {
   X(kSecmarkTarget)   \
   X(kQueueTarget)     \
   X(kLedTarget)       \
-  X(kUlogTarget)
+  X(kUlogTarget)      \
+  X(kHmarkTarget)     \
+  X(kRateestTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

@@ -517,52 +517,71 @@ std::size_t estimate_size(const Message& m) {
 
 }  // namespace
 
+namespace {
+std::uint32_t next_batch_seq() {
+  // Sequence numbers only pair kernel errors with messages; start from the clock as
+  // iptables-nft does, and keep batches of one process apart.
+  static std::uint32_t seq = static_cast<std::uint32_t>(time(nullptr)) << 8;
+  std::uint32_t s = seq;
+  seq += 1u << 24;
+  return s;
+}
+
+void put_batch_marker(char* at, std::uint16_t type, std::uint32_t seq,
+                      std::optional<std::uint32_t> genid) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(at);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  nlh->nlmsg_seq = seq;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = AF_UNSPEC;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+  if (genid) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(*genid));
+}
+}  // namespace
+
+Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()) {
+  buf_.resize(1 << 16);
+  used_ = 64;  // room for BATCH_BEGIN, written at commit
+}
+
+void Batch::add(const Message& m) {
+  std::size_t need = used_ + estimate_size(m) + 64;  // 64: room for BATCH_END
+  if (need > buf_.size()) buf_.resize(std::max(need, buf_.size() * 2));
+  std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(meta_.size());
+  used_ += build_message(buf_.data() + used_, m, family_, seq);
+  meta_.push_back(Meta{m.op_name, m.object_text, m.line});
+}
+
 Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,
                                                    std::uint32_t genid) {
-  std::size_t cap = 256;
-  for (const Message& m : msgs) cap += estimate_size(m);
-  std::vector<char> buf(cap);
-  std::size_t off = 0;
-  std::uint32_t first_seq = ++impl_->seq;
+  Batch b(family);
+  for (const Message& m : msgs) b.add(m);
+  return commit(b, genid);
+}
 
-  // NFNL_MSG_BATCH_BEGIN carrying the generation this command's cache was built from.
-  {
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data() + off);
-    nlh->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
-    nlh->nlmsg_flags = NLM_F_REQUEST;
-    nlh->nlmsg_seq = first_seq;
-    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-    nfg->nfgen_family = AF_UNSPEC;
-    nfg->version = NFNETLINK_V0;
-    nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-    mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
-    off += nlh->nlmsg_len;
-  }
-  std::vector<std::uint32_t> seqs;
-  seqs.reserve(msgs.size());
-  for (const Message& m : msgs) {
-    std::uint32_t seq = ++impl_->seq;
-    seqs.push_back(seq);
-    off += build_message(buf.data() + off, m, family, seq);
-  }
-  {
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data() + off);
-    nlh->nlmsg_type = NFNL_MSG_BATCH_END;
-    nlh->nlmsg_flags = NLM_F_REQUEST;
-    nlh->nlmsg_seq = ++impl_->seq;
-    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-    nfg->nfgen_family = AF_UNSPEC;
-    nfg->version = NFNETLINK_V0;
-    nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-    off += nlh->nlmsg_len;
-  }
+Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint32_t genid) {
+  // The batch is sent as BATCH_BEGIN (with the generation this command's cache was built
+  // from), the messages, BATCH_END. BEGIN goes right before the first message.
+  char begin[64];
+  put_batch_marker(begin, NFNL_MSG_BATCH_BEGIN, batch.first_seq_, genid);
+  std::size_t begin_len = reinterpret_cast<nlmsghdr*>(begin)->nlmsg_len;
+  std::vector<char>& buf = batch.buf_;
+  std::size_t start = 64 - begin_len;
+  std::memcpy(buf.data() + start, begin, begin_len);
+  std::size_t off = batch.used_;
+  put_batch_marker(buf.data() + off, NFNL_MSG_BATCH_END,
+                   batch.first_seq_ + 1 + static_cast<std::uint32_t>(batch.size()), std::nullopt);
+  off += reinterpret_cast<nlmsghdr*>(buf.data() + off)->nlmsg_len;
+
   int fd = mnl_socket_get_fd(impl_->nl);
   int sndbuf = static_cast<int>(off + 65536);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
   // Batches go out with sendmsg(), as iptables-nft sends them; requests and dumps use sendto().
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  iovec iov{buf.data(), off};
+  iovec iov{buf.data() + start, off - start};
   msghdr mh{};
   mh.msg_name = &kernel;
   mh.msg_namelen = sizeof(kernel);
@@ -587,9 +606,9 @@ Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vec
         if (err->error != 0 && !failure) {
           CommitError ce;
           ce.err = -err->error;
-          ce.index = msgs.size();  // batch-level error (e.g. generation mismatch)
-          for (std::size_t i = 0; i < seqs.size(); ++i)
-            if (seqs[i] == nlh->nlmsg_seq) ce.index = i;
+          ce.index = batch.size();  // batch-level error (e.g. generation mismatch)
+          std::uint32_t rel = nlh->nlmsg_seq - batch.first_seq_;
+          if (rel >= 1 && rel <= batch.size()) ce.index = rel - 1;
           failure = ce;
         }
       }

@@ -60,6 +60,32 @@ struct Message {
   int line = 0;  // restore line
 };
 
+// Messages serialised as they are added, so a restore of many rules keeps the bytes of the
+// batch and a few words per message, not every rule's expressions.
+class Batch {
+ public:
+  explicit Batch(Family family);
+  void add(const Message& m);
+  std::size_t size() const { return meta_.size(); }
+  bool empty() const { return meta_.empty(); }
+  // For error messages: " RULE_APPEND failed (...): rule in chain INPUT", and the line.
+  const std::string& op_name(std::size_t i) const { return meta_[i].op; }
+  const std::string& object_text(std::size_t i) const { return meta_[i].object; }
+  int line(std::size_t i) const { return meta_[i].line; }
+
+ private:
+  friend class Netlink;
+  struct Meta {
+    std::string op, object;
+    int line = 0;
+  };
+  Family family_;
+  std::uint32_t first_seq_;
+  mutable std::vector<char> buf_;  // BATCH_BEGIN/END are written into it at commit
+  std::size_t used_ = 0;
+  std::vector<Meta> meta_;
+};
+
 struct CommitError {
   int err = 0;  // errno from the kernel
   std::size_t index = 0;  // failing message
@@ -90,6 +116,7 @@ class Netlink {
   // Sends the messages as one batch. On a kernel error returns the first failing message.
   Result<std::optional<CommitError>> commit(Family family, const std::vector<Message>& msgs,
                                             std::uint32_t genid);
+  Result<std::optional<CommitError>> commit(const Batch& batch, std::uint32_t genid);
   // Asks the kernel whether an xt match/target revision exists (NFNL_MSG_COMPAT_GET).
   bool compat_revision_supported(const std::string& name, std::uint32_t rev, bool target,
                                  Family family);

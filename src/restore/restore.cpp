@@ -97,9 +97,10 @@ Error at_line(Error e, int line) {
 }
 
 struct TableBatch {
+  explicit TableBatch(Family family) : msgs(family) {}
   std::string name;
   int start_line = 0;
-  std::vector<nft::Message> msgs;
+  nft::Batch msgs;
   bool table_in_kernel = false;           // exists and was not flushed away
   std::set<std::string> chains;           // chains that exist in the kernel or the batch
   std::set<std::string> base_created;
@@ -115,13 +116,13 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
   int lineno = 0;
   std::size_t pos = 0;
   auto ensure_table = [&](TableBatch& tb) {
-    if (!tb.table_in_kernel) tb.msgs.push_back(core::new_table_msg(tb.name));
+    if (!tb.table_in_kernel) tb.msgs.add(core::new_table_msg(tb.name));
   };
   auto ensure_base = [&](TableBatch& tb, const std::string& chain) {
     const core::TableSpec* spec = core::find_table(tb.name);
     if (!core::find_builtin(*spec, chain)) return;
     if (tb.chains.count(chain)) return;
-    tb.msgs.push_back(core::new_base_chain_msg(tb.name, chain, 1));
+    tb.msgs.add(core::new_base_chain_msg(tb.name, chain, 1));
     tb.chains.insert(chain);
   };
   while (pos < input.size()) {
@@ -143,7 +144,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
                                        " table name '" + name + "' invalid"),
                        lineno);
       CX_TRY(session.refresh());
-      TableBatch tb;
+      TableBatch tb(session.family());
       tb.name = name;
       tb.start_line = lineno;
       auto st = session.state(name);
@@ -157,7 +158,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         del.op_name = "TABLE_FLUSH";
         del.object_text = "table " + name;
         del.line = lineno;
-        tb.msgs.push_back(del);
+        tb.msgs.add(del);
         tb.table_in_kernel = false;
       } else {
         for (const auto& c : (*st)->chains) tb.chains.insert(c.name);
@@ -223,7 +224,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.chain.counters = opts.counters ? std::make_pair(pk, by) : std::make_pair(0ul, 0ul);
         m.op_name = "CHAIN_UPDATE";
         m.line = lineno;
-        tb.msgs.push_back(m);
+        tb.msgs.add(m);
       } else {
         CX_TRY(cli::check_chain_name(chain, true).ok()
                    ? Status{}
@@ -238,7 +239,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
           m.op_name = "RULE_FLUSH";
           m.object_text = "rule in chain " + chain;
           m.line = lineno;
-          tb.msgs.push_back(m);
+          tb.msgs.add(m);
         } else {
           ensure_table(tb);
           nft::Message m;
@@ -249,7 +250,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
           m.op_name = "CHAIN_USER_ADD";
           m.object_text = "chain " + chain;
           m.line = lineno;
-          tb.msgs.push_back(m);
+          tb.msgs.add(m);
           tb.chains.insert(chain);
         }
       }
@@ -310,7 +311,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.op_name = c == cli::kCmdAppend ? "RULE_APPEND" : "RULE_INSERT";
         m.object_text = "rule in chain " + cmd->chain;
         m.line = lineno;
-        tb.msgs.push_back(std::move(m));
+        tb.msgs.add(std::move(m));
       }
       continue;
     }
@@ -324,7 +325,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       m.op_name = "CHAIN_USER_ADD";
       m.object_text = "chain " + cmd->chain;
       m.line = lineno;
-      tb.msgs.push_back(m);
+      tb.msgs.add(m);
       tb.chains.insert(cmd->chain);
       continue;
     }
@@ -339,7 +340,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.op_name = "TABLE_FLUSH";
         m.object_text = "table " + tb.name;
         m.line = lineno;
-        tb.msgs.push_back(m);
+        tb.msgs.add(m);
       }
       if (c == cli::kCmdDeleteChain && tb.table_in_kernel) {
         for (const auto& ch : (*st)->chains) {
@@ -353,7 +354,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
           m.op_name = "CHAIN_DEL";
           m.object_text = "chain " + ch.name;
           m.line = lineno;
-          tb.msgs.push_back(m);
+          tb.msgs.add(m);
           tb.chains.erase(ch.name);
         }
       }
@@ -368,7 +369,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       m.op_name = "RULE_FLUSH";
       m.object_text = "rule in chain " + cmd->chain;
       m.line = lineno;
-      tb.msgs.push_back(m);
+      tb.msgs.add(m);
       continue;
     }
     if (c == cli::kCmdDeleteChain && !cmd->chain.empty()) {
@@ -380,7 +381,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       m.op_name = "CHAIN_DEL";
       m.object_text = "chain " + cmd->chain;
       m.line = lineno;
-      tb.msgs.push_back(m);
+      tb.msgs.add(m);
       tb.chains.erase(cmd->chain);
       continue;
     }
@@ -390,7 +391,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       nft::Message m = core::new_base_chain_msg(tb.name, cmd->chain, cmd->new_name == "ACCEPT");
       m.chain.counters = std::make_pair(0, 0);
       m.line = lineno;
-      tb.msgs.push_back(m);
+      tb.msgs.add(m);
       continue;
     }
     if (c == cli::kCmdDelete) {
@@ -411,7 +412,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
             m.op_name = "RULE_DELETE";
             m.object_text = "rule in chain " + cmd->chain;
             m.line = lineno;
-            tb.msgs.push_back(m);
+            tb.msgs.add(m);
             done = true;
             break;
           }
