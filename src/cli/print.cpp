@@ -126,7 +126,8 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
       out += " (policy ";
       out += c.policy_accept ? "ACCEPT" : "DROP";
       if (verbose) {
-        out += " " + num(c.policy_counters.packets, format, true) + "packets, " +
+        out += ' ';
+        out += num(c.policy_counters.packets, format, true) + "packets, " +
                num(c.policy_counters.bytes, format, true) + "bytes";
       }
       out += ")\n";
@@ -163,7 +164,8 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
         if (name.empty() || name == "+") return std::string(numeric ? "*" : "any");
         return (inv ? "!" : "") + name;
       };
-      out += " " + pad(iface(r.ip.iniface, r.ip.inv_in), 6) + " ";
+      out += ' ';
+      out += pad(iface(r.ip.iniface, r.ip.inv_in), 6) + " ";
       out += pad(iface(r.ip.outiface, r.ip.inv_out), 6) + " ";
     }
     const model::Address* src = r.ip.src ? &*r.ip.src : nullptr;
