@@ -1,5 +1,6 @@
 #include "codec/rule_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cx::codec {
@@ -147,14 +148,15 @@ bool decode_network(ext::ExprCursor& cur, model::IpHeader& ip, Family family) {
   std::size_t used = 1;
   const Expr* b = cur.peek(1);
   if (b && b->kind == Expr::Kind::Bitwise) {
-    std::memcpy(addr.mask.data(), b->mask.data(), std::min<std::size_t>(b->mask.size(), 16));
+    // copy_n, not memcpy: an empty vector's data() may be null (a zero-length `! -s 0/0`).
+    std::copy_n(b->mask.begin(), std::min<std::size_t>(b->mask.size(), 16), addr.mask.begin());
     b = cur.peek(2);
     used = 2;
   } else {
     std::memset(addr.mask.data(), 0xff, a->len);
   }
   if (!b || b->kind != Expr::Kind::Cmp || (b->op != nft::kEq && b->op != nft::kNeq)) return false;
-  std::memcpy(addr.addr.data(), b->data.data(), std::min<std::size_t>(b->data.size(), 16));
+  std::copy_n(b->data.begin(), std::min<std::size_t>(b->data.size(), 16), addr.addr.begin());
   bool inv = b->op == nft::kNeq;
   if (a->offset == src_off) {
     ip.src = addr;

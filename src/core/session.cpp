@@ -113,18 +113,41 @@ Result<TableState*> Session::state(const std::string& table) {
   auto tables = nl_.dump_tables(family_);
   if (!tables) return tables.take_error();
   for (const auto& t : *tables) ts.exists |= t.name == table;
-  if (ts.exists) {
-    auto chains = nl_.dump_chains(family_, table);
-    if (!chains) return chains.take_error();
-    ts.chains = std::move(*chains);
-    ts.index_chains();
-  }
   return &cache_.emplace(table, std::move(ts)).first->second;
 }
 
-Status Session::load_rules(TableState& ts, const std::string& chain) {
-  if (ts.all_rules_loaded || ts.rules.count(chain)) return {};
-  if (!ts.exists || !ts.find_chain(chain)) {
+Status Session::load_chains(TableState& ts) {
+  if (ts.chains_complete) return {};
+  ts.chains.clear();
+  if (ts.exists) {
+    auto chains = nl_.dump_chains(family_, ts.name);
+    if (!chains) return chains.take_error();
+    for (auto& c : *chains) ts.chains.push_back(std::move(c));
+  }
+  ts.index_chains();
+  ts.chains_complete = true;
+  return {};
+}
+
+Result<const nft::ChainObj*> Session::chain(TableState& ts, const std::string& name) {
+  if (ts.chains_complete || !ts.exists) return ts.find_chain(name);
+  if (auto it = ts.looked_up.find(name); it != ts.looked_up.end())
+    return it->second ? ts.find_chain(name) : nullptr;
+  auto c = nl_.get_chain(family_, ts.name, name);
+  if (!c) return c.take_error();
+  ts.looked_up[name] = c->has_value();
+  if (!c->has_value()) return nullptr;
+  ts.chains.push_back(std::move(**c));
+  ts.by_name.emplace(name, ts.chains.size() - 1);
+  return &ts.chains.back();
+}
+
+Status Session::load_rules(TableState& ts, const std::string& chain_name) {
+  if (ts.all_rules_loaded || ts.rules.count(chain_name)) return {};
+  auto kc = chain(ts, chain_name);
+  if (!kc) return kc.take_error();
+  const std::string& chain = chain_name;
+  if (!ts.exists || !*kc) {
     ts.rules[chain];
     return {};
   }
@@ -136,6 +159,7 @@ Status Session::load_rules(TableState& ts, const std::string& chain) {
 
 Status Session::load_all_rules(TableState& ts) {
   if (ts.all_rules_loaded) return {};
+  CX_TRY(load_chains(ts));
   ts.rules.clear();
   // One dump per chain, as iptables-nft does: the kernel resumes a dump by walking the
   // rules it already sent, so one dump of a whole large table costs quadratic time.
@@ -162,6 +186,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
   auto tsr = state(table);
   if (!tsr) return tsr.take_error();
   TableState& ts = **tsr;
+  CX_TRY(load_chains(ts));
   model::Table t;
   t.name = table;
   const TableSpec* spec = find_table(table);
@@ -268,13 +293,36 @@ std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, 
 
 }  // namespace
 
+namespace {
+// "(N references)": the rules of the table that jump or go to the chain.
+std::uint32_t references(const model::Table& t, const std::string& chain) {
+  std::uint32_t n = 0;
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules)
+      if ((r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto) &&
+          r.jump_chain == chain)
+        ++n;
+  return n;
+}
+}  // namespace
+
 Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::string& out) {
   const TableSpec& spec = *find_table(cmd.table);
   auto tsr = state(cmd.table);
   if (!tsr) return tsr.take_error();
   TableState& ts = **tsr;
+  const unsigned c = cmd.command;
+  // Commands over every chain read the whole chain list; the others look up what they name.
+  if ((c & (cli::kCmdList | cli::kCmdListRules | cli::kCmdZero)) ||
+      (cmd.chain.empty() && (c & (cli::kCmdFlush | cli::kCmdDeleteChain))))
+    CX_TRY(load_chains(ts));
   const BuiltinChain* builtin = find_builtin(spec, cmd.chain);
-  const nft::ChainObj* kchain = ts.find_chain(cmd.chain);
+  const nft::ChainObj* kchain = nullptr;
+  if (!cmd.chain.empty()) {
+    auto kc = chain(ts, cmd.chain);
+    if (!kc) return kc.take_error();
+    kchain = *kc;
+  }
   ext::RuleContext ctx;
   ctx.family = family_;
   ctx.table = cmd.table;
@@ -288,7 +336,10 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   auto chain_usable = [&]() { return builtin || kchain; };
   auto jump_ok = [&](const model::Rule& r) -> Status {
     if (r.verdict != model::VerdictKind::Jump && r.verdict != model::VerdictKind::Goto) return {};
-    if (find_builtin(spec, r.jump_chain) || ts.find_chain(r.jump_chain)) return {};
+    if (find_builtin(spec, r.jump_chain)) return {};
+    auto target = chain(ts, r.jump_chain);
+    if (!target) return target.take_error();
+    if (*target) return {};
     return parameter_error("Chain '" + r.jump_chain + "' does not exist");
   };
   auto encode = [&](const model::Rule& r) -> Result<nft::RuleObj> {
@@ -312,7 +363,6 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return nullptr;
   };
 
-  const unsigned c = cmd.command;
   if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace |
                            cli::kCmdCheck | cli::kCmdDelete)))
     for (const auto& r : cmd.rules) out += cli::verbose_rule(r, family_);
@@ -444,7 +494,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         if (cmd.exact) fmt |= cli::kFmtExact;
         if (cmd.line_numbers) fmt |= cli::kFmtLineNumbers;
         if (!first && !cmd.rulenum) out += "\n";
-        out += cli::list_chain(ch, family_, fmt, ch.use, cmd.rulenum);
+        out += cli::list_chain(ch, family_, fmt, references(*table, ch.name), cmd.rulenum);
       }
       first = false;
     }
@@ -553,8 +603,9 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   }
   if (c == cli::kCmdRenameChain) {
     if (!kchain || kchain->hooknum) return no_chain();
-    if (ts.find_chain(cmd.new_name) || find_builtin(spec, cmd.new_name))
-      return plain("File exists.");
+    auto existing = chain(ts, cmd.new_name);
+    if (!existing) return existing.take_error();
+    if (*existing || find_builtin(spec, cmd.new_name)) return plain("File exists.");
     nft::ChainObj ch;
     ch.table = cmd.table;
     ch.name = cmd.new_name;
@@ -570,12 +621,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     Message m = new_base_chain_msg(cmd.table, cmd.chain, cmd.new_name == "ACCEPT" ? 1 : 0);
     m.flags = nft::kNlmRequest;
     m.op_name = "CHAIN_UPDATE";
-    std::uint64_t p = 0, b = 0;
-    if (!cmd.rules.empty()) {
-      p = cmd.rules.front().counters.packets;
-      b = cmd.rules.front().counters.bytes;
-    }
-    m.chain.counters = std::make_pair(p, b);
+    // iptables-nft 1.8.9 accepts -c with -P but sends zero counters.
+    m.chain.counters = std::make_pair(0, 0);
     msgs.push_back(m);
     return {};
   }

@@ -1,6 +1,7 @@
 // Runs commands against the kernel: reads what it needs into a cache, builds one batch,
 // commits it as one transaction, and starts over when the ruleset generation moved.
 #pragma once
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,10 +18,15 @@ namespace cx::core {
 struct TableState {
   std::string name;
   bool exists = false;
-  std::vector<nft::ChainObj> chains;                    // kernel chains
+  // Chains are looked up one by one (a GETCHAIN each) until a command needs them all; then
+  // the whole list is dumped once. A deque keeps pointers stable while lookups add to it.
+  bool chains_complete = false;
+  std::deque<nft::ChainObj> chains;
+  std::unordered_map<std::string, std::size_t> by_name;  // index into chains
+  std::unordered_map<std::string, bool> looked_up;       // single lookups, found or not
   std::map<std::string, std::vector<nft::RuleObj>> rules;  // loaded per chain
   bool all_rules_loaded = false;
-  std::unordered_map<std::string, std::size_t> by_name;  // index into chains
+  // Only what has been loaded: see Session::chain() and Session::load_chains().
   const nft::ChainObj* find_chain(const std::string& n) const;
   void index_chains();
 };
@@ -44,6 +50,9 @@ class Session {
   std::uint32_t genid() const { return genid_; }
   Status refresh();  // new generation id, empty cache
   Result<TableState*> state(const std::string& table);
+  // The kernel's chain of that name, or nullptr; a single lookup unless all are loaded.
+  Result<const nft::ChainObj*> chain(TableState& ts, const std::string& name);
+  Status load_chains(TableState& ts);
   Status load_rules(TableState& ts, const std::string& chain);
   Status load_all_rules(TableState& ts);
   // Commits `msgs` as one batch; kernel errors become iptables' messages.

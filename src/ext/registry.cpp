@@ -104,7 +104,8 @@ namespace cx::ext {
   X(kLedTarget)       \
   X(kUlogTarget)      \
   X(kHmarkTarget)     \
-  X(kRateestTarget)
+  X(kRateestTarget)   \
+  X(kClusteripTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

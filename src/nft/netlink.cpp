@@ -179,8 +179,9 @@ Expr from_nftnl(const nftnl_expr* x) {
     e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_SREG);
     e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_DREG);
     e.len = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_LEN);
-    if (nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP) &&
-        nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP) != 0)
+    // The kernel reports OP (0, "mask and xor") although iptables-nft never sends it; keep it,
+    // since iptables-nft sends dumped rules back as they came (-D, -Z).
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_BITWISE_OP))
       e.bitwise_op = nftnl_expr_get_u32(x, NFTNL_EXPR_BITWISE_OP);
     e.mask = get_bytes(x, NFTNL_EXPR_BITWISE_MASK);
     e.xor_bits = get_bytes(x, NFTNL_EXPR_BITWISE_XOR);
@@ -242,6 +243,35 @@ Expr from_nftnl(const nftnl_expr* x) {
   return e;
 }
 
+// libnftnl 1.2.4 takes the name of every expression of a rule without checking that the
+// message carries one (nftnl_expr_parse: nftnl_expr_alloc(mnl_attr_get_str(NULL))), and
+// compares it as a C string. The kernel always sends a name; a damaged dump must not crash
+// us, so the rule's expression list is checked first: every element has a NUL-terminated
+// NFTA_EXPR_NAME (the last one counts, as in libnftnl's parser).
+bool expression_names_present(const nlmsghdr* n) {
+  auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
+  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
+  const nlattr* exprs = nullptr;
+  for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
+       attr = mnl_attr_next(attr))
+    if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
+  if (!exprs) return true;
+  auto nested_ok = [](const nlattr* a, const nlattr* parent) {
+    return mnl_attr_ok(a, static_cast<int>(static_cast<const char*>(mnl_attr_get_payload(parent)) +
+                                           mnl_attr_get_payload_len(parent) -
+                                           reinterpret_cast<const char*>(a)));
+  };
+  for (auto* elem = static_cast<const nlattr*>(mnl_attr_get_payload(exprs)); nested_ok(elem, exprs);
+       elem = mnl_attr_next(elem)) {
+    const nlattr* name = nullptr;
+    for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(elem)); nested_ok(a, elem);
+         a = mnl_attr_next(a))
+      if (mnl_attr_get_type(a) == NFTA_EXPR_NAME) name = a;
+    if (!name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
@@ -249,6 +279,7 @@ std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
   if (len < NLMSG_HDRLEN + sizeof(nfgenmsg) || len > 0x7fffffff ||
       !mnl_nlmsg_ok(n, static_cast<int>(len)) || n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg))
     return std::nullopt;
+  if (!expression_names_present(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
   if (!r) return std::nullopt;
   std::optional<RuleObj> out;
@@ -374,6 +405,28 @@ Result<std::vector<TableObj>> Netlink::dump_tables(Family family) {
   return out;
 }
 
+namespace {
+ChainObj chain_from_nftnl(nftnl_chain* c) {
+  ChainObj o;
+  o.table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+  o.name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+  o.handle = nftnl_chain_get_u64(c, NFTNL_CHAIN_HANDLE);
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+    o.hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+    o.priority = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+  }
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+    o.policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_USE)) o.use = nftnl_chain_get_u32(c, NFTNL_CHAIN_USE);
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_PACKETS))
+    o.counters = std::make_pair(nftnl_chain_get_u64(c, NFTNL_CHAIN_PACKETS),
+                                nftnl_chain_get_u64(c, NFTNL_CHAIN_BYTES));
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE)) o.type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS)) o.flags = nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS);
+  return o;
+}
+}  // namespace
+
 Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::string& table) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, static_cast<std::uint16_t>(family),
@@ -382,29 +435,37 @@ Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::str
   Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
     nftnl_chain* c = nftnl_chain_alloc();
     if (nftnl_chain_nlmsg_parse(n, c) == 0 &&
-        table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)) {
-      ChainObj o;
-      o.table = table;
-      o.name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
-      o.handle = nftnl_chain_get_u64(c, NFTNL_CHAIN_HANDLE);
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
-        o.hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
-        o.priority = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
-      }
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
-        o.policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_USE)) o.use = nftnl_chain_get_u32(c, NFTNL_CHAIN_USE);
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_PACKETS))
-        o.counters = std::make_pair(nftnl_chain_get_u64(c, NFTNL_CHAIN_PACKETS),
-                                    nftnl_chain_get_u64(c, NFTNL_CHAIN_BYTES));
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE)) o.type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
-      if (nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS)) o.flags = nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS);
-      out.push_back(std::move(o));
-    }
+        table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE))
+      out.push_back(chain_from_nftnl(c));
     nftnl_chain_free(c);
     return MNL_CB_OK;
   }, [&] { out.clear(); });
   if (!s) return s.take_error();
+  return out;
+}
+
+Result<std::optional<ChainObj>> Netlink::get_chain(Family family, const std::string& table,
+                                                   const std::string& name) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, static_cast<std::uint16_t>(family),
+                                        NLM_F_ACK, ++impl_->seq);
+  nftnl_chain* req = nftnl_chain_alloc();
+  nftnl_chain_set_str(req, NFTNL_CHAIN_TABLE, table.c_str());
+  nftnl_chain_set_str(req, NFTNL_CHAIN_NAME, name.c_str());
+  nftnl_chain_nlmsg_build_payload(nlh, req);
+  nftnl_chain_free(req);
+  std::optional<ChainObj> out;
+  impl_->last_errno = 0;
+  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
+    nftnl_chain* c = nftnl_chain_alloc();
+    if (nftnl_chain_nlmsg_parse(n, c) == 0) out = chain_from_nftnl(c);
+    nftnl_chain_free(c);
+    return MNL_CB_OK;
+  });
+  if (!s) {
+    if (impl_->last_errno == ENOENT) return std::optional<ChainObj>{};
+    return s.take_error();
+  }
   return out;
 }
 

@@ -111,6 +111,9 @@ class Netlink {
   Status for_each_rule(Family family, const std::string& table, const std::string& chain,
                        const std::function<void(RuleObj&&)>& each,
                        const std::function<void()>& restart);
+  // One chain by name, without a dump (empty when it does not exist).
+  Result<std::optional<ChainObj>> get_chain(Family family, const std::string& table,
+                                            const std::string& name);
   Result<std::vector<RuleObj>> dump_rules(Family family, const std::string& table,
                                           const std::string& chain = {});
   // Sends the messages as one batch. On a kernel error returns the first failing message.

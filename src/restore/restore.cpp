@@ -96,6 +96,14 @@ Error at_line(Error e, int line) {
   return e;
 }
 
+// What iptables-restore prints when a command of a rule line fails against the ruleset:
+// "iptables-restore: line N failed: MESSAGE" (exit 1).
+Error line_failed(int line, const std::string& message) {
+  return Error{ErrorKind::Other, "line " + std::to_string(line) + " failed: " + message,
+               ErrorStyle::Plain, line};
+}
+constexpr const char* kNoChain = "No chain/target/match by that name.";
+
 struct TableBatch {
   explicit TableBatch(Family family) : msgs(family) {}
   std::string name;
@@ -149,6 +157,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       tb.start_line = lineno;
       auto st = session.state(name);
       if (!st) return st.take_error();
+      CX_TRY(session.load_chains(**st));
       tb.table_in_kernel = (*st)->exists;
       if ((*st)->exists && !opts.noflush) {
         nft::Message del;
@@ -286,9 +295,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
     if (c == cli::kCmdAppend || c == cli::kCmdInsert) {
       const core::TableSpec* spec = core::find_table(tb.name);
       bool builtin = core::find_builtin(*spec, cmd->chain) != nullptr;
-      if (!builtin && !tb.chains.count(cmd->chain))
-        return Error{ErrorKind::Other, "No chain/target/match by that name.", ErrorStyle::Plain,
-                     lineno};
+      if (!builtin && !tb.chains.count(cmd->chain)) return line_failed(lineno, kNoChain);
       for (auto& r : cmd->rules)
         if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
           tb.jumps.push_back(r.jump_chain);
@@ -315,6 +322,20 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       }
       continue;
     }
+    const bool builtin_chain =
+        !cmd->chain.empty() && core::find_builtin(*core::find_table(tb.name), cmd->chain);
+    const bool known_chain = builtin_chain || tb.chains.count(cmd->chain) > 0;
+    if (c == cli::kCmdNewChain && tb.chains.count(cmd->chain))
+      return line_failed(lineno, "Chain already exists.");
+    if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain || c == cli::kCmdZero ||
+         c == cli::kCmdRenameChain || c == cli::kCmdDelete) &&
+        !cmd->chain.empty() && !known_chain)
+      return line_failed(lineno, kNoChain);
+    if (c == cli::kCmdSetPolicy && !builtin_chain)
+      return line_failed(lineno, "Bad built-in chain name.");
+    // A built-in chain that is not in the kernel (nor made earlier in this table) has no
+    // rules to flush: iptables-restore accepts "-F INPUT" there and does nothing.
+    if (c == cli::kCmdFlush && builtin_chain && !tb.chains.count(cmd->chain)) continue;
     if (c == cli::kCmdNewChain) {
       ensure_table(tb);
       nft::Message m;
@@ -332,6 +353,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
     if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain) && cmd->chain.empty()) {
       auto st = session.state(tb.name);
       if (!st) return st.take_error();
+      CX_TRY(session.load_chains(**st));
       if (c == cli::kCmdFlush && (*st)->exists && tb.table_in_kernel) {
         nft::Message m;
         m.type = nft::MsgType::DelRule;
@@ -419,8 +441,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         }
       }
       if (!done)
-        return Error{ErrorKind::Other, "Bad rule (does a matching rule exist in that chain?).",
-                     ErrorStyle::Plain, lineno};
+        return line_failed(lineno, "Bad rule (does a matching rule exist in that chain?).");
       continue;
     }
     return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed", ErrorStyle::Plain,

@@ -2,7 +2,7 @@
 // not compile as C++) and -m dccp (xt "dccp" rev 0, struct xt_dccp_info). Ports a[:b]
 // (unset ports stay 0:0, not 0:65535); sctp --chunk-types any|all|only NAME[:FLAGS],... where
 // FLAGS letters are uppercase to require a bit and lowercase to require it clear (DATA: I U B
-// E, ABORT/SHUTDOWN_COMPLETE: T); dccp --dccp-types NAME,... and --dccp-option N.
+// E, ABORT/SHUTDOWN_COMPLETE: T); unused flag slots carry chunk type 0xff; dccp --dccp-types NAME,... and --dccp-option N.
 // -L "sctp spts:!10:20 dpt:5000 any DATA,INIT", "dccp ... REQUEST,RESPONSE option=5".
 #include <linux/netfilter/xt_dccp.h>
 
@@ -88,6 +88,9 @@ constexpr OptionSpec kSctpOptions[] = {
 class SctpMatch final : public Match {
  public:
   SctpInfo info{};
+  SctpMatch() {
+    for (auto& f : info.flag_info) f.chunktype = 0xff;  // unused slots, as iptables sends them
+  }
   std::string_view name() const override { return "sctp"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<SctpMatch>(*this); }
 

@@ -69,8 +69,14 @@ class TcpMatch final : public Match {
     auto in = [](const std::optional<PortRange>& r, bool inv, std::uint16_t v) {
       return !r || ((v >= r->lo && v <= r->hi) != inv);
     };
-    if (!in(sport, inv_sport, p.sport) || !in(dport, inv_dport, p.dport))
+    // iptables-nft 1.8.9 (add_nft_tcpudp) compares two inverted single ports as one 4-byte
+    // value: "! --sport S ! --dport D" matches unless both are equal.
+    if (!needs_compat() && sport && dport && sport->lo == sport->hi && dport->lo == dport->hi &&
+        sport->lo && dport->lo && inv_sport && inv_dport) {
+      if (p.sport == sport->lo && p.dport == dport->lo) return eval::Outcome::NoMatch;
+    } else if (!in(sport, inv_sport, p.sport) || !in(dport, inv_dport, p.dport)) {
       return eval::Outcome::NoMatch;
+    }
     if (flags && ((p.tcp_flags & flags->first) == flags->second) == inv_flags)
       return eval::Outcome::NoMatch;
     if (option) {

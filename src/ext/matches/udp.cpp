@@ -57,6 +57,16 @@ class UdpMatch final : public Match {
     auto in = [](const std::optional<PortRange>& r, bool inv, std::uint16_t v) {
       return !r || ((v >= r->lo && v <= r->hi) != inv);
     };
+    auto full = [](const std::optional<PortRange>& r, bool inv) {
+      return r && r->lo == 0 && r->hi == 0xffff && !inv;
+    };
+    bool compat = (!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport);
+    // iptables-nft 1.8.9 (add_nft_tcpudp) compares two inverted single ports as one 4-byte
+    // value: "! --sport S ! --dport D" matches unless both are equal.
+    if (!compat && sport && dport && sport->lo == sport->hi && dport->lo == dport->hi &&
+        sport->lo && dport->lo && inv_sport && inv_dport)
+      return p.sport == sport->lo && p.dport == dport->lo ? eval::Outcome::NoMatch
+                                                          : eval::Outcome::Match;
     return in(sport, inv_sport, p.sport) && in(dport, inv_dport, p.dport)
                ? eval::Outcome::Match
                : eval::Outcome::NoMatch;

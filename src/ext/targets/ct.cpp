@@ -75,6 +75,12 @@ class CtTarget final : public Target {
   std::string_view name() const override { return alias ? "NOTRACK" : "CT"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<CtTarget>(*this); }
   eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    // xt_ct_target: a packet that has a conntrack entry already (back in over loopback) is
+    // left alone.
+    if (ctx.ct.kind != eval::CtView::Kind::None) {
+      ctx.note(std::string(name()) + ": no effect, the packet has a conntrack entry already");
+      return eval::TargetAction::Continue;
+    }
     if (info.flags & XT_CT_NOTRACK) {
       ctx.untrack = true;
       ctx.note(std::string(name()) + ": the packet is not tracked by conntrack");
