@@ -354,7 +354,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         if (invert) return parameter_error("unexpected ! flag before --match");
         const ext::MatchType* t = ext::find_match(to_lower(optarg) == optarg ? optarg : optarg, family);
         if (!t)
-          return parameter_error("Couldn't load match `" + std::string(optarg) +
+          return option_error("Couldn't load match `" + std::string(optarg) +
                                  "':No such file or directory");
         load_match(t);
         if (proto_text == optarg) proto_match_loaded = true;

@@ -65,22 +65,12 @@ Result<std::uint8_t> parse_protocol(std::string_view s) {
   return parameter_error("unknown protocol \"" + std::string(s) + "\" specified");
 }
 
-std::string protocol_name(std::uint8_t proto, Family family) {
-  // iptables prints the first name of its own table, then /etc/protocols.
-  switch (proto) {
-    case 6: return "tcp";
-    case 132: return "sctp";
-    case 17: return "udp";
-    case 136: return "udplite";
-    case 1: return "icmp";
-    case 58: return family == Family::V6 ? "ipv6-icmp" : "icmpv6";
-    case 50: return "esp";
-    case 51: return "ah";
-    case 135: return "mh";
-    case 0: return "all";
-    default: break;
-  }
-  if (const protoent* pe = getprotobynumber(proto)) return pe->p_name;
+std::string protocol_name(std::uint8_t proto, Family) {
+  // /etc/protocols first ("ipv6-icmp", "mobility-header"), then iptables' own names.
+  if (proto != 0)
+    if (const protoent* pe = getprotobynumber(proto)) return pe->p_name;
+  for (const auto& p : kProtoNames)
+    if (p.num == proto) return p.name;
   return std::to_string(proto);
 }
 

@@ -246,7 +246,20 @@ Result<model::Table> Session::read_table(const std::string& table) {
 Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
   nft::Batch batch(family_);
   for (const Message& m : msgs) batch.add(m);
-  return commit(batch, restart);
+  Status s = commit(batch, restart);
+  if (!s && s.error().message.find("(No such file or directory)") != std::string::npos) {
+    // iptables-nft probes each xt extension's revision first and warns about a missing one;
+    // asking only once the kernel refused keeps the usual path free of the probe.
+    for (const Message& m : msgs)
+      for (const auto& e : m.rule.exprs)
+        if ((e.kind == nft::Expr::Kind::Match || e.kind == nft::Expr::Kind::Target) &&
+            !nl_.compat_revision_supported(e.xt_name, e.xt_rev,
+                                           e.kind == nft::Expr::Kind::Target, family_))
+          warnings_.push_back("Warning: Extension " + e.xt_name + " revision " +
+                              std::to_string(e.xt_rev) +
+                              " not supported, missing kernel module?");
+  }
+  return s;
 }
 
 Status Session::commit(const nft::Batch& batch, bool& restart) {

@@ -46,6 +46,8 @@ class Session {
   Result<std::vector<std::string>> existing_tables();
 
   nft::Netlink& netlink() { return nl_; }
+  // Printed by tools/ before an error: what iptables-nft says about missing kernel support.
+  const std::vector<std::string>& warnings() const { return warnings_; }
   Family family() const { return family_; }
   std::uint32_t genid() const { return genid_; }
   Status refresh();  // new generation id, empty cache
@@ -67,6 +69,7 @@ class Session {
   nft::Netlink nl_;
   std::uint32_t genid_ = 0;
   std::map<std::string, TableState> cache_;
+  std::vector<std::string> warnings_;
 };
 
 // Messages shared by the commands and restore.

@@ -89,6 +89,18 @@ std::vector<std::string> split_words(const std::string& line) {
   return words;
 }
 
+Status check_line_limits(const std::vector<std::string>& words, bool counters) {
+  // xshared.c: a parameter fills at most 1023 bytes of its buffer; the argument store holds
+  // 255 entries, of which the program name, -t TABLE (and the counters) take some. The
+  // limits below are the ones iptables-nft-restore 1.8.9 shows.
+  const std::size_t max_words = counters ? 248 : 250;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i].size() >= 1024) return parameter_error("Parameter too long!");
+    if (i + 1 > max_words) return parameter_error("Parser cannot handle more arguments");
+  }
+  return {};
+}
+
 namespace {
 
 Error at_line(Error e, int line) {
@@ -279,6 +291,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       has_counters = opts.counters;
       words.erase(words.begin());
     }
+    if (auto s = check_line_limits(words, has_counters); !s) return at_line(s.take_error(), lineno);
     std::vector<std::string> args;
     args.push_back(prog_restore);
     args.push_back("-t");

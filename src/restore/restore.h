@@ -23,4 +23,9 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
 // Splits a restore line into words as iptables-restore does (quotes, backslash escapes).
 std::vector<std::string> split_words(const std::string& line);
 
+// The limits of iptables-restore's tokenizer on a rule line: a word of 1024 bytes or more
+// ("Parameter too long!"), more than 250 words, 248 with counters ("Parser cannot handle more
+// arguments").
+Status check_line_limits(const std::vector<std::string>& words, bool counters);
+
 }  // namespace cx::restore

@@ -78,6 +78,7 @@ int run_iptables(const std::string& prog, Family family, int argc, char** argv) 
   std::string out;
   cx::Status s = session.execute(*cmd, out);
   std::fwrite(out.data(), 1, out.size(), stdout);
+  for (const auto& w : session.warnings()) std::fprintf(stderr, "%s\n", w.c_str());
   if (!s) {
     print_error(prog, s.error());
     return s.error().exit_code();
