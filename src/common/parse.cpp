@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <array>
 #include <cstdlib>
+#include <map>
 #include <cstring>
 
 namespace cx {
@@ -66,12 +68,16 @@ Result<std::uint8_t> parse_protocol(std::string_view s) {
 }
 
 std::string protocol_name(std::uint8_t proto, Family) {
-  // /etc/protocols first ("ipv6-icmp", "mobility-header"), then iptables' own names.
+  // /etc/protocols first ("ipv6-icmp", "mobility-header"), then iptables' own names. Each
+  // lookup reads the file, and listings ask for every rule: remember the answers.
+  static std::array<std::optional<std::string>, 256> known;
+  std::optional<std::string>& slot = known[proto];
+  if (slot) return *slot;
   if (proto != 0)
-    if (const protoent* pe = getprotobynumber(proto)) return pe->p_name;
+    if (const protoent* pe = getprotobynumber(proto)) return *(slot = pe->p_name);
   for (const auto& p : kProtoNames)
-    if (p.num == proto) return p.name;
-  return std::to_string(proto);
+    if (p.num == proto) return *(slot = p.name);
+  return *(slot = std::to_string(proto));
 }
 
 std::optional<std::uint16_t> service_port(std::string_view s, std::string_view proto) {
@@ -88,9 +94,20 @@ Result<std::uint16_t> parse_port(std::string_view s, std::string_view proto) {
 }
 
 std::string port_service_name(std::uint16_t port, std::string_view proto) {
-  std::string p(proto);
-  if (const servent* se = getservbyport(htons(port), p.c_str())) return se->s_name;
-  return std::to_string(port);
+  // -L names the ports of every rule; getservbyport() reads the services database on each
+  // call. Read it once instead, keeping the first name of each port, as getservbyport does.
+  static const std::map<std::pair<std::uint16_t, std::string>, std::string> names = [] {
+    std::map<std::pair<std::uint16_t, std::string>, std::string> m;
+    setservent(1);
+    while (const servent* se = getservent())
+      m.emplace(std::make_pair(ntohs(static_cast<std::uint16_t>(se->s_port)),
+                               std::string(se->s_proto)),
+                se->s_name);
+    endservent();
+    return m;
+  }();
+  auto it = names.find(std::make_pair(port, std::string(proto)));
+  return it != names.end() ? it->second : std::to_string(port);
 }
 
 namespace {

@@ -307,14 +307,30 @@ std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, 
 }  // namespace
 
 namespace {
-// "(N references)": the rules of the table that jump or go to the chain.
-std::uint32_t references(const model::Table& t, const std::string& chain) {
-  std::uint32_t n = 0;
+// Equal expressions, counter values aside (the kernel's counters move, ours are zero).
+bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Expr>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].kind == nft::Expr::Kind::Counter && b[i].kind == nft::Expr::Kind::Counter) continue;
+    if (a[i].kind == nft::Expr::Kind::Bitwise && b[i].kind == nft::Expr::Kind::Bitwise) {
+      nft::Expr x = a[i], y = b[i];
+      x.bitwise_op.reset();
+      y.bitwise_op.reset();
+      if (!(x == y)) return false;
+      continue;
+    }
+    if (!(a[i] == b[i])) return false;
+  }
+  return true;
+}
+
+// "(N references)": for each chain, the rules of the table that jump or go to it.
+std::unordered_map<std::string, std::uint32_t> references(const model::Table& t) {
+  std::unordered_map<std::string, std::uint32_t> n;
   for (const auto& c : t.chains)
     for (const auto& r : c.rules)
-      if ((r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto) &&
-          r.jump_chain == chain)
-        ++n;
+      if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
+        ++n[r.jump_chain];
   return n;
 }
 }  // namespace
@@ -368,6 +384,14 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return o;
   };
   auto find_rule = [&](const model::Rule& want) -> const nft::RuleObj* {
+    // First the expressions we would send, compared as bytes (cheap, no decoding); a rule
+    // the kernel or another tool wrote differently is then found by its save form.
+    ctx.ip = &want.ip;
+    auto want_exprs = codec::encode_rule(want, ctx);
+    if (want_exprs) {
+      for (const auto& ro : ts.rules[cmd.chain])
+        if (same_expressions(ro.exprs, *want_exprs)) return &ro;
+    }
     std::string key = rule_key(want, family_);
     for (const auto& ro : ts.rules[cmd.chain]) {
       model::Rule have = codec::decode_rule(ro.exprs, family_);
@@ -401,11 +425,12 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   }
   if (c == cli::kCmdInsert) {
     if (!chain_usable()) return no_chain();
-    CX_TRY(load_rules(ts, cmd.chain));
-    const auto& rules = ts.rules[cmd.chain];
     std::optional<std::uint64_t> position;
     bool append = false;
     if (cmd.rulenum > 1) {
+      // Only an insert below the head needs the rules (for the handle to insert before).
+      CX_TRY(load_rules(ts, cmd.chain));
+      const auto& rules = ts.rules[cmd.chain];
       std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
       if (idx < rules.size())
         position = rules[idx].handle;
@@ -430,17 +455,37 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   }
   if (c == cli::kCmdCheck || c == cli::kCmdDelete) {
     if (!kchain) return bad_rule();
-    CX_TRY(load_rules(ts, cmd.chain));
+    std::vector<std::uint64_t> taken;  // a second identical spec must find the next rule
     for (const auto& r : cmd.rules) {
-      const nft::RuleObj* found = find_rule(r);
-      if (!found) return bad_rule();
-      if (c == cli::kCmdDelete) {
-        nft::RuleObj o = *found;
-        msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, std::move(o), "RULE_DELETE"));
-        // A second identical spec must find the next rule, not this one again.
-        auto& v = ts.rules[cmd.chain];
-        v.erase(v.begin() + (found - v.data()));
+      // Fast path: stream the chain and compare expressions as bytes, keeping only the match
+      // (fail2ban deletes one ban from chains of many thousands).
+      std::optional<nft::RuleObj> found;
+      ctx.ip = &r.ip;
+      auto want = codec::encode_rule(r, ctx);
+      if (want && !ts.rules.count(cmd.chain)) {
+        CX_TRY(nl_.for_each_rule(
+            family_, cmd.table, cmd.chain,
+            [&](nft::RuleObj&& ro) {
+              if (!found && same_expressions(ro.exprs, *want) &&
+                  std::find(taken.begin(), taken.end(), ro.handle.value_or(0)) == taken.end())
+                found = std::move(ro);
+            },
+            [&] { found.reset(); }));
       }
+      if (!found) {
+        // Slow path: every rule decoded and compared by its save form.
+        CX_TRY(load_rules(ts, cmd.chain));
+        auto& v = ts.rules[cmd.chain];
+        std::erase_if(v, [&](const nft::RuleObj& ro) {
+          return std::find(taken.begin(), taken.end(), ro.handle.value_or(0)) != taken.end();
+        });
+        if (const nft::RuleObj* f = find_rule(r)) found = *f;
+      }
+      if (!found) return bad_rule();
+      taken.push_back(found->handle.value_or(0));
+      if (c == cli::kCmdDelete)
+        msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, std::move(*found),
+                                "RULE_DELETE"));
     }
     return {};
   }
@@ -486,6 +531,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     auto table = read_table(cmd.table);
     if (!table) return table.take_error();
     bool first = true;
+    auto refs = references(*table);
     for (const model::Chain& ch : table->chains) {
       if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
       if (c & cli::kCmdListRules) {
@@ -507,7 +553,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         if (cmd.exact) fmt |= cli::kFmtExact;
         if (cmd.line_numbers) fmt |= cli::kFmtLineNumbers;
         if (!first && !cmd.rulenum) out += "\n";
-        out += cli::list_chain(ch, family_, fmt, references(*table, ch.name), cmd.rulenum);
+        out += cli::list_chain(ch, family_, fmt, refs[ch.name], cmd.rulenum);
       }
       first = false;
     }

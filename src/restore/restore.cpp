@@ -198,7 +198,14 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       bool skip = !opts.table.empty() && opts.table != cur->name;
       if (!opts.test && !skip) {
         bool restart = false;
-        CX_TRY(session.commit(cur->msgs, restart));
+        if (Status committed = session.commit(cur->msgs, restart); !committed) {
+          // The kernel refused a message: iptables-restore names its line on a line of its
+          // own ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
+          Error e = committed.take_error();
+          if (e.kind == ErrorKind::Resource && e.line > 0)
+            e.message = "\nline " + std::to_string(e.line) + ":" + e.message;
+          return e;
+        }
         if (restart) {
           // The ruleset changed while we read it: iptables-restore starts the table again.
           pos = 0;
@@ -337,18 +344,24 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
     }
     const bool builtin_chain =
         !cmd->chain.empty() && core::find_builtin(*core::find_table(tb.name), cmd->chain);
-    const bool known_chain = builtin_chain || tb.chains.count(cmd->chain) > 0;
-    if (c == cli::kCmdNewChain && tb.chains.count(cmd->chain))
-      return line_failed(lineno, "Chain already exists.");
-    if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain || c == cli::kCmdZero ||
-         c == cli::kCmdRenameChain || c == cli::kCmdDelete) &&
-        !cmd->chain.empty() && !known_chain)
+    // Chains that exist in the kernel (and were not flushed away) or earlier in this table.
+    const bool have_chain = !cmd->chain.empty() && tb.chains.count(cmd->chain) > 0;
+    if (c == cli::kCmdNewChain && have_chain) return line_failed(lineno, "Chain already exists.");
+    if ((c == cli::kCmdDeleteChain || c == cli::kCmdZero || c == cli::kCmdRenameChain ||
+         (c == cli::kCmdFlush && !builtin_chain)) &&
+        !cmd->chain.empty() && !have_chain)
       return line_failed(lineno, kNoChain);
+    if (c == cli::kCmdDelete && !builtin_chain && !have_chain)
+      return line_failed(lineno, "Bad rule (does a matching rule exist in that chain?).");
     if (c == cli::kCmdSetPolicy && !builtin_chain)
       return line_failed(lineno, "Bad built-in chain name.");
-    // A built-in chain that is not in the kernel (nor made earlier in this table) has no
-    // rules to flush: iptables-restore accepts "-F INPUT" there and does nothing.
-    if (c == cli::kCmdFlush && builtin_chain && !tb.chains.count(cmd->chain)) continue;
+    // "-F INPUT" with no INPUT in the kernel: iptables-restore makes the table and that
+    // base chain (empty, so there is nothing to flush).
+    if (c == cli::kCmdFlush && builtin_chain && !have_chain) {
+      ensure_table(tb);
+      ensure_base(tb, cmd->chain);
+      continue;
+    }
     if (c == cli::kCmdNewChain) {
       ensure_table(tb);
       nft::Message m;
