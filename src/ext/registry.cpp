@@ -100,7 +100,6 @@ namespace cx::ext {
   X(kSnptTarget)      \
   X(kDnptTarget)      \
   X(kSecmarkTarget)   \
-  X(kQueueTarget)     \
   X(kLedTarget)       \
   X(kUlogTarget)      \
   X(kHmarkTarget)     \

@@ -42,6 +42,10 @@ TEST(ExtGoldenSweep, AllRuleCases) {
   for (const char* file : {"ipv4", "ipv6", "ops"}) {
     for (const auto& c : golden_cases(file)) {
       if (!is_rule_command(c)) continue;
+      // ipset lookups need the case's sets, which only exist in its own namespace.
+      bool ipset = false;
+      for (const auto& st : c.setup) ipset = ipset || st.rfind("ipset", 0) == 0;
+      if (ipset) continue;
       Driven d = drive_cmd(c.cmd);
       if (d.unsupported) {
         ++skipped;

@@ -492,6 +492,22 @@ std::string check_case(const std::string& id) {
   return check_case(*c);
 }
 
+std::string check_error_case(const std::string& id) {
+  const GoldenCase* c = golden_case(id);
+  if (!c) return id + ": no such golden case";
+  if (c->rc != 2 || c->err.empty()) return id + ": not an rc 2 case";
+  Driven d = drive_cmd(c->cmd);
+  if (d.unsupported) return id + ": unsupported " + d.unsupported_why;
+  if (!d.error) return id + ": accepted";
+  std::string want = c->err[0];
+  auto p = want.find(" (nf_tables): ");
+  if (p != std::string::npos) want = want.substr(p + 14);
+  if (d.error->message != want) return id + ": \"" + d.error->message + "\" != \"" + want + "\"";
+  bool blank = c->err.size() > 1 && c->err[1].empty();
+  if (blank != (d.error->style == ErrorStyle::VersionedBlank)) return id + ": framing differs";
+  return "";
+}
+
 std::string error_of(const std::string& cmd) {
   Driven d = drive_cmd(cmd);
   if (d.unsupported) return "unsupported " + d.unsupported_why;

@@ -79,6 +79,9 @@ std::string decode_save_text(const std::vector<nft::Expr>& exprs, Family family,
 // text as before, and that text appears in the case's -S line (each " -m X ..." piece).
 std::string check_case(const GoldenCase& c);  // "" when fine, else what went wrong
 std::string check_case(const std::string& id);
+// For a golden case that fails with rc 2: "" when the extensions reject its command with
+// the golden message (and the golden framing: empty line or "Try" line), else the mismatch.
+std::string check_error_case(const std::string& id);
 // The error an extension gives for a command line, "" when it is accepted.
 std::string error_of(const std::string& cmd);
 // List text (matches + target) for a command line, numeric or not.

@@ -1,5 +1,6 @@
 // -m connmark (xt "connmark" rev 1, struct xt_connmark_mtinfo1 {mark, mask, invert}); xt compat
-// (unlike -m mark). -S "--mark 0xV[/0xM]", -L "connmark match [! ]0xV[/0xM]".
+// (unlike -m mark). -S "--mark 0xV[/0xM]", -L "connmark match ! 0xV[/0xM]" or, not inverted,
+// "connmark match  0xV" (two spaces).
 #include <linux/netfilter/xt_connmark.h>
 
 #include "ext/extension.h"
@@ -41,7 +42,7 @@ class ConnmarkMatch final : public Match {
     out += value_text();
   }
   void list(std::string& out, bool, const SaveContext&) const override {
-    out += info.invert ? " connmark match ! " : " connmark match ";
+    out += info.invert ? " connmark match ! " : " connmark match  ";
     out += value_text();
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {

@@ -188,8 +188,8 @@ class ConntrackMatch final : public Match {
     if (ct.kind != K::Tracked) return (flags & XT_CONNTRACK_STATE) ? kYes : kNo;
     if (flags & XT_CONNTRACK_DIRECTION) {
       if (!ct.dir_known)
-        return unknown("--ctdir", "the packet's direction in its connection is not known "
-                                  "(give --ctdir)");
+        return unknown("--ctdir",
+                       "the packet's direction in its connection is not known (give --ctdir)");
       if (!ct.reply ^ !(inv & XT_CONNTRACK_DIRECTION)) return kNo;
     }
     const unsigned tuple_flags = XT_CONNTRACK_ORIGSRC | XT_CONNTRACK_ORIGDST |
@@ -197,8 +197,8 @@ class ConntrackMatch final : public Match {
                                  XT_CONNTRACK_ORIGSRC_PORT | XT_CONNTRACK_ORIGDST_PORT |
                                  XT_CONNTRACK_REPLSRC_PORT | XT_CONNTRACK_REPLDST_PORT;
     if ((flags & tuple_flags) && (!ct.orig || !ct.repl))
-      return unknown("--ctorig/--ctrepl", "the connection's tuples are known only for its "
-                                          "first packet");
+      return unknown("--ctorig/--ctrepl",
+                     "the connection's tuples are known only for its first packet");
     const int bytes = p.family == Family::V4 ? 4 : 16;
     auto addr_eq = [&](const eval::Addr& a, const nf_inet_addr& want, const nf_inet_addr& mask) {
       const auto* w = reinterpret_cast<const std::uint8_t*>(&want);
@@ -232,8 +232,8 @@ class ConntrackMatch final : public Match {
                                 XT_CONNTRACK_REPLSRC_PORT | XT_CONNTRACK_REPLDST_PORT;
     if (flags & port_flags) {
       if (!p.has_ports())
-        return unknown("--ctorig*port/--ctrepl*port", "the tuple of this protocol has no ports "
-                                                      "cxtables models");
+        return unknown("--ctorig*port/--ctrepl*port",
+                       "cxtables models no ports in the tuple of this protocol");
       struct PortOpt {
         unsigned flag;
         std::uint16_t have, lo, hi;

@@ -1,6 +1,6 @@
 // -m frag (xt "frag" rev 0, struct ip6t_frag; IPv6 only). --fragid N[:M] (default range
 // 0:0xffffffff), --fraglen N, --fragres, --fragfirst, --fragmore, --fraglast; the id and
-// length tests can be inverted. -L "frag ids:!100:200 length:!8 reserved first more last"
+// length tests can be inverted. -L "frag id:5" / "frag ids:!100:200 length:!8 reserved first more last"
 // (note "frag " with a trailing space when nothing is set and "frag  last").
 #include <linux/netfilter_ipv6/ip6t_frag.h>
 
@@ -81,7 +81,8 @@ class FragMatch final : public Match {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " frag ";
     if (info.flags & IP6T_FRAG_IDS)
-      out += std::string("ids:") + ((info.invflags & IP6T_FRAG_INV_IDS) ? "!" : "") + ids_text();
+      out += std::string(info.ids[0] == info.ids[1] ? "id:" : "ids:") +
+             ((info.invflags & IP6T_FRAG_INV_IDS) ? "!" : "") + ids_text();
     if (info.flags & IP6T_FRAG_LEN)
       out += std::string(" length:") + ((info.invflags & IP6T_FRAG_INV_LEN) ? "!" : "") +
              std::to_string(info.hdrlen);

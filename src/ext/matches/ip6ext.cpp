@@ -16,6 +16,7 @@
 #include <linux/netfilter_ipv6/ip6t_rt.h>
 #include <linux/netfilter_ipv6/ip6t_srh.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "common/parse.h"
@@ -93,10 +94,16 @@ class Ipv6headerMatch final : public Match {
     out += names();
     if (info.modeflag) out += " --soft";
   }
-  void list(std::string& out, bool, const SaveContext&) const override {
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " ipv6header flags:";
     if (info.invflags) out += "!";
-    out += names();
+    if (numeric) {
+      char b[8];
+      std::snprintf(b, sizeof(b), "0x%02x", info.matchflags);
+      out += b;
+    } else {
+      out += names();
+    }
     if (info.modeflag) out += " soft";
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {

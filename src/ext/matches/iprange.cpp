@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -22,6 +23,20 @@ class IprangeMatch final : public Match {
 
   std::string_view name() const override { return "iprange"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<IprangeMatch>(*this); }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    // iprange_mt4 / iprange_mt6: a big-endian comparison of the address with the bounds.
+    const std::size_t n = p.family == Family::V4 ? 4 : 16;
+    auto in = [&](const eval::Addr& a, const nf_inet_addr& lo, const nf_inet_addr& hi) {
+      return std::memcmp(a.data(), &lo, n) >= 0 && std::memcmp(a.data(), &hi, n) <= 0;
+    };
+    if ((info.flags & IPRANGE_SRC) &&
+        in(p.src, info.src_min, info.src_max) == !!(info.flags & IPRANGE_SRC_INV))
+      return eval::Outcome::NoMatch;
+    if ((info.flags & IPRANGE_DST) &&
+        in(p.dst, info.dst_min, info.dst_max) == !!(info.flags & IPRANGE_DST_INV))
+      return eval::Outcome::NoMatch;
+    return eval::Outcome::Match;
+  }
 
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     const char* opt = id == kOptSrc ? "--src-range" : "--dst-range";

@@ -3,6 +3,7 @@
 // -L: "length [!]A:B".
 #include <linux/netfilter/xt_length.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -19,6 +20,12 @@ class LengthMatch final : public Match {
 
   std::string_view name() const override { return "length"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<LengthMatch>(*this); }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    // IPv4: the total length; IPv6: the payload length plus the 40-byte header.
+    std::uint32_t len = p.ip_length();
+    return (len >= info.min && len <= info.max) != !!info.invert ? eval::Outcome::Match
+                                                                 : eval::Outcome::NoMatch;
+  }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (given) return only_once("length", "--length");

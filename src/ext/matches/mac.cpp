@@ -6,6 +6,9 @@
 #include <cstdio>
 
 #include "common/parse.h"
+#include <cstring>
+
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -34,6 +37,15 @@ class MacMatch final : public Match {
 
   std::string_view name() const override { return "mac"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<MacMatch>(*this); }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context& ctx) const override {
+    if (!p.src_mac) {
+      ctx.set_reason(
+          "--mac-source: the packet's source MAC address is not part of its description");
+      return eval::Outcome::Undecidable;
+    }
+    bool eq = std::memcmp(p.src_mac->data(), info.srcaddr, 6) == 0;
+    return eq != !!info.invert ? eval::Outcome::Match : eval::Outcome::NoMatch;
+  }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (given) return only_once("mac", "--mac-source");

@@ -513,13 +513,13 @@ class PolicyMatch final : public Match {
     const auto* mb = reinterpret_cast<const std::uint8_t*>(&m);
     return addr_text(ab, f) + mask_suffix(mb, f);
   }
-  void dump(std::string& out, const char* p, bool list, Family f) const {
+  void dump(std::string& out, const char* p, bool list, Family f, bool numeric) const {
     out += std::string(" ") + p + "dir " + ((info.flags & XT_POLICY_MATCH_IN) ? "in" : "out");
     out += std::string(" ") + p + "pol " + ((info.flags & XT_POLICY_MATCH_NONE) ? "none" : "ipsec");
     if (info.flags & XT_POLICY_MATCH_STRICT) out += std::string(" ") + p + "strict";
     for (int i = 0; i < info.len && i < XT_POLICY_MAX_ELEM; ++i) {
       const xt_policy_elem& e = info.pol[i];
-      if (list && (info.flags & XT_POLICY_MATCH_STRICT)) out += " [" + std::to_string(i) + "]";
+      if (list && info.len > 1) out += " [" + std::to_string(i) + "]";
       if (!list && i) out += " --next";
       auto field = [&](bool inv, const char* name, const std::string& v) {
         out += std::string(inv ? " !" : "") + " " + p + name + " " + v;
@@ -527,7 +527,7 @@ class PolicyMatch final : public Match {
       if (e.match.reqid) field(e.invert.reqid, "reqid", std::to_string(e.reqid));
       if (e.match.spi) field(e.invert.spi, "spi", hex(ntohl(e.spi)));
       if (e.match.proto) {
-        const protoent* pe = getprotobynumber(e.proto);
+        const protoent* pe = numeric ? nullptr : getprotobynumber(e.proto);
         field(e.invert.proto, "proto", pe ? pe->p_name : std::to_string(e.proto));
       }
       if (e.match.mode)
@@ -537,11 +537,11 @@ class PolicyMatch final : public Match {
     }
   }
   void save(std::string& out, const SaveContext& ctx) const override {
-    dump(out, "--", false, ctx.family);
+    dump(out, "--", false, ctx.family, false);
   }
-  void list(std::string& out, bool, const SaveContext& ctx) const override {
+  void list(std::string& out, bool numeric, const SaveContext& ctx) const override {
     out += " policy match";
-    dump(out, "", true, ctx.family);
+    dump(out, "", true, ctx.family, numeric);
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("policy", 0, xt_blob(info)));

@@ -8,6 +8,7 @@
 #include <pwd.h>
 
 #include "common/parse.h"
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -51,6 +52,34 @@ class OwnerMatch final : public Match {
 
   std::string_view name() const override { return "owner"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<OwnerMatch>(*this); }
+  // owner_mt(): without a local socket (forwarded packets) only fully inverted options match;
+  // with one, the socket's uid / gid from the packet description (--uid, --gid).
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context& ctx) const override {
+    auto result = [](bool m) { return m ? eval::Outcome::Match : eval::Outcome::NoMatch; };
+    if (!ctx.has_socket) return result((info.match ^ info.invert) == 0);
+    if (info.match & info.invert & XT_OWNER_SOCKET) return eval::Outcome::NoMatch;
+    if (info.match & XT_OWNER_UID) {
+      if (!p.uid) {
+        ctx.set_reason("--uid-owner: the sending socket's user is not known (give --uid)");
+        return eval::Outcome::Undecidable;
+      }
+      bool in = *p.uid >= info.uid_min && *p.uid <= info.uid_max;
+      if (in == !!(info.invert & XT_OWNER_UID)) return eval::Outcome::NoMatch;
+    }
+    if (info.match & XT_OWNER_GID) {
+      if (!p.gid) {
+        ctx.set_reason("--gid-owner: the sending socket's group is not known (give --gid)");
+        return eval::Outcome::Undecidable;
+      }
+      bool in = *p.gid >= info.gid_min && *p.gid <= info.gid_max;
+      if (!in && (info.match & XT_OWNER_SUPPL_GROUPS)) {
+        ctx.set_reason("--suppl-groups: the sending process's supplementary groups are not known");
+        return eval::Outcome::Undecidable;
+      }
+      if (in == !!(info.invert & XT_OWNER_GID)) return eval::Outcome::NoMatch;
+    }
+    return eval::Outcome::Match;
+  }
 
   static std::uint8_t bit(int id) {
     switch (id) {

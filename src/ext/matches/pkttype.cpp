@@ -5,6 +5,7 @@
 
 #include <strings.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -28,6 +29,15 @@ class PkttypeMatch final : public Match {
 
   std::string_view name() const override { return "pkttype"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<PkttypeMatch>(*this); }
+  eval::Outcome evaluate(const eval::Packet& p, eval::Context&) const override {
+    // skb->pkt_type: PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3.
+    int type = p.pkttype == eval::PktType::Host        ? 0
+               : p.pkttype == eval::PktType::Broadcast ? 1
+               : p.pkttype == eval::PktType::Multicast ? 2
+                                                       : 3;
+    return (type == info.pkttype) != !!info.invert ? eval::Outcome::Match
+                                                   : eval::Outcome::NoMatch;
+  }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (given) return only_once("pkttype", "--pkt-type");

@@ -263,12 +263,12 @@ class DccpMatch final : public Match {
     if (arg.invert) info.invflags |= f;
     return {};
   }
-  std::string types() const {
+  std::string types(bool numeric = false) const {
     std::string s;
     for (int i = 0; i < 11; ++i)
       if (info.typemask & (1u << i)) {
         if (!s.empty()) s += ",";
-        s += kDccpTypes[i];
+        s += numeric ? std::to_string(i) : kDccpTypes[i];
       }
     return s;
   }
@@ -282,14 +282,14 @@ class DccpMatch final : public Match {
     if (info.flags & XT_DCCP_OPTION)
       out += std::string(inv(XT_DCCP_OPTION)) + " --dccp-option " + std::to_string(info.option);
   }
-  void list(std::string& out, bool, const SaveContext&) const override {
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " dccp";
     if (info.flags & XT_DCCP_SRC_PORTS)
       out += ports_list("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS);
     if (info.flags & XT_DCCP_DEST_PORTS)
       out += ports_list("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS);
     if (info.flags & XT_DCCP_TYPE)
-      out += std::string((info.invflags & XT_DCCP_TYPE) ? " !" : " ") + types();
+      out += std::string((info.invflags & XT_DCCP_TYPE) ? " !" : " ") + types(numeric);
     if (info.flags & XT_DCCP_OPTION)
       out += std::string(" option=") + ((info.invflags & XT_DCCP_OPTION) ? "!" : "") +
              std::to_string(info.option);

@@ -54,7 +54,9 @@ Status parse_set_arg(const OptionArg& arg, const RuleContext& ctx, const char* o
 std::string set_text(const xt_set_info& s) {
   std::string name = ipset_name(s.index).value_or("");
   std::string out = name + " ";
-  for (int i = 1; i <= s.dim; ++i) {
+  // dim comes from the kernel's copy; it never exceeds IPSET_DIM_MAX there (the shift below
+  // would be undefined from 32 on), so a damaged value is cut at that bound.
+  for (int i = 1; i <= s.dim && i <= IPSET_DIM_MAX; ++i) {
     if (i > 1) out += ",";
     out += (s.flags & (1u << i)) ? "src" : "dst";
   }

@@ -9,8 +9,8 @@
 //   TPROXY (rev 1, xt_tproxy_target_info_v1: mask then value, address, port in network
 //          order; -S always prints --on-ip and --tproxy-mark V/M)
 //   SNPT / DNPT (rev 0, ip6t_npt_tginfo; IPv6 only)
-//   SECMARK (rev 1, mode 1 = SELinux context), QUEUE (8 zero bytes; the kernel refuses it),
-//   LED (rev 0, id "netfilter-" + trigger id), ULOG (rev 0, IPv4, gone from the kernel).
+//   SECMARK (rev 1, mode 1 = SELinux context), LED (rev 0, id "netfilter-" + trigger id),
+//   ULOG (rev 0, IPv4, gone from the kernel). (-j QUEUE is the core's VerdictKind::Queue.)
 #include <arpa/inet.h>
 #include <linux/netfilter/xt_AUDIT.h>
 #include <linux/netfilter/xt_CHECKSUM.h>
@@ -372,9 +372,7 @@ class TproxyTarget final : public SimpleTarget<xt_tproxy_target_info_v1> {
            " --tproxy-mark " + hex(info.mark_value) + "/" + hex(info.mark_mask);
   }
   void list(std::string& out, bool, const SaveContext& ctx) const override {
-    std::string a = ip(ctx.family);
-    if (ctx.family == Family::V6) a = "[" + a + "]";
-    out += " TPROXY redirect " + a + ":" + std::to_string(ntohs(info.lport)) + " mark " +
+    out += " TPROXY redirect " + ip(ctx.family) + ":" + std::to_string(ntohs(info.lport)) + " mark " +
            hex(info.mark_value) + "/" + hex(info.mark_mask);
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
@@ -446,21 +444,6 @@ class SecmarkTarget final : public SimpleTarget<xt_secmark_target_info_v1> {
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("SECMARK", 1, xt_blob(info)));
-    return {};
-  }
-};
-
-// --- QUEUE -----------------------------------------------------------------------------------
-struct Empty {};
-class QueueTarget final : public SimpleTarget<Empty> {
- public:
-  std::string_view name() const override { return "QUEUE"; }
-  std::unique_ptr<Target> clone() const override { return std::make_unique<QueueTarget>(*this); }
-  Status parse(int, const OptionArg&, const RuleContext&) override { return {}; }
-  void save(std::string&, const SaveContext&) const override {}
-  void list(std::string&, bool, const SaveContext&) const override {}
-  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
-    out.push_back(nft::Expr::target("QUEUE", 0, nft::Bytes(8, 0)));
     return {};
   }
 };
@@ -586,9 +569,7 @@ std::unique_ptr<Target> create_dnpt(Family) {
 template <class T, bool DNPT = false>
 std::unique_ptr<Target> decode(const DecodeContext&, const nft::Bytes& blob) {
   auto t = std::make_unique<T>();
-  if constexpr (sizeof(t->info) > 1 || !std::is_empty_v<decltype(t->info)>) {
-    if (!xt_read(blob, t->info)) return nullptr;
-  }
+  if (!xt_read(blob, t->info)) return nullptr;
   if constexpr (requires { t->dnpt; }) t->dnpt = DNPT;
   return t;
 }
@@ -623,8 +604,6 @@ extern const TargetType kDnptTarget = {"DNPT", kV6, kNptOptions, create_dnpt, "D
 extern const TargetType kSecmarkTarget = {"SECMARK", kBoth, kSecmarkOptions,
                                           create<SecmarkTarget>, "SECMARK", 1,
                                           decode<SecmarkTarget>, nullptr};
-extern const TargetType kQueueTarget = {"QUEUE", kBoth, {}, create<QueueTarget>, "QUEUE", 0,
-                                        decode<QueueTarget>, nullptr};
 extern const TargetType kLedTarget = {"LED", kBoth, kLedOptions, create<LedTarget>, "LED", 0,
                                       decode<LedTarget>, nullptr};
 extern const TargetType kUlogTarget = {"ULOG", kV4, kUlogOptions, create<UlogTarget>, "ULOG", 0,

@@ -4,6 +4,7 @@
 // --queue-bypass and --queue-cpu-fanout; -L "NFQUEUE num N|balance A:B [bypass] [cpu-fanout]".
 #include <linux/netfilter/xt_NFQUEUE.h>
 
+#include "eval/context.h"
 #include "ext/extension.h"
 #include "ext/util.h"
 
@@ -32,6 +33,15 @@ class NfqueueTarget final : public Target {
   NfqueueTarget() { info.queues_total = 1; }
   std::string_view name() const override { return "NFQUEUE"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<NfqueueTarget>(*this); }
+  eval::TargetAction evaluate(eval::Packet&, eval::Context& ctx) const override {
+    std::string q = std::to_string(info.queuenum);
+    if (info.queues_total > 1)
+      q += "-" + std::to_string(info.queuenum + info.queues_total - 1);
+    ctx.note("NFQUEUE: the packet goes to userspace queue " + q +
+             ((info.flags & NFQ_FLAG_BYPASS) ? " (accepted if nothing listens)"
+                                              : " (dropped if nothing listens)"));
+    return eval::TargetAction::Queue;
+  }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     if (arg.invert) return cannot_invert("NFQUEUE", opt_name(id));
