@@ -280,6 +280,17 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       case 'h':
         if (!optarg && next_is_arg()) optarg = argv[optind++];
         cmd.help = true;
+        // iptables -h also prints the help of the extensions loaded so far, and of the
+        // match named by -p.
+        for (const auto& le : loaded) {
+          if (le.match_type) cmd.help_matches.emplace_back(le.match_type->name);
+          if (le.target_type) cmd.help_target = std::string(le.target_type->name);
+        }
+        if ((options & kOptProto) && !proto_match_loaded) {
+          std::string pname = protocol_name(rule.ip.proto, family);
+          if (family == Family::V6 && rule.ip.proto == 58) pname = "icmp6";
+          if (ext::find_match(pname, family)) cmd.help_matches.push_back(pname);
+        }
         break;
       case 'V':
         cmd.version = true;
@@ -528,6 +539,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       rule.verdict = model::VerdictKind::Drop;
     } else if (jumpto == "RETURN") {
       rule.verdict = model::VerdictKind::Return;
+    } else if (jumpto == "QUEUE") {
+      rule.verdict = model::VerdictKind::Queue;
     } else if (target_index >= 0) {
       rule.verdict = model::VerdictKind::Target;
       rule.target = std::move(loaded[static_cast<std::size_t>(target_index)].target);

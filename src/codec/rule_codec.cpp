@@ -80,7 +80,9 @@ Result<std::vector<Expr>> encode_rule(const model::Rule& rule, const ext::RuleCo
       out.push_back(Expr::verdict_imm(nft::kVerdictGoto, rule.jump_chain));
       break;
     case model::VerdictKind::Queue:
-      out.push_back(Expr::target("QUEUE", 0, {}));
+      // The old ip_queue target: an xt target with an empty (8 zero bytes) payload, which
+      // this kernel no longer has.
+      out.push_back(Expr::target("QUEUE", 0, nft::Bytes(8, 0)));
       break;
     case model::VerdictKind::Target: CX_TRY(rule.target->encode(out, ctx)); break;
   }

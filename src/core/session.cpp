@@ -253,6 +253,7 @@ Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
     for (const Message& m : msgs)
       for (const auto& e : m.rule.exprs)
         if ((e.kind == nft::Expr::Kind::Match || e.kind == nft::Expr::Kind::Target) &&
+            e.xt_name != "QUEUE" &&
             !nl_.compat_revision_supported(e.xt_name, e.xt_rev,
                                            e.kind == nft::Expr::Kind::Target, family_))
           warnings_.push_back("Warning: Extension " + e.xt_name + " revision " +

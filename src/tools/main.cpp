@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "core/session.h"
+#include "ext/util.h"
 #include "restore/restore.h"
 #include "tools/commands.h"
 #include "tools/help.h"
@@ -68,6 +69,14 @@ int run_iptables(const std::string& prog, Family family, int argc, char** argv) 
   }
   if (cmd->help) {
     std::fputs(cx::tools::help_text(prog, family).c_str(), stdout);
+    for (const auto& m : cmd->help_matches) {
+      std::string_view h = cx::ext::extension_help(m, false, family);
+      std::fwrite(h.data(), 1, h.size(), stdout);
+    }
+    if (!cmd->help_target.empty()) {
+      std::string_view h = cx::ext::extension_help(cmd->help_target, true, family);
+      std::fwrite(h.data(), 1, h.size(), stdout);
+    }
     return 0;
   }
   cx::core::Session session(family, prog);

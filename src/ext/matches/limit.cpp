@@ -118,6 +118,9 @@ class LimitMatch final : public Match {
     out += " limit: avg " + rate_text(avg) + " burst " + std::to_string(burst);
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    // avg 0 only comes from a kernel rule faster than xt can express (listed as "inf"); the
+    // parser never makes one. Dividing by it would crash.
+    if (avg == 0) return parameter_error("Rate too fast \"inf\"");
     std::size_t i = rate_index(avg);
     nft::Expr e;
     e.kind = nft::Expr::Kind::Limit;

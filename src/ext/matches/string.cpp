@@ -161,6 +161,9 @@ std::unique_ptr<Match> create(Family) { return std::make_unique<StringMatch>(); 
 std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
   auto m = std::make_unique<StringMatch>();
   if (!xt_read(blob, m->info)) return nullptr;
+  // The kernel refuses patlen > XT_STRING_MAX_PATTERN_SIZE; a larger one is not a string match
+  // we can print (the pattern buffer holds 128 bytes).
+  if (m->info.patlen > sizeof(m->info.pattern)) return nullptr;
   m->seen = (1u << kOptAlgo) | (1u << kOptString);
   return m;
 }

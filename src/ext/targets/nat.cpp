@@ -188,7 +188,12 @@ class NatTarget final : public Target {
         break;
       case NatKind::Masquerade: {
         std::optional<eval::Addr> a;
-        if (p.outiface) a = ctx.address_of(*p.outiface);
+        // IPv6 source address selection prefers the destination itself when it is one of the
+        // host's addresses (RFC 6724 rule 1): the case of a packet going out lo.
+        if (family == Family::V6 && p.outiface && *p.outiface == "lo")
+          a = p.dst;
+        else if (p.outiface)
+          a = ctx.address_of(*p.outiface);
         if (!a) {
           ctx.set_reason("the address of the out interface " + p.outiface.value_or("?") +
                          " is not known (give --iface-addr IFACE=ADDRESS)");
