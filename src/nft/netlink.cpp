@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <string_view>
 
 namespace cx::nft {
 
@@ -243,12 +244,32 @@ Expr from_nftnl(const nftnl_expr* x) {
   return e;
 }
 
-// libnftnl 1.2.4 takes the name of every expression of a rule without checking that the
-// message carries one (nftnl_expr_parse: nftnl_expr_alloc(mnl_attr_get_str(NULL))), and
-// compares it as a C string. The kernel always sends a name; a damaged dump must not crash
-// us, so the rule's expression list is checked first: every element has a NUL-terminated
-// NFTA_EXPR_NAME (the last one counts, as in libnftnl's parser).
-bool expression_names_present(const nlmsghdr* n) {
+// The children of a nested attribute, in order.
+template <class F>
+void for_each_child(const nlattr* nest, F each) {
+  const char* end = static_cast<const char*>(mnl_attr_get_payload(nest)) +
+                    mnl_attr_get_payload_len(nest);
+  for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(nest));
+       mnl_attr_ok(a, static_cast<int>(end - reinterpret_cast<const char*>(a)));
+       a = mnl_attr_next(a))
+    each(a);
+}
+
+// The last child of `nest` of type `type` (libnftnl's parsers keep the last one), or null.
+const nlattr* last_child(const nlattr* nest, std::uint16_t type) {
+  const nlattr* found = nullptr;
+  for_each_child(nest, [&](const nlattr* a) {
+    if (mnl_attr_get_type(a) == type) found = a;
+  });
+  return found;
+}
+
+// libnftnl 1.2.4 dereferences two things that a kernel dump always carries but a damaged
+// message may lack, and crashes: the name of an expression (nftnl_expr_parse calls
+// nftnl_expr_alloc(mnl_attr_get_str(NULL))) and the chain of a jump or goto verdict
+// (nftnl_parse_verdict: strdup(mnl_attr_get_str(NULL))). Messages lacking them are refused
+// before libnftnl sees them. Found by tests/fuzz/fuzz_netlink.
+bool libnftnl_safe(const nlmsghdr* n) {
   auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
   const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
   const nlattr* exprs = nullptr;
@@ -256,20 +277,37 @@ bool expression_names_present(const nlmsghdr* n) {
        attr = mnl_attr_next(attr))
     if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
   if (!exprs) return true;
-  auto nested_ok = [](const nlattr* a, const nlattr* parent) {
-    return mnl_attr_ok(a, static_cast<int>(static_cast<const char*>(mnl_attr_get_payload(parent)) +
-                                           mnl_attr_get_payload_len(parent) -
-                                           reinterpret_cast<const char*>(a)));
-  };
-  for (auto* elem = static_cast<const nlattr*>(mnl_attr_get_payload(exprs)); nested_ok(elem, exprs);
-       elem = mnl_attr_next(elem)) {
-    const nlattr* name = nullptr;
-    for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(elem)); nested_ok(a, elem);
-         a = mnl_attr_next(a))
-      if (mnl_attr_get_type(a) == NFTA_EXPR_NAME) name = a;
-    if (!name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0) return false;
-  }
-  return true;
+  bool safe = true;
+  for_each_child(exprs, [&](const nlattr* elem) {
+    const nlattr* name = last_child(elem, NFTA_EXPR_NAME);
+    if (!name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0) {
+      safe = false;
+      return;
+    }
+    const nlattr* data = last_child(elem, NFTA_EXPR_DATA);
+    if (!data) return;
+    // The data registers (struct nft_data) of the expressions that have them.
+    const std::string_view kind = mnl_attr_get_str(name);
+    auto is_register = [&](std::uint16_t t) {
+      if (kind == "immediate") return t == NFTA_IMMEDIATE_DATA;
+      if (kind == "cmp") return t == NFTA_CMP_DATA;
+      if (kind == "bitwise")
+        return t == NFTA_BITWISE_MASK || t == NFTA_BITWISE_XOR || t == NFTA_BITWISE_DATA;
+      if (kind == "range") return t == NFTA_RANGE_FROM_DATA || t == NFTA_RANGE_TO_DATA;
+      return false;
+    };
+    for_each_child(data, [&](const nlattr* reg) {
+      if (!is_register(mnl_attr_get_type(reg))) return;
+      const nlattr* verdict = last_child(reg, NFTA_DATA_VERDICT);
+      if (!verdict) return;
+      const nlattr* code = last_child(verdict, NFTA_VERDICT_CODE);
+      if (!code || mnl_attr_get_payload_len(code) != 4) return;  // libnftnl refuses these
+      const auto v = static_cast<std::int32_t>(ntohl(mnl_attr_get_u32(code)));
+      if ((v == NFT_JUMP || v == NFT_GOTO) && !last_child(verdict, NFTA_VERDICT_CHAIN))
+        safe = false;
+    });
+  });
+  return safe;
 }
 
 }  // namespace
@@ -279,7 +317,7 @@ std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
   if (len < NLMSG_HDRLEN + sizeof(nfgenmsg) || len > 0x7fffffff ||
       !mnl_nlmsg_ok(n, static_cast<int>(len)) || n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg))
     return std::nullopt;
-  if (!expression_names_present(n)) return std::nullopt;
+  if (!libnftnl_safe(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
   if (!r) return std::nullopt;
   std::optional<RuleObj> out;
@@ -611,8 +649,22 @@ void Batch::add(const Message& m) {
   std::size_t need = used_ + estimate_size(m) + 64;  // 64: room for BATCH_END
   if (need > buf_.size()) buf_.resize(std::max(need, buf_.size() * 2));
   std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(meta_.size());
+  std::size_t offset = used_;
   used_ += build_message(buf_.data() + used_, m, family_, seq);
-  meta_.push_back(Meta{m.op_name, m.object_text, m.line});
+  meta_.push_back(Meta{m.op_name, m.object_text, m.line, offset});
+}
+
+void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
+  // NFTA_RULE_ID is the last attribute libnftnl writes, so it goes at the message's end:
+  // make room by moving the messages that follow.
+  constexpr std::size_t kAttr = 8;  // nlattr header + u32
+  if (used_ + kAttr + 64 > buf_.size()) buf_.resize(buf_.size() * 2 + kAttr);
+  auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data() + meta_[index].offset);
+  std::size_t end = meta_[index].offset + nlh->nlmsg_len;
+  std::memmove(buf_.data() + end + kAttr, buf_.data() + end, used_ - end);
+  mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
+  used_ += kAttr;
+  for (std::size_t i = index + 1; i < meta_.size(); ++i) meta_[i].offset += kAttr;
 }
 
 Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,
@@ -677,6 +729,22 @@ Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint
     }
   }
   return failure;
+}
+
+Status Netlink::send_test_batch() {
+  char begin[64];
+  put_batch_marker(begin, NFNL_MSG_BATCH_BEGIN, next_batch_seq(), 0u);
+  auto* nlh = reinterpret_cast<nlmsghdr*>(begin);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  iovec iov{begin, nlh->nlmsg_len};
+  msghdr mh{};
+  mh.msg_name = &kernel;
+  mh.msg_namelen = sizeof(kernel);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (sendmsg(mnl_socket_get_fd(impl_->nl), &mh, 0) < 0) return kernel_error("netlink send", errno);
+  return {};
 }
 
 bool Netlink::compat_revision_supported(const std::string& name, std::uint32_t rev, bool target,

@@ -78,7 +78,15 @@ class Batch {
   struct Meta {
     std::string op, object;
     int line = 0;
+    std::size_t offset = 0;  // where the message starts in buf_
   };
+
+ public:
+  // Gives message `index` (a NEWRULE) the attribute NFTA_RULE_ID, so that a later message of
+  // the same batch can name the rule before the kernel has given it a handle.
+  void set_rule_id(std::size_t index, std::uint32_t id);
+
+ private:
   Family family_;
   std::uint32_t first_seq_;
   mutable std::vector<char> buf_;  // BATCH_BEGIN/END are written into it at commit
@@ -120,6 +128,9 @@ class Netlink {
   Result<std::optional<CommitError>> commit(Family family, const std::vector<Message>& msgs,
                                             std::uint32_t genid);
   Result<std::optional<CommitError>> commit(const Batch& batch, std::uint32_t genid);
+  // What iptables-nft-restore --test sends at COMMIT: a BATCH_BEGIN with generation 0 and
+  // nothing else, which the kernel discards.
+  Status send_test_batch();
   // Asks the kernel whether an xt match/target revision exists (NFNL_MSG_COMPAT_GET).
   bool compat_revision_supported(const std::string& name, std::uint32_t rev, bool target,
                                  Family family);

@@ -125,6 +125,17 @@ struct TableBatch {
   std::set<std::string> chains;           // chains that exist in the kernel or the batch
   std::set<std::string> base_created;
   std::vector<std::string> jumps;  // checked at COMMIT, as iptables-restore does
+  // Rules this batch adds, for a later -D of the same batch (found by their save form and
+  // named by NFTA_RULE_ID, as iptables-nft-restore does).
+  struct Added {
+    std::string chain, key;
+    nft::RuleObj rule;
+    std::size_t message = 0;
+    bool at_head = false, deleted = false;
+    std::uint32_t id = 0;
+  };
+  std::vector<Added> added;
+  std::uint32_t next_rule_id = 1;
 };
 
 }  // namespace
@@ -171,7 +182,38 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       if (!st) return st.take_error();
       CX_TRY(session.load_chains(**st));
       tb.table_in_kernel = (*st)->exists;
-      if ((*st)->exists && !opts.noflush) {
+      if (opts.verbose && !opts.noflush && !(*st)->exists) {
+        // -v flushes chain by chain, saying so: iptables-nft creates the base chains, empties
+        // and deletes them (one transaction with the rest of the table).
+        const core::TableSpec* spec = core::find_table(name);
+        tb.msgs.add(core::new_table_msg(name));
+        for (const auto& bc : spec->chains) {
+          nft::Message m = core::new_base_chain_msg(name, std::string(bc.name), 1);
+          m.line = lineno;
+          tb.msgs.add(m);
+        }
+        for (const auto& bc : spec->chains) {
+          nft::Message m;
+          m.type = nft::MsgType::DelRule;
+          m.flags = nft::kNlmRequest;
+          m.rule.table = name;
+          m.rule.chain = std::string(bc.name);
+          m.op_name = "RULE_FLUSH";
+          m.object_text = "rule in chain " + m.rule.chain;
+          m.line = lineno;
+          tb.msgs.add(m);
+          if (opts.verbose_out) *opts.verbose_out += "Flushing chain `" + m.rule.chain + "'\n";
+        }
+        for (const auto& bc : spec->chains) {
+          nft::Message m = core::new_base_chain_msg(name, std::string(bc.name), 1);
+          m.type = nft::MsgType::DelChain;
+          m.flags = nft::kNlmRequest | nft::kNlmNonrec;
+          m.op_name = "CHAIN_DEL";
+          m.line = lineno;
+          tb.msgs.add(m);
+        }
+        tb.table_in_kernel = false;
+      } else if ((*st)->exists && !opts.noflush) {
         nft::Message del;
         del.type = nft::MsgType::DelTable;
         del.flags = nft::kNlmRequest;
@@ -196,6 +238,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         if (!core::find_builtin(*spec, j) && !cur->chains.count(j))
           return at_line(parameter_error("Chain '" + j + "' does not exist"), lineno);
       bool skip = !opts.table.empty() && opts.table != cur->name;
+      if (opts.test && !skip) CX_TRY(session.netlink().send_test_batch());
       if (!opts.test && !skip) {
         bool restart = false;
         if (Status committed = session.commit(cur->msgs, restart); !committed) {
@@ -321,7 +364,13 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
           tb.jumps.push_back(r.jump_chain);
       ensure_table(tb);
       ensure_base(tb, cmd->chain);
+      bool first_rule = true;
       for (auto& r : cmd->rules) {
+        // Each rule of a multi-address line is preceded by the table, as for the first.
+        if (!first_rule) ensure_table(tb);
+        first_rule = false;
+        if (opts.verbose && opts.verbose_out)
+          *opts.verbose_out += cli::verbose_rule(r, session.family());
         if (has_counters) r.counters = counters;
         ctx.ip = &r.ip;
         auto exprs = codec::encode_rule(r, ctx);
@@ -338,6 +387,9 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.op_name = c == cli::kCmdAppend ? "RULE_APPEND" : "RULE_INSERT";
         m.object_text = "rule in chain " + cmd->chain;
         m.line = lineno;
+        tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
+                                             m.rule, tb.msgs.size(),
+                                             c == cli::kCmdInsert, false, 0});
         tb.msgs.add(std::move(m));
       }
       continue;
@@ -450,6 +502,43 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       bool done = false;
       for (const auto& r : cmd->rules) {
         std::string key = cli::rule_spec(r, session.family());
+        // Rules added by this batch first: head inserts come before the kernel's rules,
+        // appends after them; iptables-restore deletes the first in chain order.
+        auto pending = [&](bool at_head) -> TableBatch::Added* {
+          for (auto it = tb.added.rbegin(); it != tb.added.rend(); ++it)
+            if (at_head && it->at_head && !it->deleted && it->chain == cmd->chain && it->key == key)
+              return &*it;
+          if (!at_head)
+            for (auto& a : tb.added)
+              if (!a.at_head && !a.deleted && a.chain == cmd->chain && a.key == key) return &a;
+          return nullptr;
+        };
+        TableBatch::Added* a = pending(true);
+        bool in_kernel = false;
+        if (!a)
+          for (const auto& ro : (*st)->rules[cmd->chain]) {
+            model::Rule have = codec::decode_rule(ro.exprs, session.family());
+            in_kernel |= cli::rule_spec(have, session.family()) == key;
+          }
+        if (!a && !in_kernel) a = pending(false);
+        if (a) {
+          if (!a->id) {
+            a->id = tb.next_rule_id++;
+            tb.msgs.set_rule_id(a->message, a->id);
+          }
+          a->deleted = true;
+          nft::Message m;
+          m.type = nft::MsgType::DelRule;
+          m.flags = nft::kNlmRequest;
+          m.rule = a->rule;
+          m.rule.id = a->id;
+          m.op_name = "RULE_DELETE";
+          m.object_text = "rule in chain " + cmd->chain;
+          m.line = lineno;
+          tb.msgs.add(m);
+          done = true;
+          continue;
+        }
         for (const auto& ro : (*st)->rules[cmd->chain]) {
           model::Rule have = codec::decode_rule(ro.exprs, session.family());
           if (cli::rule_spec(have, session.family()) == key) {

@@ -11,6 +11,7 @@ namespace cx::restore {
 struct Options {
   bool counters = false, noflush = false, test = false, verbose = false;
   std::string table;  // -T: only this table
+  std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
 };
 
 // iptables-save output for one table (`table` non-empty) or all existing tables.

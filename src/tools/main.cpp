@@ -204,7 +204,10 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
     return s.error().exit_code();
   }
   std::vector<std::string> warnings;
+  std::string verbose;
+  opts.verbose_out = &verbose;
   cx::Status s = cx::restore::restore_text(session, input, opts, base, warnings);
+  std::fwrite(verbose.data(), 1, verbose.size(), stdout);
   for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
   if (!s) {
     print_error(prog, s.error(), true);

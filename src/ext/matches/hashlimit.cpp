@@ -49,6 +49,8 @@ struct Unit {
 constexpr Unit kUnits[] = {{"day", 86400}, {"hour", 3600}, {"min", 60}, {"sec", 1}};
 
 std::size_t unit_index(std::uint64_t avg) {
+  // avg 0 (a damaged or hand-made kernel rule) is the limit of ever faster rates: per second.
+  if (avg == 0) return std::size(kUnits) - 1;
   std::size_t i = 1;
   for (; i < std::size(kUnits); ++i) {
     std::uint64_t mult = kScale * kUnits[i].seconds;
