@@ -29,10 +29,18 @@ std::string json_str(std::string_view s) {
   std::string o = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -83,7 +91,8 @@ std::string format_trace(const Trace& t, Family) {
   Hook hook = Hook::Prerouting;
   for (const Event& e : t.events) {
     std::string ind(static_cast<std::size_t>(4 + 2 * e.depth), ' ');
-    if ((e.kind == EventKind::Hook || e.kind == EventKind::Skip) && (!have_hook || e.hook != hook)) {
+    if ((e.kind == EventKind::Hook || e.kind == EventKind::Skip) &&
+        (!have_hook || e.hook != hook)) {
       out += std::string(hook_name(e.hook)) + "\n";
       have_hook = true;
       hook = e.hook;
@@ -134,14 +143,15 @@ std::string format_trace(const Trace& t, Family) {
   }
   out += "\n";
   if (t.verdict == Verdict::Undecidable) {
-    out += "  at " + t.table + " " + t.chain + " rule " + std::to_string(t.rule) + ": " +
-           t.reason + "\n";
+    out += "  at " + t.table + " " + t.chain + " rule " + std::to_string(t.rule) + ": " + t.reason +
+           "\n";
     std::string rule = t.table + ":" + t.chain + ":" + std::to_string(t.rule);
     out += "  answer with --assume-match " + rule + " or --assume-nomatch " + rule +
            " (or a match name, e.g. --assume-match limit), or --explore for every case\n";
   }
   if (t.verdict == Verdict::Error) out += "  " + t.reason + "\n";
-  if (t.verdict == Verdict::Accept) out += "final packet: " + describe_packet(t.final_packet) + "\n";
+  if (t.verdict == Verdict::Accept)
+    out += "final packet: " + describe_packet(t.final_packet) + "\n";
   return out;
 }
 
@@ -161,8 +171,7 @@ std::string packet_json(const Packet& p) {
   if (p.iniface) o += ",\"in\":" + json_str(*p.iniface);
   if (p.outiface) o += ",\"out\":" + json_str(*p.outiface);
   o += ",\"mark\":" + std::to_string(p.mark);
-  o += ",\"ctstate\":" +
-       json_str(ct_state_name(p.ct_state ? *p.ct_state : fresh_ct_state(p)));
+  o += ",\"ctstate\":" + json_str(ct_state_name(p.ct_state ? *p.ct_state : fresh_ct_state(p)));
   o += ",\"length\":" + std::to_string(p.ip_length());
   o += "}";
   return o;

@@ -14,12 +14,18 @@ namespace cx::eval {
 
 std::string_view finding_kind_name(Finding::Kind k) {
   switch (k) {
-    case Finding::Kind::Shadowed: return "shadowed";
-    case Finding::Kind::Duplicate: return "duplicate";
-    case Finding::Kind::Redundant: return "redundant";
-    case Finding::Kind::NeverMatches: return "never-matches";
-    case Finding::Kind::Unreachable: return "unreachable";
-    case Finding::Kind::Loop: return "loop";
+    case Finding::Kind::Shadowed:
+      return "shadowed";
+    case Finding::Kind::Duplicate:
+      return "duplicate";
+    case Finding::Kind::Redundant:
+      return "redundant";
+    case Finding::Kind::NeverMatches:
+      return "never-matches";
+    case Finding::Kind::Unreachable:
+      return "unreachable";
+    case Finding::Kind::Loop:
+      return "loop";
   }
   return "?";
 }
@@ -71,12 +77,11 @@ bool iface_covers(const std::string& a, const std::string& b) {
 }
 
 bool iface_disjoint(const std::string& a, const std::string& b) {
-  return !iface_covers(a, b) && !iface_covers(b, a) &&
-         !(a.back() == '+' && b.back() == '+');
+  return !iface_covers(a, b) && !iface_covers(b, a) && !(a.back() == '+' && b.back() == '+');
 }
 
-bool iface_implied(bool g_has, const std::string& g, bool g_inv, bool s_has,
-                   const std::string& s, bool s_inv) {
+bool iface_implied(bool g_has, const std::string& g, bool g_inv, bool s_has, const std::string& s,
+                   bool s_inv) {
   if (!g_has || g.empty() || (g == "+" && !g_inv)) return true;
   if (!s_has || s.empty() || s == "+") return false;
   if (g_inv && !s_inv) return iface_disjoint(g, s);
@@ -85,8 +90,8 @@ bool iface_implied(bool g_has, const std::string& g, bool g_inv, bool s_has,
 }
 
 bool stateful(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"limit",    "recent",   "statistic", "hashlimit",
-                                                "connlimit", "quota",   "connbytes", "nfacct"};
+  static constexpr std::string_view kNames[] = {"limit",     "recent", "statistic", "hashlimit",
+                                                "connlimit", "quota",  "connbytes", "nfacct"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
@@ -177,8 +182,8 @@ bool covers(const model::Rule& g, const model::Rule& s, Family f) {
   const int bytes = addr_len(f);
   if (!addr_implied(g.ip.src, g.ip.inv_src, s.ip.src, s.ip.inv_src, bytes)) return false;
   if (!addr_implied(g.ip.dst, g.ip.inv_dst, s.ip.dst, s.ip.inv_dst, bytes)) return false;
-  if (!iface_implied(g.ip.has_iniface, g.ip.iniface, g.ip.inv_in, s.ip.has_iniface,
-                     s.ip.iniface, s.ip.inv_in))
+  if (!iface_implied(g.ip.has_iniface, g.ip.iniface, g.ip.inv_in, s.ip.has_iniface, s.ip.iniface,
+                     s.ip.inv_in))
     return false;
   if (!iface_implied(g.ip.has_outiface, g.ip.outiface, g.ip.inv_out, s.ip.has_outiface,
                      s.ip.outiface, s.ip.inv_out))
@@ -201,28 +206,37 @@ bool ends_chain(const model::Rule& r) {
     case model::VerdictKind::Drop:
     case model::VerdictKind::Queue:
     case model::VerdictKind::Return:
-    case model::VerdictKind::Goto: return true;
+    case model::VerdictKind::Goto:
+      return true;
     case model::VerdictKind::Target: {
-      static constexpr std::string_view kEnding[] = {"REJECT",   "DNAT",     "SNAT",
-                                                     "MASQUERADE", "REDIRECT", "NETMAP",
-                                                     "NFQUEUE"};
+      static constexpr std::string_view kEnding[] = {"REJECT",   "DNAT",   "SNAT",   "MASQUERADE",
+                                                     "REDIRECT", "NETMAP", "NFQUEUE"};
       std::string_view n = r.target->name();
       return std::find(std::begin(kEnding), std::end(kEnding), n) != std::end(kEnding);
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 std::string verdict_text(const model::Rule& r) {
   switch (r.verdict) {
-    case model::VerdictKind::Accept: return "ACCEPT";
-    case model::VerdictKind::Drop: return "DROP";
-    case model::VerdictKind::Queue: return "QUEUE";
-    case model::VerdictKind::Return: return "RETURN";
-    case model::VerdictKind::Goto: return "goto " + r.jump_chain;
-    case model::VerdictKind::Jump: return "jump " + r.jump_chain;
-    case model::VerdictKind::Target: return std::string(r.target->name());
-    case model::VerdictKind::None: return "no verdict";
+    case model::VerdictKind::Accept:
+      return "ACCEPT";
+    case model::VerdictKind::Drop:
+      return "DROP";
+    case model::VerdictKind::Queue:
+      return "QUEUE";
+    case model::VerdictKind::Return:
+      return "RETURN";
+    case model::VerdictKind::Goto:
+      return "goto " + r.jump_chain;
+    case model::VerdictKind::Jump:
+      return "jump " + r.jump_chain;
+    case model::VerdictKind::Target:
+      return std::string(r.target->name());
+    case model::VerdictKind::None:
+      return "no verdict";
   }
   return "";
 }
@@ -241,8 +255,8 @@ bool mark_never_matches(const model::Rule& r, Family f, std::string& why) {
     auto val = parse_unsigned(v.substr(0, slash), UINT32_MAX, 0);
     auto mask = parse_unsigned(v.substr(slash + 1), UINT32_MAX, 0);
     if (val && mask && (*val & ~*mask)) {
-      why = "--mark " + v + ": the value has bits outside the mask, and the kernel compares "
-            "the masked mark with the unmasked value";
+      why = "--mark " + v +
+            ": bits of the value are outside the mask, so the masked mark never equals it";
       return true;
     }
   }

@@ -17,12 +17,19 @@
 namespace cx::eval {
 
 struct Finding {
-  enum class Kind : std::uint8_t { Shadowed, Duplicate, Redundant, NeverMatches, Unreachable, Loop };
+  enum class Kind : std::uint8_t {
+    Shadowed,
+    Duplicate,
+    Redundant,
+    NeverMatches,
+    Unreachable,
+    Loop
+  };
   Kind kind = Kind::Shadowed;
   std::string table, chain;
-  int rule = 0;        // 1-based; 0 for chain findings
-  int by_rule = 0;     // the earlier rule responsible (Shadowed, Duplicate)
-  std::string text;    // -S text of the rule (or the chain name)
+  int rule = 0;      // 1-based; 0 for chain findings
+  int by_rule = 0;   // the earlier rule responsible (Shadowed, Duplicate)
+  std::string text;  // -S text of the rule (or the chain name)
   std::string why;
 };
 std::string_view finding_kind_name(Finding::Kind k);

@@ -10,11 +10,16 @@ namespace cx::eval {
 
 std::string_view ct_state_name(CtState s) {
   switch (s) {
-    case CtState::New: return "NEW";
-    case CtState::Established: return "ESTABLISHED";
-    case CtState::Related: return "RELATED";
-    case CtState::Invalid: return "INVALID";
-    case CtState::Untracked: return "UNTRACKED";
+    case CtState::New:
+      return "NEW";
+    case CtState::Established:
+      return "ESTABLISHED";
+    case CtState::Related:
+      return "RELATED";
+    case CtState::Invalid:
+      return "INVALID";
+    case CtState::Untracked:
+      return "UNTRACKED";
   }
   return "?";
 }
@@ -38,11 +43,18 @@ std::uint32_t Packet::ip_length() const {
   std::uint32_t n = family == Family::V4 ? 20 : 40;
   if (!fragment) {
     switch (proto) {
-      case kProtoTcp: n += 20; break;
-      case kProtoUdp: n += 8; break;
+      case kProtoTcp:
+        n += 20;
+        break;
+      case kProtoUdp:
+        n += 8;
+        break;
       case kProtoIcmp:
-      case kProtoIcmp6: n += 8; break;
-      default: break;
+      case kProtoIcmp6:
+        n += 8;
+        break;
+      default:
+        break;
     }
   }
   return n + payload_len;
@@ -57,9 +69,9 @@ CtState fresh_ct_state(const Packet& p) {
       // everything else is invalid for a new connection.
       std::uint8_t f = p.tcp_flags & (kTcpFin | kTcpSyn | kTcpRst | kTcpAck | kTcpUrg);
       static constexpr std::uint8_t kValid[] = {
-          kTcpSyn,           kTcpSyn | kTcpUrg,           kTcpSyn | kTcpAck, kTcpRst,
-          kTcpRst | kTcpAck, kTcpFin | kTcpAck,           kTcpFin | kTcpAck | kTcpUrg,
-          kTcpAck,           kTcpAck | kTcpUrg};
+          kTcpSyn,           kTcpSyn | kTcpUrg, kTcpSyn | kTcpAck,           kTcpRst,
+          kTcpRst | kTcpAck, kTcpFin | kTcpAck, kTcpFin | kTcpAck | kTcpUrg, kTcpAck,
+          kTcpAck | kTcpUrg};
       bool valid = false;
       for (std::uint8_t v : kValid) valid = valid || f == v;
       if (!valid) return CtState::Invalid;
@@ -82,7 +94,8 @@ CtState fresh_ct_state(const Packet& p) {
           (p.icmp_type >= 133 && p.icmp_type <= 136) || p.icmp_type == 143)
         return CtState::Untracked;
       return CtState::Invalid;
-    default: return CtState::New;
+    default:
+      return CtState::New;
   }
 }
 

@@ -35,14 +35,14 @@ struct Packet {
   // undecidable.
   std::optional<std::string> iniface, outiface;
   Addr src{}, dst{};
-  std::uint8_t proto = kProtoTcp;    // the transport protocol (IPv6: after extension headers)
+  std::uint8_t proto = kProtoTcp;      // the transport protocol (IPv6: after extension headers)
   std::uint16_t sport = 0, dport = 0;  // TCP/UDP (and other port protocols)
   std::uint8_t tcp_flags = kTcpSyn;
   std::uint8_t icmp_type = 8, icmp_code = 0;  // ICMP / ICMPv6
   std::uint16_t icmp_id = 0;
   std::uint32_t mark = 0;
-  std::uint8_t tos = 0;  // IPv4 TOS / IPv6 traffic class
-  std::uint8_t ttl = 64;  // TTL / hop limit
+  std::uint8_t tos = 0;      // IPv4 TOS / IPv6 traffic class
+  std::uint8_t ttl = 64;     // TTL / hop limit
   std::uint32_t length = 0;  // whole IP packet in bytes; 0: computed from the headers
   std::uint32_t payload_len = 0;
   bool fragment = false;  // a non-first fragment (no transport header)
@@ -52,8 +52,8 @@ struct Packet {
   // Conntrack. `ct_state` unset means: what conntrack gives the first packet of a
   // connection it has not seen (see fresh_ct_state()).
   std::optional<CtState> ct_state;
-  bool ct_reply = false;                  // the packet goes in the reply direction
-  bool ct_dir_given = false;              // --ctdir given (else: unknown unless NEW)
+  bool ct_reply = false;                   // the packet goes in the reply direction
+  bool ct_dir_given = false;               // --ctdir given (else: unknown unless NEW)
   std::optional<std::uint32_t> ct_status;  // IPS_* bits; unset: unknown unless NEW
 
   // The local socket for locally generated packets (owner match).

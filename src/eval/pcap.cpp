@@ -99,7 +99,8 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
   } else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
     swap = true;
   } else {
-    return other_error("not a pcap file (pcapng is not supported; convert it with editcap -F pcap)");
+    return other_error(
+        "not a pcap file (pcapng is not supported; convert it with editcap -F pcap)");
   }
   auto u32 = [&](const std::uint8_t* p) {
     std::uint32_t v;
@@ -113,7 +114,8 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
   while (pos + 16 <= bytes.size()) {
     std::uint32_t caplen = u32(b + pos + 8);
     pos += 16;
-    if (caplen > bytes.size() - pos) return other_error("truncated pcap record " + std::to_string(index + 1));
+    if (caplen > bytes.size() - pos)
+      return other_error("truncated pcap record " + std::to_string(index + 1));
     const std::uint8_t* d = b + pos;
     std::size_t len = caplen;
     pos += caplen;
@@ -124,7 +126,10 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
     bool have_type = true;
     switch (linktype) {
       case 1:  // Ethernet, with VLAN tags skipped
-        if (len < 14) { pp.skipped = "truncated Ethernet header"; break; }
+        if (len < 14) {
+          pp.skipped = "truncated Ethernet header";
+          break;
+        }
         ethertype = be16(d + 12);
         off = 14;
         while ((ethertype == 0x8100 || ethertype == 0x88a8) && len >= off + 4) {
@@ -138,12 +143,18 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
         }
         break;
       case 113:  // Linux cooked v1
-        if (len < 16) { pp.skipped = "truncated SLL header"; break; }
+        if (len < 16) {
+          pp.skipped = "truncated SLL header";
+          break;
+        }
         ethertype = be16(d + 14);
         off = 16;
         break;
       case 276:  // Linux cooked v2
-        if (len < 20) { pp.skipped = "truncated SLL2 header"; break; }
+        if (len < 20) {
+          pp.skipped = "truncated SLL2 header";
+          break;
+        }
         ethertype = be16(d);
         off = 20;
         break;
@@ -151,7 +162,11 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
         off = 4;
         have_type = false;
         break;
-      case 101: case 12: case 14: case 228: case 229:
+      case 101:
+      case 12:
+      case 14:
+      case 228:
+      case 229:
         have_type = false;
         break;
       default:

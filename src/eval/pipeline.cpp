@@ -10,39 +10,60 @@ namespace cx::eval {
 
 std::string_view hook_name(Hook h) {
   switch (h) {
-    case Hook::Prerouting: return "PREROUTING";
-    case Hook::Input: return "INPUT";
-    case Hook::Forward: return "FORWARD";
-    case Hook::Output: return "OUTPUT";
-    case Hook::Postrouting: return "POSTROUTING";
+    case Hook::Prerouting:
+      return "PREROUTING";
+    case Hook::Input:
+      return "INPUT";
+    case Hook::Forward:
+      return "FORWARD";
+    case Hook::Output:
+      return "OUTPUT";
+    case Hook::Postrouting:
+      return "POSTROUTING";
   }
   return "?";
 }
 
 std::string_view event_kind_name(EventKind k) {
   switch (k) {
-    case EventKind::Hook: return "hook";
-    case EventKind::Skip: return "skip";
-    case EventKind::Chain: return "chain";
-    case EventKind::Rule: return "rule";
-    case EventKind::Assumed: return "assumed";
-    case EventKind::Undecidable: return "undecidable";
-    case EventKind::Return: return "return";
-    case EventKind::Policy: return "policy";
-    case EventKind::Effect: return "effect";
-    case EventKind::Route: return "route";
-    case EventKind::Verdict: return "verdict";
+    case EventKind::Hook:
+      return "hook";
+    case EventKind::Skip:
+      return "skip";
+    case EventKind::Chain:
+      return "chain";
+    case EventKind::Rule:
+      return "rule";
+    case EventKind::Assumed:
+      return "assumed";
+    case EventKind::Undecidable:
+      return "undecidable";
+    case EventKind::Return:
+      return "return";
+    case EventKind::Policy:
+      return "policy";
+    case EventKind::Effect:
+      return "effect";
+    case EventKind::Route:
+      return "route";
+    case EventKind::Verdict:
+      return "verdict";
   }
   return "?";
 }
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::Accept: return "ACCEPT";
-    case Verdict::Drop: return "DROP";
-    case Verdict::Queue: return "QUEUE";
-    case Verdict::Undecidable: return "UNDECIDABLE";
-    case Verdict::Error: return "ERROR";
+    case Verdict::Accept:
+      return "ACCEPT";
+    case Verdict::Drop:
+      return "DROP";
+    case Verdict::Queue:
+      return "QUEUE";
+    case Verdict::Undecidable:
+      return "UNDECIDABLE";
+    case Verdict::Error:
+      return "ERROR";
   }
   return "?";
 }
@@ -122,6 +143,7 @@ class Walker {
   CtView ct_;
   bool nat_dst_done_ = false, nat_src_done_ = false;
   bool loopback_leg_ = false;
+  bool notracked_ = false;  // NOTRACK / CT --notrack ran
   bool out_forced_ = false;
   int steps_ = 0;
 
@@ -227,8 +249,8 @@ Outcome Walker::match_rule(const model::Rule& r, Context& ctx, int depth) {
     ctx.clear_reason();
     Outcome o = m->evaluate(pkt_, ctx);
     if (o == Outcome::Undecidable) {
-      std::string reason = ctx.reason().empty() ? "cannot be decided from a packet description"
-                                                : ctx.reason();
+      std::string reason =
+          ctx.reason().empty() ? "cannot be decided from a packet description" : ctx.reason();
       o = undecided(index, m->name(), reason);
     }
     if (o != Outcome::Match) return o;
@@ -255,8 +277,8 @@ void Walker::nat_changed(const Packet& before, Hook h, const Context& ctx, int d
   }
   if (src) {
     if (!text.empty()) text += ", ";
-    text += "source " + ep(before.src, before.sport, ports) + " -> " +
-            ep(pkt_.src, pkt_.sport, ports);
+    text +=
+        "source " + ep(before.src, before.sport, ports) + " -> " + ep(pkt_.src, pkt_.sport, ports);
     ct_.snat = true;
   }
   if (ct_.repl) {
@@ -278,16 +300,24 @@ Flow Walker::run_base(const BaseChain& bc, Hook h) {
   ctx.ct = ct_;
   // Before conntrack (raw, priority -300) a packet has no entry yet, except on its way back
   // in over loopback.
-  if ((h == Hook::Prerouting || h == Hook::Output) && bc.priority < -200 && !loopback_leg_)
+  if ((h == Hook::Prerouting || h == Hook::Output) && bc.priority < -200 && !loopback_leg_ &&
+      !notracked_)
     ctx.ct.kind = CtView::Kind::None;
+  // The source address the kernel picks on an interface (inet_select_addr): its first address;
+  // for IPv4 on lo, where 127.0.0.1 has host scope, the first address of another interface.
   ctx.iface_address = [](const void* self, std::string_view iface,
-                         Family) -> std::optional<Addr> {
+                         Family fam) -> std::optional<Addr> {
     const auto* o = static_cast<const Options*>(self);
+    const bool lo4 = iface == "lo" && fam == Family::V4;
     for (const auto& [name, a] : o->iface_addrs)
-      if (name == iface) return a;
+      if (name == iface && !(lo4 && a[0] == 127)) return a;
+    if (lo4)
+      for (const auto& [name, a] : o->iface_addrs)
+        if (name != "lo" && a[0] != 127) return a;
     return std::nullopt;
   };
   ctx.iface_address_self = &opts_;
+  ctx.has_socket = opts_.outgoing && !loopback_leg_;
 
   struct Frame {
     const model::Chain* chain;
@@ -350,8 +380,7 @@ Flow Walker::run_base(const BaseChain& bc, Hook h) {
       case model::VerdictKind::Return:
         event(EventKind::Rule, h, table.name, cur->name, num, depth, spec, "RETURN");
         if (stack.empty()) {
-          idx = cur->rules.size();  // the policy
-          cur = bc.chain;
+          cur = bc.chain;  // RETURN with nothing to return to: the base chain's policy
           idx = cur->rules.size();
         } else {
           event(EventKind::Return, h, table.name, cur->name, 0, depth, "RETURN",
@@ -393,12 +422,23 @@ Flow Walker::run_base(const BaseChain& bc, Hook h) {
         TargetAction a = r.target->evaluate(pkt_, ctx);
         std::string what = std::string(r.target->name());
         switch (a) {
-          case TargetAction::Continue: what += " (continue)"; break;
-          case TargetAction::Accept: what += " (ACCEPT)"; break;
-          case TargetAction::Drop: what += " (DROP)"; break;
-          case TargetAction::Queue: what += " (QUEUE)"; break;
-          case TargetAction::Return: what += " (RETURN)"; break;
-          case TargetAction::Undecidable: break;
+          case TargetAction::Continue:
+            what += " (continue)";
+            break;
+          case TargetAction::Accept:
+            what += " (ACCEPT)";
+            break;
+          case TargetAction::Drop:
+            what += " (DROP)";
+            break;
+          case TargetAction::Queue:
+            what += " (QUEUE)";
+            break;
+          case TargetAction::Return:
+            what += " (RETURN)";
+            break;
+          case TargetAction::Undecidable:
+            break;
         }
         if (a == TargetAction::Undecidable) {
           std::string why = ctx.reason().empty() ? "cannot be evaluated" : ctx.reason();
@@ -416,13 +456,14 @@ Flow Walker::run_base(const BaseChain& bc, Hook h) {
         nat_changed(before, h, ctx, depth);
         if (ctx.untrack) {
           ctx.untrack = false;
+          notracked_ = true;
           ct_.kind = CtView::Kind::Untracked;
           ct_.state = CtState::Untracked;
           pkt_.ct_state = CtState::Untracked;
         }
         ctx.ct = ct_;
-        if ((h == Hook::Prerouting || h == Hook::Output) && bc.priority < -200 &&
-            !loopback_leg_ && ct_.kind != CtView::Kind::Untracked)
+        if ((h == Hook::Prerouting || h == Hook::Output) && bc.priority < -200 && !loopback_leg_ &&
+            !notracked_)
           ctx.ct.kind = CtView::Kind::None;
         if (a == TargetAction::Accept) return Flow::Accept;
         if (a == TargetAction::Drop) {
@@ -455,7 +496,8 @@ Flow Walker::run_hook(Hook h) {
       bool dst_manip = h == Hook::Prerouting || h == Hook::Output;
       std::string why;
       if (ct_.kind != CtView::Kind::Tracked)
-        why = "the packet has no conntrack entry (" + std::string(ct_state_name(pkt_.ct_state.value_or(CtState::Invalid))) + ")";
+        why = "the packet has no conntrack entry (" +
+              std::string(ct_state_name(pkt_.ct_state.value_or(CtState::Invalid))) + ")";
       else if (ct_.state != CtState::New)
         why = "only the first packet of a connection crosses the nat table";
       else if (dst_manip ? nat_dst_done_ : nat_src_done_)
@@ -467,8 +509,10 @@ Flow Walker::run_hook(Hook h) {
     }
     Flow f = run_base(bc, h);
     if (bc.table->name == "nat") {
-      if (h == Hook::Prerouting || h == Hook::Output) nat_dst_done_ = true;
-      else nat_src_done_ = true;
+      if (h == Hook::Prerouting || h == Hook::Output)
+        nat_dst_done_ = true;
+      else
+        nat_src_done_ = true;
     }
     if (f != Flow::Accept) return f;
   }

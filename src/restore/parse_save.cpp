@@ -62,8 +62,7 @@ Result<std::vector<model::Table>> parse_save(const std::string& text, Family fam
       std::string name = line.substr(1);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
       if (!core::find_table(name))
-        return line_error("line " + std::to_string(lineno) + ": table name '" + name +
-                              "' invalid",
+        return line_error("line " + std::to_string(lineno) + ": table name '" + name + "' invalid",
                           lineno);
       model::Table* found = nullptr;
       for (auto& t : tables)
@@ -95,8 +94,7 @@ Result<std::vector<model::Table>> parse_save(const std::string& text, Family fam
       model::Chain* c = ensure_chain(*cur, words[0]);
       if (c->builtin) {
         if (words[1] != "ACCEPT" && words[1] != "DROP")
-          return line_error("line " + std::to_string(lineno) + " failed: Bad policy name.",
-                            lineno);
+          return line_error("line " + std::to_string(lineno) + " failed: Bad policy name.", lineno);
         c->policy_accept = words[1] == "ACCEPT";
       } else {
         CX_TRY(cli::check_chain_name(words[0], true).ok()
@@ -131,8 +129,7 @@ Result<std::vector<model::Table>> parse_save(const std::string& text, Family fam
       std::size_t where = chain->rules.size();
       if (c == cli::kCmdInsert) {
         std::size_t n = cmd->rulenum > 0 ? static_cast<std::size_t>(cmd->rulenum) : 1;
-        if (n > chain->rules.size() + 1)
-          return line_error("Index of insertion too big.", lineno);
+        if (n > chain->rules.size() + 1) return line_error("Index of insertion too big.", lineno);
         where = n - 1;
       }
       for (auto& r : cmd->rules) {

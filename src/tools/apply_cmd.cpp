@@ -125,7 +125,8 @@ std::vector<Probe> ssh_probes(const SshSession& s, std::string& err) {
   fresh.packet.ct_dir_given = false;
   fresh.packet.tcp_flags = eval::kTcpSyn;
   fresh.packet.payload_len = 0;
-  fresh.packet.sport = static_cast<std::uint16_t>(s.client_port == 65535 ? 65534 : s.client_port + 1);
+  fresh.packet.sport =
+      static_cast<std::uint16_t>(s.client_port == 65535 ? 65534 : s.client_port + 1);
   out.push_back(fresh);
   return out;
 }
@@ -386,8 +387,7 @@ int run_apply(int argc, char** argv) {
   if (auto s = restore_into_kernel(family, *text); !s) {
     cleanup();
     std::fprintf(stderr, "cxtables apply: %s%s\n", s.error().message.c_str(),
-                 s.error().line ? (" (line " + std::to_string(s.error().line) + ")").c_str()
-                                : "");
+                 s.error().line ? (" (line " + std::to_string(s.error().line) + ")").c_str() : "");
     // A table may have been committed before the failing one: put everything back.
     if (auto r = restore_into_kernel(family, rollback); !r)
       std::fprintf(stderr, "cxtables apply: restoring the previous ruleset failed too: %s\n",

@@ -83,11 +83,13 @@ Result<eval::Ruleset> load_file_ruleset(Family family, const std::string& path) 
 Status enter_netns(const std::string& name) {
   std::string path = name.find('/') == std::string::npos ? "/run/netns/" + name : name;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return other_error("cannot open network namespace " + path + ": " + std::strerror(errno));
+  if (fd < 0)
+    return other_error("cannot open network namespace " + path + ": " + std::strerror(errno));
   int rc = ::setns(fd, CLONE_NEWNET);
   int err = errno;
   ::close(fd);
-  if (rc != 0) return other_error("cannot enter network namespace " + path + ": " + std::strerror(err));
+  if (rc != 0)
+    return other_error("cannot enter network namespace " + path + ": " + std::strerror(err));
   return {};
 }
 
@@ -174,8 +176,7 @@ Result<std::uint8_t> tcp_flags_of(std::string_view s) {
 
 Result<std::uint64_t> number(std::string_view opt, std::string_view v, std::uint64_t max) {
   auto n = parse_unsigned(v, max);
-  if (!n)
-    return parameter_error("bad value \"" + std::string(v) + "\" for " + std::string(opt));
+  if (!n) return parameter_error("bad value \"" + std::string(v) + "\" for " + std::string(opt));
   return *n;
 }
 
@@ -189,8 +190,8 @@ Result<bool> parse_packet_option(const std::vector<std::string>& args, std::size
     if (i + 1 >= args.size()) return parameter_error("option " + a + " needs a value");
     return args[++i];
   };
-#define CX_VALUE(var)          \
-  auto var##_r = value();      \
+#define CX_VALUE(var)                        \
+  auto var##_r = value();                    \
   if (!var##_r) return var##_r.take_error(); \
   const std::string& var = *var##_r
   if (a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6") {
@@ -257,12 +258,17 @@ Result<bool> parse_packet_option(const std::vector<std::string>& args, std::size
       t = v.substr(0, slash);
       c = v.substr(slash + 1);
     }
-    static constexpr std::pair<const char*, int> kNames[] = {
-        {"echo-request", -1}, {"echo-reply", -2}, {"destination-unreachable", -3},
-        {"port-unreachable", -4}, {"time-exceeded", -5}, {"neighbour-solicitation", 135},
-        {"neighbor-solicitation", 135}, {"neighbour-advertisement", 136},
-        {"neighbor-advertisement", 136}, {"router-solicitation", 133},
-        {"router-advertisement", 134}};
+    static constexpr std::pair<const char*, int> kNames[] = {{"echo-request", -1},
+                                                             {"echo-reply", -2},
+                                                             {"destination-unreachable", -3},
+                                                             {"port-unreachable", -4},
+                                                             {"time-exceeded", -5},
+                                                             {"neighbour-solicitation", 135},
+                                                             {"neighbor-solicitation", 135},
+                                                             {"neighbour-advertisement", 136},
+                                                             {"neighbor-advertisement", 136},
+                                                             {"router-solicitation", 133},
+                                                             {"router-advertisement", 134}};
     bool v6 = p.family == Family::V6 || a == "--icmpv6-type";
     int type = -100;
     for (const auto& [n, code] : kNames)
@@ -324,11 +330,16 @@ Result<bool> parse_packet_option(const std::vector<std::string>& args, std::size
     std::uint32_t st = 0;
     for (const std::string& w : split(v, ',')) {
       std::string u = to_lower(w);
-      if (u == "expected") st |= 1;
-      else if (u == "seen_reply") st |= 2;
-      else if (u == "assured") st |= 4;
-      else if (u == "confirmed") st |= 8;
-      else if (u != "none") return parameter_error("unknown conntrack status \"" + w + "\"");
+      if (u == "expected")
+        st |= 1;
+      else if (u == "seen_reply")
+        st |= 2;
+      else if (u == "assured")
+        st |= 4;
+      else if (u == "confirmed")
+        st |= 8;
+      else if (u != "none")
+        return parameter_error("unknown conntrack status \"" + w + "\"");
     }
     p.ct_status = st;
     return true;

@@ -34,10 +34,11 @@ int run_lint(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
-      std::puts("usage: cxtables lint [-4|-6] [--json] [--netns NAME] [FILE]\n"
-                "Reports shadowed, duplicate and redundant rules, rules that never match,\n"
-                "unreachable user chains and jump loops of FILE (iptables-save format) or,\n"
-                "without FILE, of the kernel's ruleset. Exit status 1 when it finds any.");
+      std::puts(
+          "usage: cxtables lint [-4|-6] [--json] [--netns NAME] [FILE]\n"
+          "Reports shadowed, duplicate and redundant rules, rules that never match,\n"
+          "unreachable user chains and jump loops of FILE (iptables-save format) or,\n"
+          "without FILE, of the kernel's ruleset. Exit status 1 when it finds any.");
       return 0;
     }
     if (a == "-4" || a == "-6") {

@@ -51,8 +51,8 @@ struct Env {
   Result<const eval::Ruleset*> ruleset(Family f) {
     auto it = rulesets.find(f);
     if (it != rulesets.end()) return &it->second;
-    auto rs = args.ruleset_file.empty() ? load_live_ruleset(f)
-                                        : load_file_ruleset(f, args.ruleset_file);
+    auto rs =
+        args.ruleset_file.empty() ? load_live_ruleset(f) : load_file_ruleset(f, args.ruleset_file);
     if (!rs) return rs.take_error();
     return &rulesets.emplace(f, std::move(*rs)).first->second;
   }
@@ -189,9 +189,18 @@ int run_trace(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (a == "--json") { ta.json = true; continue; }
-    if (a == "--explore") { ta.explore = true; continue; }
-    if (a == "--no-host") { ta.no_host = true; continue; }
+    if (a == "--json") {
+      ta.json = true;
+      continue;
+    }
+    if (a == "--explore") {
+      ta.explore = true;
+      continue;
+    }
+    if (a == "--no-host") {
+      ta.no_host = true;
+      continue;
+    }
     const std::string* v = nullptr;
     if (a == "--ruleset" || a == "--netns" || a == "--batch" || a == "--pcap" ||
         a == "--local-addr" || a == "--route" || a == "--iface-addr" || a == "--max-paths") {
@@ -200,13 +209,20 @@ int run_trace(int argc, char** argv) {
     } else {
       return fail("unknown option \"" + a + "\"\n" + kUsage, 2);
     }
-    if (a == "--ruleset") ta.ruleset_file = *v;
-    else if (a == "--netns") ta.netns = *v;
-    else if (a == "--batch") ta.batch_file = *v;
-    else if (a == "--pcap") ta.pcap_file = *v;
-    else if (a == "--local-addr") ta.local_words.push_back(*v);
-    else if (a == "--route") ta.route_words.push_back(*v);
-    else if (a == "--iface-addr") ta.iface_addr_words.push_back(*v);
+    if (a == "--ruleset")
+      ta.ruleset_file = *v;
+    else if (a == "--netns")
+      ta.netns = *v;
+    else if (a == "--batch")
+      ta.batch_file = *v;
+    else if (a == "--pcap")
+      ta.pcap_file = *v;
+    else if (a == "--local-addr")
+      ta.local_words.push_back(*v);
+    else if (a == "--route")
+      ta.route_words.push_back(*v);
+    else if (a == "--iface-addr")
+      ta.iface_addr_words.push_back(*v);
     else if (a == "--max-paths") {
       auto n = parse_unsigned(*v, 4096);
       if (!n || *n < 1) return fail("bad value for --max-paths", 2);
@@ -244,8 +260,7 @@ int run_trace(int argc, char** argv) {
     if (!pkts) return fail(pkts.error().message);
     for (const eval::PcapPacket& pp : *pkts) {
       if (!pp.skipped.empty()) {
-        if (!ta.json)
-          std::printf("== packet %zu: skipped, %s\n", pp.index, pp.skipped.c_str());
+        if (!ta.json) std::printf("== packet %zu: skipped, %s\n", pp.index, pp.skipped.c_str());
         continue;
       }
       PacketArgs pa = ta.packet;

@@ -14,7 +14,7 @@
 #      status, and what a file with two tables leaves behind, are compared with the reference
 #      iptables-nft-restore run on the same input in a twin namespace.
 #  (b) KILL_TRIALS restores of a KILL_RULES-rule file over another KILL_RULES-rule ruleset,
-#      each killed with SIGKILL after a random delay in [0, KILL_MAX_MS] ms (default: 1.2 times
+#      each killed with SIGKILL after a random delay in [0, KILL_MAX_MS] ms (default: 1.5 times
 #      the measured duration of one such restore, at least 50 ms, so that kills land before,
 #      during and after the commit). After each, iptables-save (without comments and
 #      counters) must equal the old or the new text exactly. The tally is printed.
@@ -274,7 +274,7 @@ if [ "$KILL_MAX_MS" == auto ]; then
         durs+=($(( ($(date +%s%N) - s) / 1000000 )))
     done
     med=$(printf '%s\n' "${durs[@]}" | sort -n | sed -n 2p)
-    KILL_MAX_MS=$(( med * 12 / 10 ))
+    KILL_MAX_MS=$(( med * 15 / 10 ))
     [ "$KILL_MAX_MS" -ge 50 ] || KILL_MAX_MS=50
     info "one restore of $KILL_RULES rules takes ${med} ms; kills land in [0, $KILL_MAX_MS] ms"
 fi
@@ -298,7 +298,7 @@ for trial in $(seq 1 "$KILL_TRIALS"); do
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
     kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
+    { wait "$pid"; } 2>/dev/null  # no "Killed" job notice in the log
     rc=$?
     trials=$((trial))
     case "$rc" in
@@ -324,6 +324,7 @@ check_eq "$trials kill trials: every one left exactly the old or the new ruleset
 check_eq "no restore exited with anything but 0 or SIGKILL" 0 "$n_other"
 check "all $KILL_TRIALS trials ran" test "$trials" -eq "$KILL_TRIALS"
 check "some kills landed before the commit (old ruleset kept: $n_old)" test "$n_old" -gt 0
+[ "$n_new" -gt 0 ] || info "no kill landed after the commit (timing); only the old outcome was seen"
 
 # ===========================================================================================
 section "(c) commands the kernel rejects (exit 4) change nothing"
@@ -350,7 +351,7 @@ extra_k4=(
     "iptables -A INPUT -m owner --uid-owner 1000 -j ACCEPT"
     "iptables -t nat -A POSTROUTING -j DNAT --to-destination 192.0.2.1"
     "iptables -A INPUT ! -s 0.0.0.0/0 -j DROP"
-    "iptables -A INPUT -s 192.0.2.1,192.0.2.2 -p tcp --dport 22 -j REJECT --reject-with tcp-reset"
+    "iptables -A INPUT -s 192.0.2.1,192.0.2.2 -j REJECT --reject-with tcp-reset"
     "ip6tables -A INPUT ! -d ::/0 -j DROP"
 )
 i=0
@@ -361,6 +362,11 @@ for c in "${extra_k4[@]}"; do
     echo "issue.$i" >>"$T/k4.list"
 done
 
+# A PATH in which "iptables" and "ip6tables" are the reference's -nft tools.
+REF_PATH=$T/refpath
+mkdir -p "$REF_PATH"
+ln -s "$REF/iptables-nft" "$REF_PATH/iptables"
+ln -s "$REF/ip6tables-nft" "$REF_PATH/ip6tables"
 k4_cases=0 k4_rc4=0 k4_early=0 k4_skipped=0
 early_list=()
 while read -r id; do
@@ -376,6 +382,20 @@ while read -r id; do
             k4_skipped=$((k4_skipped + 1))
             info "$id ($where): setup fails with our tools, skipped: $s"
             continue
+        fi
+        if [ "$where" == known ]; then
+            # Over the known ruleset some golden exit-4 commands are legal (iptables -L -Z
+            # fails only when the table is missing): ask the reference in the same state.
+            reset_ref known
+            while IFS= read -r s; do
+                [ -n "$s" ] || continue
+                ip netns exec "$RNS" env PATH="$REF_PATH:$PATH" bash -c "$s" >/dev/null 2>&1
+            done <"$T/k4.$id.setup"
+            if ip netns exec "$RNS" env PATH="$REF_PATH:$PATH" bash -c "$cmd" >/dev/null 2>&1; then
+                info "$id (known): the reference accepts it over the known ruleset, skipped"
+                k4_skipped=$((k4_skipped + 1))
+                continue
+            fi
         fi
         k4_cases=$((k4_cases + 1))
         before=$(snap "$NS")
