@@ -383,13 +383,15 @@ void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const 
 
 void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& sport,
                   bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport) {
-  if (sport && dport && sport->lo == sport->hi && dport->lo == dport->hi && !inv_sport &&
-      !inv_dport) {
+  // iptables-nft 1.8.9 also merges two inverted single ports into one "!=" of both, which
+  // matches unless both ports are equal; reproduced because the kernel must get the same.
+  if (sport && dport && sport->lo == sport->hi && dport->lo == dport->hi && sport->lo != 0 &&
+      dport->lo != 0 && inv_sport == inv_dport) {
     out.push_back(nft::Expr::payload(nft::kTransportHeader, 0, 4));
     nft::Bytes both = nft::be16(sport->lo);
     nft::Bytes d = nft::be16(dport->lo);
     both.insert(both.end(), d.begin(), d.end());
-    out.push_back(nft::Expr::cmp(nft::kEq, std::move(both)));
+    out.push_back(nft::Expr::cmp(inv_sport ? nft::kNeq : nft::kEq, std::move(both)));
     return;
   }
   if (sport) encode_port_range(out, 0, *sport, inv_sport);
@@ -397,13 +399,15 @@ void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& s
 }
 
 bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
-                      PortRange& dport) {
+                      PortRange& dport, bool& invert) {
   if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
       load->base != nft::kTransportHeader || load->offset != 0 || load->len != 4 ||
-      test->kind != nft::Expr::Kind::Cmp || test->op != nft::kEq || test->data.size() != 4)
+      test->kind != nft::Expr::Kind::Cmp || (test->op != nft::kEq && test->op != nft::kNeq) ||
+      test->data.size() != 4)
     return false;
   sport.lo = sport.hi = static_cast<std::uint16_t>((test->data[0] << 8) | test->data[1]);
   dport.lo = dport.hi = static_cast<std::uint16_t>((test->data[2] << 8) | test->data[3]);
+  invert = test->op == nft::kNeq;
   return true;
 }
 

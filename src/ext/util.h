@@ -149,7 +149,7 @@ void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& s
                   bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport);
 // Reads the 4-byte compare of two single ports (payload th+0 len 4, cmp eq).
 bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
-                      PortRange& dport);
+                      PortRange& dport, bool& invert);
 // Reads payload th+offset len 2 followed by cmp or range; false if not that shape.
 bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
                        PortRange& r, bool& invert);

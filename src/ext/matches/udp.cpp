@@ -155,10 +155,12 @@ std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) 
   std::unique_ptr<UdpMatch> m;
   {
     PortRange sp, dp;
-    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp)) {
+    bool inv = false;
+    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp, inv)) {
       m = std::make_unique<UdpMatch>();
       m->sport = sp;
       m->dport = dp;
+      m->inv_sport = m->inv_dport = inv;
       cur.advance(2);
     }
   }
