@@ -28,10 +28,10 @@ if(CXTABLES_FUZZ)
 else()
   find_program(CX_CLANGXX clang++)
   if(CX_CLANGXX)
-    # A short run of every target (CX_FUZZ_SECONDS each, default 60) in a clang build under
+    # A short run of every target (CX_FUZZ_SECONDS each, default 30) in a clang build under
     # this build directory, after replaying tests/fuzz/regressions.
     if(NOT DEFINED CX_FUZZ_SECONDS)
-      set(CX_FUZZ_SECONDS 60)
+      set(CX_FUZZ_SECONDS 30)
     endif()
     # fuzz_netlink stays out of CI until its input filter rejects every message libnftnl
     # cannot parse safely (it still finds malformed verdict strings that libnftnl strdup()s).
