@@ -314,8 +314,11 @@ bool libnftnl_safe(const nlmsghdr* n) {
 
 std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
   const auto* n = static_cast<const nlmsghdr*>(msg);
+  // nlmsg_len is compared unsigned: mnl_nlmsg_ok() casts it to int, so a length of 2^31 or
+  // more would pass it and send the attribute walk far past the buffer (fuzz_netlink).
   if (len < NLMSG_HDRLEN + sizeof(nfgenmsg) || len > 0x7fffffff ||
-      !mnl_nlmsg_ok(n, static_cast<int>(len)) || n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg))
+      n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg) || n->nlmsg_len > len ||
+      !mnl_nlmsg_ok(n, static_cast<int>(len)))
     return std::nullopt;
   if (!libnftnl_safe(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
