@@ -33,10 +33,8 @@ else()
     if(NOT DEFINED CX_FUZZ_SECONDS)
       set(CX_FUZZ_SECONDS 30)
     endif()
-    # fuzz_netlink stays out of CI until its input filter rejects every message libnftnl
-    # cannot parse safely (it still finds malformed verdict strings that libnftnl strdup()s).
     add_test(NAME fuzz_smoke COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz/run.sh ${CX_FUZZ_SECONDS}
-      fuzz_argv fuzz_restore fuzz_decode)
+      fuzz_argv fuzz_restore fuzz_decode fuzz_netlink)
     set_tests_properties(fuzz_smoke PROPERTIES
       ENVIRONMENT "CX_FUZZ_BUILD=${CMAKE_BINARY_DIR}/fuzz-clang"
       RUN_SERIAL TRUE TIMEOUT 1800 LABELS fuzz)
