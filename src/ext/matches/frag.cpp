@@ -63,6 +63,11 @@ class FragMatch final : public Match {
     }
     return {};
   }
+  Status final_check(const RuleContext&) override {
+    if ((seen & (1u << kOptMore)) && (seen & (1u << kOptLast)))
+      return cannot_combine("frag", "--fragmore", "--fraglast");
+    return {};
+  }
   std::string ids_text() const {
     if (info.ids[0] == info.ids[1]) return std::to_string(info.ids[0]);
     return std::to_string(info.ids[0]) + ":" + std::to_string(info.ids[1]);

@@ -176,6 +176,7 @@ class TcpmssMatch final : public Match {
     if (!r) return r.take_error();
     info.mss_min = static_cast<std::uint16_t>(r->first);
     info.mss_max = static_cast<std::uint16_t>(r->second);
+    if (info.mss_min > info.mss_max) return parameter_error("tcpmss: invalid range given");
     info.invert = arg.invert;
     given = true;
     return {};
@@ -505,7 +506,27 @@ class PolicyMatch final : public Match {
       return parameter_error("policy match: neither --dir in nor --dir out specified");
     if ((info.flags & XT_POLICY_MATCH_IN) && (info.flags & XT_POLICY_MATCH_OUT))
       return parameter_error("policy match: both --dir in and --dir out specified");
+    if ((info.flags & XT_POLICY_MATCH_NONE) && (info.flags & XT_POLICY_MATCH_STRICT))
+      return parameter_error("policy match: policy none but --strict given");
+    if ((info.flags & XT_POLICY_MATCH_NONE) && cur > 0)
+      return parameter_error("policy match: policy none but policy given");
     info.len = (info.flags & XT_POLICY_MATCH_NONE) ? 0 : static_cast<std::uint16_t>(cur + 1);
+    for (int i = 0; i < info.len; ++i) {
+      const xt_policy_elem& e = info.pol[i];
+      const bool any = e.match.reqid || e.match.spi || e.match.saddr || e.match.daddr ||
+                       e.match.proto || e.match.mode;
+      if ((info.flags & XT_POLICY_MATCH_STRICT) && !any)
+        return parameter_error(
+            "policy match: empty policy element " + std::to_string(i) +
+            ". --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.");
+      // Tunnel endpoints need "--mode tunnel" (or "! --mode transport").
+      if ((e.match.saddr || e.match.daddr) &&
+          (e.mode == XT_POLICY_MODE_TUNNEL) == static_cast<bool>(e.invert.mode))
+        return parameter_error(
+            "policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode");
+    }
+    if (cur > 0 && !(info.flags & XT_POLICY_MATCH_STRICT))
+      return also_requires("policy", "--next", "--strict");
     return {};
   }
   std::string addr_of(const xt_policy_addr& a, const xt_policy_addr& m, Family f) const {
@@ -550,24 +571,50 @@ class PolicyMatch final : public Match {
 };
 
 // --- osf -------------------------------------------------------------------------------------
-constexpr OptionSpec kOsfOptions[] = {{"genre", ArgKind::Required, 1}};
+constexpr OptionSpec kOsfOptions[] = {
+    {"genre", ArgKind::Required, 1}, {"ttl", ArgKind::Required, 2}, {"log", ArgKind::Required, 3}};
 
 class OsfMatch final : public Match {
  public:
   nf_osf_info info{};
+  unsigned seen = 0;
   std::string_view name() const override { return "osf"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<OsfMatch>(*this); }
-  Status parse(int, const OptionArg& arg, const RuleContext&) override {
-    std::memset(info.genre, 0, sizeof(info.genre));
-    std::memcpy(info.genre, arg.value.data(), std::min(arg.value.size(), sizeof(info.genre) - 1));
-    info.len = static_cast<std::uint32_t>(std::min(arg.value.size(), sizeof(info.genre) - 1));
-    if (arg.invert) info.flags |= NF_OSF_INVERT;
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    const std::string opt = opt_of(kOsfOptions, id);
+    if (arg.invert && id != 1) return cannot_invert("osf", opt);
+    if (seen & (1u << id)) return only_once("osf", opt);
+    seen |= 1u << id;
+    if (id == 1) {
+      std::memset(info.genre, 0, sizeof(info.genre));
+      std::memcpy(info.genre, arg.value.data(), std::min(arg.value.size(), sizeof(info.genre) - 1));
+      info.len = static_cast<std::uint32_t>(std::min(arg.value.size(), sizeof(info.genre) - 1));
+      if (arg.invert) info.flags |= NF_OSF_INVERT;
+      return {};
+    }
+    // --ttl (0: the packet's TTL must equal the fingerprint's, 1: be below it, 2: any) and
+    // --log (0: every match, 1: the first, 2: every known one).
+    auto v = parse_uint_opt(arg.value, 0, 2, "osf", opt);
+    if (!v) return v.take_error();
+    if (id == 2) {
+      info.ttl = static_cast<std::uint32_t>(*v);
+      info.flags |= NF_OSF_TTL;
+    } else {
+      info.loglevel = static_cast<std::uint32_t>(*v);
+      info.flags |= NF_OSF_LOG;
+    }
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if (!(seen & (1u << 1))) return must_be_specified("osf", "--genre");
     return {};
   }
   std::string genre() const { return std::string(info.genre, strnlen(info.genre, sizeof(info.genre))); }
   void save(std::string& out, const SaveContext&) const override {
     out += (info.flags & NF_OSF_INVERT) ? " ! --genre " : " --genre ";
     out += genre();
+    if (info.flags & NF_OSF_TTL) out += " --ttl " + std::to_string(info.ttl);
+    if (info.flags & NF_OSF_LOG) out += " --log " + std::to_string(info.loglevel);
   }
   void list(std::string& out, bool, const SaveContext&) const override {
     out += (info.flags & NF_OSF_INVERT) ? " OS fingerprint match ! " : " OS fingerprint match ";

@@ -390,15 +390,40 @@ class NptTarget final : public SimpleTarget<ip6t_npt_tginfo> {
   bool dnpt = false;
   std::string_view name() const override { return dnpt ? "DNPT" : "SNPT"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<NptTarget>(*this); }
+  // ADDR[/LEN or /MASK], the address kept as given (the kernel refuses host bits beyond the
+  // prefix); a mask that is not a run of leading ones becomes length 255, which the kernel
+  // refuses too, as with iptables.
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     CX_TRY(check_once(id, arg, kNptOptions));
-    auto a = parse_addresses(arg.value, Family::V6);
+    const std::string_view opt = id == 1 ? "--src-pfx" : "--dst-pfx";
+    const auto slash = arg.value.find('/');
+    auto a = parse_addresses(arg.value.substr(0, slash), Family::V6);
     if (!a) return a.take_error();
     if (a->size() != 1) return parameter_error("Bad prefix \"" + std::string(arg.value) + "\"");
-    int len = (*a)[0].prefix_len(16);
+    unsigned len = 128;
+    if (slash != std::string_view::npos) {
+      const std::string mask(arg.value.substr(slash + 1));
+      in6_addr m{};
+      if (mask.find(':') != std::string::npos && inet_pton(AF_INET6, mask.c_str(), &m) == 1) {
+        len = 0;
+        while (len < 128 && (m.s6_addr[len / 8] & (0x80 >> (len % 8)))) ++len;
+        for (unsigned bit = len; bit < 128; ++bit)
+          if (m.s6_addr[bit / 8] & (0x80 >> (bit % 8))) len = 255;
+      } else if (auto n = parse_uint(mask, 0, 128)) {
+        len = static_cast<unsigned>(*n);
+      } else {
+        return option_error(std::string(name()) + ": bad value for option \"" + std::string(opt) +
+                            "\", neither a valid network mask nor valid CIDR (0-128).");
+      }
+    }
     auto& pfx = id == 1 ? info.src_pfx : info.dst_pfx;
     std::memcpy(&pfx, (*a)[0].addr.data(), 16);
-    (id == 1 ? info.src_pfx_len : info.dst_pfx_len) = static_cast<std::uint8_t>(len < 0 ? 128 : len);
+    (id == 1 ? info.src_pfx_len : info.dst_pfx_len) = static_cast<std::uint8_t>(len);
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if (!(seen & (1u << 1))) return must_be_specified(name(), "--src-pfx");
+    if (!(seen & (1u << 2))) return must_be_specified(name(), "--dst-pfx");
     return {};
   }
   std::string pfx(const nf_inet_addr& a, std::uint8_t len) const {
@@ -406,8 +431,9 @@ class NptTarget final : public SimpleTarget<ip6t_npt_tginfo> {
            std::to_string(len);
   }
   void save(std::string& out, const SaveContext&) const override {
-    out += " --src-pfx " + pfx(info.src_pfx, info.src_pfx_len) + " --dst-pfx " +
-           pfx(info.dst_pfx, info.dst_pfx_len);
+    // iptables leaves out a zero-length prefix here (but not in -L).
+    if (info.src_pfx_len) out += " --src-pfx " + pfx(info.src_pfx, info.src_pfx_len);
+    if (info.dst_pfx_len) out += " --dst-pfx " + pfx(info.dst_pfx, info.dst_pfx_len);
   }
   void list(std::string& out, bool, const SaveContext&) const override {
     out += std::string(" ") + std::string(name()) + " src-pfx " + pfx(info.src_pfx, info.src_pfx_len) +

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_nat.h>
 
+#include <cerrno>
+#include <cinttypes>
 #include <cstring>
 
 #include "common/parse.h"
@@ -50,48 +52,58 @@ bool ports_allowed(const model::IpHeader* ip) {
   return false;
 }
 
-Result<std::uint16_t> parse_nat_port(std::string_view s) {
-  if (auto n = parse_unsigned(s, 65535, 0)) return static_cast<std::uint16_t>(*n);
-  if (!s.empty())
-    if (auto p = service_port(s, "")) return *p;
+// strtoul with base 0, as iptables reads NAT ports: leading blanks, 0x and octal are fine,
+// the first character that is not part of the number ends it (`rest`). nullopt when no digit
+// was read or the value is outside [min, 65535].
+std::optional<std::uint16_t> leading_port(std::string_view s, unsigned min,
+                                          std::string_view& rest) {
+  const std::string str(s);
+  char* stop = nullptr;
+  errno = 0;
+  const std::uintmax_t v = std::strtoumax(str.c_str(), &stop, 0);
+  if (stop == str.c_str() || errno == ERANGE || v < min || v > 65535) return std::nullopt;
+  rest = s.substr(static_cast<std::size_t>(stop - str.c_str()));
+  return static_cast<std::uint16_t>(v);
+}
+
+Error port_not_valid(std::string_view s) {
   return parameter_error("Port `" + std::string(s) + "' not valid");
 }
 
-// "p", "p-q", and for DNAT "p-q/base".
-Status parse_ports(std::string_view s, Range& r, bool allow_base) {
-  if (s.find(':') != std::string_view::npos)
-    return parameter_error("Invalid port:port syntax - use dash");
-  auto dash = s.find('-');
-  std::string_view a = s.substr(0, dash);
-  if (dash == std::string_view::npos) {
-    if (auto slash = a.find('/'); slash != std::string_view::npos)
-      return parameter_error("Garbage after port value: `" + std::string(a.substr(slash)) + "'");
+// "p", "p-q" and "p-q/base". Only the first port and the base may be service names, and a
+// name takes the whole rest of its text ("ftp-data" is port 20, "ssh-20" is no port). Every
+// NAT target reads a base; the ones whose kernel structure has no room for it keep only the
+// flag (iptables-nft lists them as "/0"), REDIRECT refuses it.
+Status parse_ports(std::string_view s, Range& r, NatKind kind) {
+  std::string_view rest;
+  auto lo = leading_port(s, 0, rest);
+  if (!lo) {
+    lo = service_port(s, "");
+    if (!lo || s.empty()) return port_not_valid(s);
+    rest = {};
   }
-  auto lo = parse_nat_port(a);
-  if (!lo) return lo.take_error();
   r.min_port = r.max_port = *lo;
-  if (dash != std::string_view::npos) {
-    std::string_view b = s.substr(dash + 1), base;
-    bool has_base = false;
-    if (auto slash = b.find('/'); slash != std::string_view::npos) {
-      if (!allow_base)
-        return parameter_error("Garbage after port value: `" + std::string(b.substr(slash)) + "'");
-      base = b.substr(slash + 1);
-      b = b.substr(0, slash);
-      has_base = true;
-    }
-    auto hi = parse_nat_port(b);
-    if (!hi) return hi.take_error();
-    if (*hi < *lo) return parameter_error("Port range `" + std::string(b) + "' funky");
-    r.max_port = *hi;
-    if (has_base) {
-      auto bp = parse_nat_port(base);
-      if (!bp) return bp.take_error();
-      r.base_port = *bp;
-      r.flags |= NF_NAT_RANGE_PROTO_OFFSET;
-    }
-  }
   r.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
+  if (rest.empty()) return {};
+  if (rest[0] == ':') return parameter_error("Invalid port:port syntax - use dash");
+  if (rest[0] != '-')
+    return parameter_error("Garbage after port value: `" + std::string(rest) + "'");
+  const std::string_view high_text = rest.substr(1);
+  auto hi = leading_port(high_text, 0, rest);
+  if (!hi) return port_not_valid(high_text);
+  if (*hi < *lo) return parameter_error("Port range `" + std::string(high_text) + "' funky");
+  r.max_port = *hi;
+  if (rest.empty()) return {};
+  if (rest[0] != '/')
+    return parameter_error("Garbage after port range: `" + std::string(rest) + "'");
+  const std::string_view base_text = rest.substr(1);
+  auto base = leading_port(base_text, 1, rest);
+  if (!base && !base_text.empty()) base = service_port(base_text, "");
+  if (!base) return port_not_valid(base_text);
+  if (kind == NatKind::Redirect)
+    return parameter_error("Shifted portmap ranges not supported with this kernel");
+  r.flags |= NF_NAT_RANGE_PROTO_OFFSET;
+  r.base_port = kind == NatKind::Dnat ? *base : 0;
   return {};
 }
 
@@ -104,12 +116,13 @@ Status parse_ip(std::string_view s, Family f, std::uint8_t out[16]) {
 }
 
 // --to-source / --to-destination.
-Status parse_to(std::string_view arg, Family f, const model::IpHeader* ip, Range& r,
-                bool allow_base) {
+Status parse_to(std::string_view arg, Family f, const model::IpHeader* ip, Range& r, NatKind kind) {
   std::string_view addrs = arg, ports;
   bool has_ports = false;
   if (f == Family::V4) {
-    if (auto colon = arg.find(':'); colon != std::string_view::npos) {
+    // A second colon makes the whole text an address (iptables then reports it as a bad one).
+    if (auto colon = arg.find(':');
+        colon != std::string_view::npos && arg.find(':', colon + 1) == std::string_view::npos) {
       addrs = arg.substr(0, colon);
       ports = arg.substr(colon + 1);
       has_ports = true;
@@ -128,7 +141,7 @@ Status parse_to(std::string_view arg, Family f, const model::IpHeader* ip, Range
   if (has_ports) {
     if (!ports_allowed(ip))
       return parameter_error("Need TCP, UDP, SCTP or DCCP with port specification");
-    CX_TRY(parse_ports(ports, r, allow_base));
+    CX_TRY(parse_ports(ports, r, kind));
   }
   if (!addrs.empty()) {
     auto dash = addrs.find('-');
@@ -313,9 +326,9 @@ class NatTarget final : public Target {
         if (kind == NatKind::Masquerade || kind == NatKind::Redirect) {
           if (!ports_allowed(ctx.ip))
             return parameter_error("Need TCP, UDP, SCTP or DCCP with port specification");
-          return parse_ports(arg.value, range, false);
+          return parse_ports(arg.value, range, kind);
         }
-        return parse_to(arg.value, family, ctx.ip, range, kind == NatKind::Dnat);
+        return parse_to(arg.value, family, ctx.ip, range, kind);
       case kOptRandom: range.flags |= NF_NAT_RANGE_PROTO_RANDOM; break;
       case kOptRandomFully: range.flags |= NF_NAT_RANGE_PROTO_RANDOM_FULLY; break;
       case kOptPersistent: range.flags |= NF_NAT_RANGE_PERSISTENT; break;
