@@ -18,6 +18,8 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -643,31 +645,85 @@ void put_batch_marker(char* at, std::uint16_t type, std::uint32_t seq,
 }
 }  // namespace
 
-Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()) {
-  buf_.resize(1 << 16);
-  used_ = 64;  // room for BATCH_BEGIN, written at commit
+namespace {
+constexpr std::size_t kChunkSize = 1 << 20;
+}
+
+Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()) {}
+
+char* Batch::reserve(std::size_t bytes) {
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < bytes) {
+    Chunk c;
+    c.capacity = std::max(kChunkSize, bytes);
+    c.data.reset(new char[c.capacity]);  // not value-initialised: pages are touched as used
+    chunks_.push_back(std::move(c));
+  }
+  return chunks_.back().data.get() + chunks_.back().used;
+}
+
+std::uint32_t Batch::intern(const std::string& text) {
+  auto [it, added] = text_index_.try_emplace(text, static_cast<std::uint32_t>(texts_.size()));
+  if (added) texts_.push_back(text);
+  return it->second;
+}
+
+nlmsghdr* Batch::message(std::size_t i) const {
+  return reinterpret_cast<nlmsghdr*>(chunks_[meta_[i].chunk].data.get() + meta_[i].offset);
 }
 
 void Batch::add(const Message& m) {
-  std::size_t need = used_ + estimate_size(m) + 64;  // 64: room for BATCH_END
-  if (need > buf_.size()) buf_.resize(std::max(need, buf_.size() * 2));
+  char* at = reserve(estimate_size(m));
   std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(meta_.size());
-  std::size_t offset = used_;
-  used_ += build_message(buf_.data() + used_, m, family_, seq);
-  meta_.push_back(Meta{m.op_name, m.object_text, m.line, offset});
+  Meta meta;
+  meta.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
+  meta.offset = static_cast<std::uint32_t>(chunks_.back().used);
+  chunks_.back().used += build_message(at, m, family_, seq);
+  meta.op = intern(m.op_name);
+  meta.object = intern(m.object_text);
+  meta.line = m.line;
+  meta_.push_back(meta);
+}
+
+std::string Batch::bytes() const {
+  std::string out;
+  for (const Chunk& c : chunks_) out.append(c.data.get(), c.used);
+  return out;
 }
 
 void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
   // NFTA_RULE_ID is the last attribute libnftnl writes, so it goes at the message's end:
-  // make room by moving the messages that follow.
+  // make room by moving the messages that follow it in its chunk. When the chunk is full,
+  // those messages move to a chunk of their own right after it.
   constexpr std::size_t kAttr = 8;  // nlattr header + u32
-  if (used_ + kAttr + 64 > buf_.size()) buf_.resize(buf_.size() * 2 + kAttr);
-  auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data() + meta_[index].offset);
-  std::size_t end = meta_[index].offset + nlh->nlmsg_len;
-  std::memmove(buf_.data() + end + kAttr, buf_.data() + end, used_ - end);
+  const std::uint32_t ci = meta_[index].chunk;
+  if (chunks_[ci].capacity - chunks_[ci].used < kAttr) {
+    const std::size_t split = index + 1 < meta_.size() && meta_[index + 1].chunk == ci
+                                  ? meta_[index + 1].offset
+                                  : chunks_[ci].used;
+    Chunk tail;
+    tail.capacity = std::max(kChunkSize, chunks_[ci].used - split + kAttr);
+    tail.data.reset(new char[tail.capacity]);
+    tail.used = chunks_[ci].used - split;
+    std::memcpy(tail.data.get(), chunks_[ci].data.get() + split, tail.used);
+    chunks_[ci].used = split;
+    chunks_.insert(chunks_.begin() + ci + 1, std::move(tail));
+    for (std::size_t i = index + 1; i < meta_.size(); ++i) {
+      if (meta_[i].chunk == ci) {
+        meta_[i].chunk = ci + 1;
+        meta_[i].offset -= static_cast<std::uint32_t>(split);
+      } else {
+        ++meta_[i].chunk;
+      }
+    }
+  }
+  Chunk& c = chunks_[ci];
+  nlmsghdr* nlh = message(index);
+  const std::size_t end = meta_[index].offset + nlh->nlmsg_len;
+  std::memmove(c.data.get() + end + kAttr, c.data.get() + end, c.used - end);
   mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
-  used_ += kAttr;
-  for (std::size_t i = index + 1; i < meta_.size(); ++i) meta_[i].offset += kAttr;
+  c.used += kAttr;
+  for (std::size_t i = index + 1; i < meta_.size() && meta_[i].chunk == ci; ++i)
+    meta_[i].offset += kAttr;
 }
 
 Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,
@@ -680,29 +736,32 @@ Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vec
 Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint32_t genid) {
   // The batch is sent as BATCH_BEGIN (with the generation this command's cache was built
   // from), the messages, BATCH_END. BEGIN goes right before the first message.
-  char begin[64];
+  char begin[64], end[64];
   put_batch_marker(begin, NFNL_MSG_BATCH_BEGIN, batch.first_seq_, genid);
-  std::size_t begin_len = reinterpret_cast<nlmsghdr*>(begin)->nlmsg_len;
-  std::vector<char>& buf = batch.buf_;
-  std::size_t start = 64 - begin_len;
-  std::memcpy(buf.data() + start, begin, begin_len);
-  std::size_t off = batch.used_;
-  put_batch_marker(buf.data() + off, NFNL_MSG_BATCH_END,
+  put_batch_marker(end, NFNL_MSG_BATCH_END,
                    batch.first_seq_ + 1 + static_cast<std::uint32_t>(batch.size()), std::nullopt);
-  off += reinterpret_cast<nlmsghdr*>(buf.data() + off)->nlmsg_len;
+  std::vector<iovec> iov;
+  iov.reserve(batch.chunks_.size() + 2);
+  iov.push_back({begin, reinterpret_cast<nlmsghdr*>(begin)->nlmsg_len});
+  for (const Batch::Chunk& c : batch.chunks_)
+    if (c.used) iov.push_back({c.data.get(), c.used});
+  iov.push_back({end, reinterpret_cast<nlmsghdr*>(end)->nlmsg_len});
+  if (iov.size() > IOV_MAX) return kernel_error("netlink send", EMSGSIZE);
+  std::size_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
 
   int fd = mnl_socket_get_fd(impl_->nl);
-  int sndbuf = static_cast<int>(off + 65536);
+  int sndbuf = static_cast<int>(total + 65536);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
   // Batches go out with sendmsg(), as iptables-nft sends them; requests and dumps use sendto().
+  // The kernel copies the iovecs into one message.
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  iovec iov{buf.data() + start, off - start};
   msghdr mh{};
   mh.msg_name = &kernel;
   mh.msg_namelen = sizeof(kernel);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
+  mh.msg_iov = iov.data();
+  mh.msg_iovlen = iov.size();
   if (sendmsg(fd, &mh, 0) < 0) return kernel_error("netlink send", errno);
 
   // The kernel handles the whole batch inside sendmsg; without NLM_F_ACK only errors are

@@ -6,11 +6,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
 #include "model/family.h"
 #include "nft/expr.h"
+
+struct nlmsghdr;
 
 namespace cx::nft {
 
@@ -69,29 +72,41 @@ class Batch {
   std::size_t size() const { return meta_.size(); }
   bool empty() const { return meta_.empty(); }
   // For error messages: " RULE_APPEND failed (...): rule in chain INPUT", and the line.
-  const std::string& op_name(std::size_t i) const { return meta_[i].op; }
-  const std::string& object_text(std::size_t i) const { return meta_[i].object; }
+  const std::string& op_name(std::size_t i) const { return texts_[meta_[i].op]; }
+  const std::string& object_text(std::size_t i) const { return texts_[meta_[i].object]; }
   int line(std::size_t i) const { return meta_[i].line; }
-
- private:
-  friend class Netlink;
-  struct Meta {
-    std::string op, object;
-    int line = 0;
-    std::size_t offset = 0;  // where the message starts in buf_
-  };
-
- public:
   // Gives message `index` (a NEWRULE) the attribute NFTA_RULE_ID, so that a later message of
   // the same batch can name the rule before the kernel has given it a handle.
   void set_rule_id(std::size_t index, std::uint32_t id);
+  // The messages as they will be sent, BATCH_BEGIN/END left out (for tests).
+  std::string bytes() const;
 
  private:
+  friend class Netlink;
+  // The bytes live in chunks that are never moved or zero-filled, and go to the kernel as
+  // one sendmsg() with an iovec per chunk: a 50k-rule restore then holds its ~29 MB batch
+  // once instead of twice while a single buffer doubles. No message straddles two chunks.
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    std::size_t used = 0, capacity = 0;
+  };
+  // Per message: where it is, and its texts for error messages, interned (a restore has a
+  // handful of distinct ones).
+  struct Meta {
+    std::uint32_t chunk = 0, offset = 0;
+    std::uint32_t op = 0, object = 0;
+    int line = 0;
+  };
+  char* reserve(std::size_t bytes);
+  std::uint32_t intern(const std::string& text);
+  nlmsghdr* message(std::size_t i) const;
+
   Family family_;
   std::uint32_t first_seq_;
-  mutable std::vector<char> buf_;  // BATCH_BEGIN/END are written into it at commit
-  std::size_t used_ = 0;
+  std::vector<Chunk> chunks_;
   std::vector<Meta> meta_;
+  std::vector<std::string> texts_;
+  std::unordered_map<std::string, std::uint32_t> text_index_;
 };
 
 struct CommitError {

@@ -140,9 +140,28 @@ struct TableBatch {
 
 }  // namespace
 
+namespace {
+// Whether `input` may delete a rule by its spec: a word "-D..." (also "-DCHAIN") or
+// "--del..." (--delete and its abbreviations; --delete-chain counts too, which only costs
+// memory). Only then must the rules this batch adds be remembered, so that a later -D can
+// find them: at 50k rules that record is most of the memory a restore needs.
+bool may_delete_rules(const std::string& input) {
+  auto word_start = [&](std::size_t at) {
+    return at == 0 || input[at - 1] == ' ' || input[at - 1] == '\t' || input[at - 1] == '\n';
+  };
+  for (std::size_t at = input.find("-D"); at != std::string::npos; at = input.find("-D", at + 1))
+    if (word_start(at)) return true;
+  for (std::size_t at = input.find("--del"); at != std::string::npos;
+       at = input.find("--del", at + 1))
+    if (word_start(at)) return true;
+  return false;
+}
+}  // namespace
+
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
                     const std::string& program, std::vector<std::string>& warnings) {
   const std::string prog_restore = program + "-restore";
+  const bool remember_added = may_delete_rules(input);
   std::optional<TableBatch> cur;
   int lineno = 0;
   std::size_t pos = 0;
@@ -387,9 +406,10 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.op_name = c == cli::kCmdAppend ? "RULE_APPEND" : "RULE_INSERT";
         m.object_text = "rule in chain " + cmd->chain;
         m.line = lineno;
-        tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
-                                             m.rule, tb.msgs.size(),
-                                             c == cli::kCmdInsert, false, 0});
+        if (remember_added)
+          tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
+                                               m.rule, tb.msgs.size(), c == cli::kCmdInsert,
+                                               false, 0});
         tb.msgs.add(std::move(m));
       }
       continue;

@@ -3,6 +3,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -193,6 +195,10 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
       return 1;
     }
   }
+  // Sized up front when the input is a file, so the text is not copied while it grows.
+  struct stat st {};
+  if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    input.reserve(static_cast<std::size_t>(st.st_size) + 1);
   char buf[65536];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) input.append(buf, n);

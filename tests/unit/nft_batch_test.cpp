@@ -1,0 +1,83 @@
+// nft::Batch keeps messages in chunks; giving a rule an NFTA_RULE_ID later must grow exactly
+// that message by one attribute and leave every other byte where a single buffer would have
+// it, also when the message sits at the end of a full chunk (its followers then move).
+#include <gtest/gtest.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <arpa/inet.h>
+
+#include <string>
+#include <vector>
+
+#include "nft/netlink.h"
+
+namespace cx::nft {
+namespace {
+
+Message rule_message(int i) {
+  Message m;
+  m.type = MsgType::NewRule;
+  m.flags = kNlmRequest | kNlmCreate | kNlmAppend;
+  m.rule.table = "filter";
+  m.rule.chain = "INPUT";
+  m.rule.exprs.push_back(Expr::meta_load(NFT_META_MARK));
+  m.op_name = "RULE_APPEND";
+  m.object_text = "rule in chain INPUT";
+  m.line = i;
+  return m;
+}
+
+// Splits the bytes into messages.
+std::vector<std::string> messages(const std::string& bytes) {
+  std::vector<std::string> out;
+  std::size_t off = 0;
+  while (off + sizeof(nlmsghdr) <= bytes.size()) {
+    const auto* n = reinterpret_cast<const nlmsghdr*>(bytes.data() + off);
+    out.emplace_back(bytes.data() + off, n->nlmsg_len);
+    off += NLMSG_ALIGN(n->nlmsg_len);
+  }
+  EXPECT_EQ(off, bytes.size());
+  return out;
+}
+
+void tagged_once(Batch& b, std::size_t index, std::vector<bool>& done) {
+  if (done[index]) return;
+  done[index] = true;
+  b.set_rule_id(index, static_cast<std::uint32_t>(index + 1));
+}
+
+TEST(NftBatch, RuleIdGrowsOnlyItsMessageAcrossChunks) {
+  Batch plain(Family::V4);
+  Batch tagged(Family::V4);
+  constexpr int kCount = 30000;  // several 1 MiB chunks
+  std::vector<bool> tagged_ids(kCount, false);
+  for (int i = 0; i < kCount; ++i) {
+    plain.add(rule_message(i));
+    tagged.add(rule_message(i));
+  }
+  // Every message tagged, in a scattered order: each chunk overflows many times over, so both
+  // the move within a chunk and the split into a new chunk are exercised.
+  for (std::size_t step : {7u, 3u, 1u})
+    for (std::size_t p = step - 1; p < kCount; p += step)
+      if (p % 7 == step - 1 || step == 1) tagged_once(tagged, p, tagged_ids);
+  auto a = messages(plain.bytes());
+  auto b = messages(tagged.bytes());
+  ASSERT_EQ(a.size(), static_cast<std::size_t>(kCount));
+  ASSERT_EQ(b.size(), a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(b[i].size(), a[i].size() + 8) << "message " << i;
+    // Same bytes but the length, plus NFTA_RULE_ID at the end.
+    const auto* n = reinterpret_cast<const nlmsghdr*>(b[i].data());
+    const auto* attr = reinterpret_cast<const nlattr*>(b[i].data() + a[i].size());
+    EXPECT_EQ(n->nlmsg_len, a[i].size() + 8);
+    EXPECT_EQ(mnl_attr_get_type(attr), NFTA_RULE_ID);
+    EXPECT_EQ(ntohl(mnl_attr_get_u32(attr)), i + 1);
+    // Type and flags as before; the sequence numbers differ between two batches.
+    EXPECT_EQ(b[i].substr(4, 4), a[i].substr(4, 4));
+    EXPECT_EQ(b[i].substr(sizeof(nlmsghdr), a[i].size() - sizeof(nlmsghdr)),
+              a[i].substr(sizeof(nlmsghdr)));
+  }
+}
+
+}  // namespace
+}  // namespace cx::nft
