@@ -479,7 +479,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     invert = false;
   }
 
-  if (invert) return parameter_error("unexpected ! at end of command");
+  if (invert) return parameter_error("nothing appropriate following !");
   if (cmd.help || cmd.version) return cmd;
   if (cmd.command == kCmdNone) return parameter_error("no command specified");
 

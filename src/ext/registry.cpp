@@ -65,46 +65,49 @@ namespace cx::ext {
   X(kOsfMatch)        \
   X(kIpvsMatch)       \
   X(kSctpMatch)       \
-  X(kDccpMatch)
+  X(kDccpMatch)       \
+  X(kBpfMatch)        \
+  X(kRateestMatch)
 
-#define CX_TARGETS(X) \
-  X(kLogTarget)       \
-  X(kRejectTarget)    \
-  X(kNflogTarget)     \
-  X(kTraceTarget)     \
-  X(kSnatTarget)      \
-  X(kDnatTarget)      \
-  X(kMasqueradeTarget) \
-  X(kRedirectTarget)  \
-  X(kNetmapTarget)    \
-  X(kMarkTarget)      \
-  X(kConnmarkTarget)  \
-  X(kCtTarget)        \
-  X(kNotrackTarget)   \
-  X(kNfqueueTarget)   \
-  X(kTcpmssTarget)    \
-  X(kDscpTarget)      \
-  X(kTosTarget)       \
-  X(kTtlTarget)       \
-  X(kHlTarget)        \
-  X(kEcnTarget)       \
-  X(kSetTarget)       \
-  X(kAuditTarget)     \
-  X(kClassifyTarget)  \
-  X(kChecksumTarget)  \
+#define CX_TARGETS(X)   \
+  X(kLogTarget)         \
+  X(kRejectTarget)      \
+  X(kNflogTarget)       \
+  X(kTraceTarget)       \
+  X(kSnatTarget)        \
+  X(kDnatTarget)        \
+  X(kMasqueradeTarget)  \
+  X(kRedirectTarget)    \
+  X(kNetmapTarget)      \
+  X(kMarkTarget)        \
+  X(kConnmarkTarget)    \
+  X(kCtTarget)          \
+  X(kNotrackTarget)     \
+  X(kNfqueueTarget)     \
+  X(kTcpmssTarget)      \
+  X(kDscpTarget)        \
+  X(kTosTarget)         \
+  X(kTtlTarget)         \
+  X(kHlTarget)          \
+  X(kEcnTarget)         \
+  X(kSetTarget)         \
+  X(kAuditTarget)       \
+  X(kClassifyTarget)    \
+  X(kChecksumTarget)    \
   X(kConnsecmarkTarget) \
-  X(kSynproxyTarget)  \
-  X(kTeeTarget)       \
-  X(kIdletimerTarget) \
-  X(kTproxyTarget)    \
-  X(kSnptTarget)      \
-  X(kDnptTarget)      \
-  X(kSecmarkTarget)   \
-  X(kLedTarget)       \
-  X(kUlogTarget)      \
-  X(kHmarkTarget)     \
-  X(kRateestTarget)   \
-  X(kClusteripTarget)
+  X(kSynproxyTarget)    \
+  X(kTeeTarget)         \
+  X(kIdletimerTarget)   \
+  X(kTproxyTarget)      \
+  X(kSnptTarget)        \
+  X(kDnptTarget)        \
+  X(kSecmarkTarget)     \
+  X(kLedTarget)         \
+  X(kUlogTarget)        \
+  X(kHmarkTarget)       \
+  X(kRateestTarget)     \
+  X(kClusteripTarget)   \
+  X(kTcpoptstripTarget)
 
 #define CX_DECLARE_MATCH(n) extern const MatchType n;
 #define CX_DECLARE_TARGET(n) extern const TargetType n;

@@ -3,7 +3,10 @@
 
 namespace cx::tools {
 
-std::string help_text(const std::string& program, Family) {
+std::string help_text(const std::string& program, Family family) {
+  // Which of -4 / -6 is a no-op and which an error depends on the family; the restore names
+  // in parentheses are fixed text in the reference.
+  const bool v4 = family == Family::V4;
   std::string t;
   t += "" + program + " v1.8.9 (nf_tables)" + "\n";
   t += "" "\n";
@@ -46,8 +49,10 @@ std::string help_text(const std::string& program, Family) {
   t += "\t\t\t\tChange chain name, (moving any references)" "\n";
   t += "" "\n";
   t += "Options:" "\n";
-  t += "    --ipv4\t-4\t\tNothing (line is ignored by ip6tables-restore)" "\n";
-  t += "    --ipv6\t-6\t\tError (line is ignored by " + program + "-restore)" + "\n";
+  t += std::string("    --ipv4\t-4\t\t") + (v4 ? "Nothing" : "Error") +
+       " (line is ignored by ip6tables-restore)\n";
+  t += std::string("    --ipv6\t-6\t\t") + (v4 ? "Error" : "Nothing") +
+       " (line is ignored by iptables-restore)\n";
   t += "[!] --protocol\t-p proto\tprotocol: by number or name, eg. `tcp'" "\n";
   t += "[!] --source\t-s address[/mask][...]" "\n";
   t += "\t\t\t\tsource specification" "\n";
@@ -69,7 +74,7 @@ std::string help_text(const std::string& program, Family) {
   t += "  --wait\t-w [seconds]\tmaximum wait to acquire xtables lock before give up" "\n";
   t += "  --line-numbers\t\tprint line numbers when listing" "\n";
   t += "  --exact\t-x\t\texpand numbers (display exact values)" "\n";
-  t += "[!] --fragment\t-f\t\tmatch second or further fragments only" "\n";
+  if (v4) t += "[!] --fragment\t-f\t\tmatch second or further fragments only\n";
   t += "  --modprobe=<command>\t\ttry to insert modules using this command" "\n";
   t += "  --set-counters -c PKTS BYTES\tset the counter during insert/append" "\n";
   t += "[!] --version\t-V\t\tprint package version." "\n";

@@ -1,14 +1,21 @@
 // -m hashlimit (xt "hashlimit" rev 3, struct xt_hashlimit_mtinfo3). Rates use
 // XT_HASHLIMIT_SCALE_v2 (1e6): avg = 1e6 * unit_seconds / N, units parsed like -m limit; byte
-// rates "N[k|m]b/s" set XT_HASHLIMIT_BYTES with avg = UINT32_MAX / ((bytes >> 4) + 1).
+// rates "N[k|m]b/s" set XT_HASHLIMIT_BYTES with avg = UINT32_MAX / ((bytes >> 5) + 1).
 // Defaults: burst 5 (packets) or 0 (bytes), gcinterval 1000, masks 32 / 128, and
 // htable-expire = the rate's unit in ms (bytes: 15000, 60000 with a byte burst) unless given.
+// A bytes burst is stored as a count of rate quanta, rounded up (at least one quantum).
 // --hashlimit-mode srcip,srcport,dstip,dstport (-L joins with '-'). -S always prints
 // --hashlimit-burst for packet rates and --hashlimit-htable-expire only when it differs from
-// what the printed unit implies. --hashlimit-rate-match stores avg = 1e6 / N (limitation: -L
-// of such a rule is not reproduced exactly).
+// what the printed unit implies. --hashlimit-rate-match divides a packet avg by the unit's
+// seconds and defaults the interval to them (1 for bytes); -L prints avg * interval as the
+// rate, and both forms print the interval only when it is not 1.
 #include <linux/netfilter/xt_hashlimit.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cinttypes>
 #include <cstdlib>
 #include <cstring>
 
@@ -41,6 +48,9 @@ constexpr OptionSpec kOptions[] = {
 };
 
 constexpr std::uint64_t kScale = XT_HASHLIMIT_SCALE_v2;
+// Default expiry of a bytes rate in seconds, without and with a burst.
+constexpr std::uint64_t XT_HASHLIMIT_BYTE_EXPIRE = 15;
+constexpr std::uint64_t XT_HASHLIMIT_BYTE_EXPIRE_BURST = 60;
 
 struct Unit {
   const char* name;
@@ -66,7 +76,8 @@ struct ByteUnit {
 constexpr ByteUnit kByteUnits[] = {{"mb", 1024 * 1024}, {"kb", 1024}, {"b", 1}};
 
 std::uint64_t bytes_to_cost(std::uint64_t bytes) {
-  std::uint64_t r = bytes >> XT_HASHLIMIT_BYTE_SHIFT;
+  // 32 bits, as libxt_hashlimit computes it: huge rates wrap the same way.
+  auto r = static_cast<std::uint32_t>(bytes >> XT_HASHLIMIT_BYTE_SHIFT);
   return UINT32_MAX / (r + 1);
 }
 std::uint64_t cost_to_bytes(std::uint64_t cost) {
@@ -78,21 +89,6 @@ std::string bytes_text(std::uint64_t r, bool exact_cost, std::uint64_t avg) {
     if (r >= u.thresh && (!exact_cost || bytes_to_cost(r & ~(u.thresh - 1)) == avg))
       return std::to_string(r / u.thresh) + u.name;
   return std::to_string(r) + "b";
-}
-
-// "N[k|m]b" (also with "/s" for a rate); 0 when not of that form.
-std::uint64_t parse_byte_amount(std::string_view s, bool rate) {
-  std::string str(s);
-  std::size_t b = str.find(rate ? "b/s" : "b");
-  if (b == std::string::npos || b == 0) return 0;
-  if (!rate && b + 1 != str.size()) return 0;
-  std::uint64_t factor = 1;
-  if (str[b - 1] == 'm')
-    factor = 1024 * 1024;
-  else if (str[b - 1] == 'k')
-    factor = 1024;
-  std::uint64_t n = std::strtoull(str.c_str(), nullptr, 10);
-  return n * factor;
 }
 
 bool prefix_ci(std::string_view word, std::string_view full) {
@@ -116,12 +112,63 @@ std::string opt_name(int id) {
   return "";
 }
 
+// libxtables' xtables_strtoul with an end pointer: strtoumax base 0, no leading '-', value in
+// [min, max], trailing characters left to the caller.
+bool strtoul_prefix(const std::string& s, std::uint64_t min, std::uint64_t max, std::uint64_t& v,
+                    const char*& end) {
+  const char* p = s.c_str();
+  while (std::isspace(static_cast<unsigned char>(*p))) ++p;
+  if (*p == '-') return false;
+  char* stop = nullptr;
+  errno = 0;
+  std::uintmax_t r = std::strtoumax(s.c_str(), &stop, 0);
+  if (stop == s.c_str() || errno == ERANGE || r < min || r > max) return false;
+  v = r;
+  end = stop;
+  return true;
+}
+
+std::uint64_t size_factor(char c) { return c == 'm' ? 1024 * 1024 : c == 'k' ? 1024 : 1; }
+
+constexpr std::uint64_t kBurstMax = 1000000;
+
+// libxtables' XTTYPE_PLEN: a prefix length up to the family's width, else a numeric address
+// taken as a mask (IPv4 in inet_aton's forms, so "33" is 0.0.0.33); a mask that is not a
+// prefix gives 255, which the kernel then refuses.
+Result<std::uint8_t> parse_plen(std::string_view s, Family family, const std::string& opt) {
+  const unsigned max = family == Family::V4 ? 32 : 128;
+  const std::string str(s);
+  if (auto n = parse_uint(str, 0, max)) return static_cast<std::uint8_t>(*n);
+  addrinfo hints{};
+  hints.ai_family = family == Family::V4 ? AF_INET : AF_INET6;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(str.c_str(), nullptr, &hints, &res) != 0 || !res)
+    return option_error("hashlimit: bad value for option \"" + opt +
+                        "\", neither a valid network mask nor valid CIDR (0-" +
+                        std::to_string(max) + ").");
+  std::uint8_t mask[16] = {};
+  if (family == Family::V4)
+    std::memcpy(mask, &reinterpret_cast<const sockaddr_in*>(res->ai_addr)->sin_addr, 4);
+  else
+    std::memcpy(mask, &reinterpret_cast<const sockaddr_in6*>(res->ai_addr)->sin6_addr, 16);
+  freeaddrinfo(res);
+  int n = mask_prefix_len(mask, static_cast<int>(max / 8));
+  return static_cast<std::uint8_t>(n < 0 ? 0xff : n);
+}
+
+Error burst_error() {
+  return parameter_error(
+      "bad value for option \"--hashlimit-burst\", or out of range (1-1000000).");
+}
+
 class HashlimitMatch final : public Match {
  public:
   xt_hashlimit_mtinfo3 info{};
   unsigned seen = 0;
-  std::uint64_t rate_n = 0, rate_unit = 1;  // as parsed, for --hashlimit-rate-match
-  std::uint64_t burst_bytes = 0;
+  // Seconds per rate unit (1 for bytes rates are 15): the default expiry and, for
+  // --hashlimit-rate-match, what the packet rate is divided by.
+  std::uint64_t mult = 1;
 
   explicit HashlimitMatch(Family f = Family::V4) {
     info.cfg.burst = 5;
@@ -133,22 +180,31 @@ class HashlimitMatch final : public Match {
     return std::make_unique<HashlimitMatch>(*this);
   }
 
-  Status parse_rate(std::string_view s) {
-    if (std::uint64_t bytes = parse_byte_amount(s, true)) {
-      std::uint64_t cost = bytes_to_cost(bytes);
-      if (cost == 0) return parameter_error("Rate too high \"" + std::string(s) + "\"");
-      info.cfg.avg = cost;
+  // "N[k|m]b/s" anywhere in the word: a bytes rate. false when the word is not of that form.
+  Result<bool> parse_bytes(std::string_view s) {
+    std::string str(s);
+    std::size_t b = str.find("b/s");
+    if (b == std::string::npos || b == 0) return false;
+    auto r = static_cast<std::uint64_t>(std::atoll(str.c_str()));
+    if (r == 0) return false;
+    std::uint64_t cost = bytes_to_cost(r * size_factor(str[b - 1]));
+    if (cost == 0) return parameter_error("Rate too high \"" + str + "\"");
+    mult = XT_HASHLIMIT_BYTE_EXPIRE;
+    info.cfg.avg = cost;
+    return true;
+  }
+
+  Status parse_rate(std::string_view s, const char* opt) {
+    auto is_bytes = parse_bytes(s);
+    if (!is_bytes) return is_bytes.take_error();
+    if (*is_bytes) {
       info.cfg.mode |= XT_HASHLIMIT_BYTES;
-      if (!(seen & (1u << kOptBurst))) info.cfg.burst = 0;
       return {};
     }
-    auto bad = [&]() {
-      return option_error("hashlimit: bad value for option \"--hashlimit-upto\", or out of range.");
-    };
-    std::uint64_t mult = 1;
+    mult = 1;
     if (auto slash = s.find('/'); slash != std::string_view::npos) {
       std::string_view unit = s.substr(slash + 1);
-      if (unit.empty()) return bad();
+      if (unit.empty()) return bad_value("hashlimit", opt, s);
       if (prefix_ci(unit, "second"))
         mult = 1;
       else if (prefix_ci(unit, "minute"))
@@ -158,24 +214,37 @@ class HashlimitMatch final : public Match {
       else if (prefix_ci(unit, "day"))
         mult = 86400;
       else
-        return bad();
+        return bad_value("hashlimit", opt, s);
     }
-    std::uint64_t r = std::strtoull(std::string(s).c_str(), nullptr, 10);
-    if (r == 0) return bad();
+    auto r = static_cast<std::uint64_t>(std::atoll(std::string(s).c_str()));
+    if (r == 0) return bad_value("hashlimit", opt, s);
     std::uint64_t avg = kScale * mult / r;
     if (avg == 0) return parameter_error("Rate too fast \"" + std::string(s) + "\"");
     info.cfg.avg = avg;
-    rate_n = r;
-    rate_unit = mult;
     return {};
   }
 
-  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    std::string opt = opt_name(id);
-    bool invertible = id == kOptUpto || id == kOptAbove;
+  // A count, or an amount of bytes with a k/m suffix (its meaning depends on the rate).
+  Result<std::uint64_t> parse_burst(std::string_view s) {
+    std::string str(s);
+    std::uint64_t v = 0;
+    const char* end = nullptr;
+    if (!strtoul_prefix(str, 1, UINT64_MAX, v, end) || (*end == '\0' && v > kBurstMax))
+      return burst_error();
+    return v * size_factor(*end);
+  }
+
+  Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+    // --hashlimit is the old name of --hashlimit-upto: one option for "only once".
+    const int slot = id == kOptLegacy ? kOptUpto : id;
+    std::string opt = opt_name(slot);
+    bool invertible = id == kOptUpto || id == kOptAbove || id == kOptLegacy;
     if (arg.invert && !invertible) return cannot_invert("hashlimit", opt);
-    if (seen & (1u << id)) return only_once("hashlimit", opt);
-    seen |= 1u << id;
+    if (seen & (1u << slot)) return only_once("hashlimit", opt);
+    if ((slot == kOptUpto && (seen & (1u << kOptAbove))) ||
+        (slot == kOptAbove && (seen & (1u << kOptUpto))))
+      return cannot_combine("hashlimit", "--hashlimit-upto", "--hashlimit-above");
+    seen |= 1u << slot;
     auto u32 = [&](std::uint32_t& dst, std::uint64_t max) -> Status {
       auto v = parse_uint_opt(arg.value, 0, max, "hashlimit", opt);
       if (!v) return v.take_error();
@@ -186,18 +255,15 @@ class HashlimitMatch final : public Match {
       case kOptUpto:
       case kOptLegacy:
       case kOptAbove:
-        CX_TRY(parse_rate(arg.value));
         if ((id == kOptAbove) != arg.invert) info.cfg.mode |= XT_HASHLIMIT_INVERT;
+        CX_TRY(parse_rate(arg.value, opt.c_str()));
         break;
-      case kOptBurst:
-        if (std::uint64_t b = parse_byte_amount(arg.value, false)) {
-          burst_bytes = b;
-        } else {
-          std::uint32_t v = 0;
-          CX_TRY(u32(v, 10000));
-          info.cfg.burst = v;
-        }
+      case kOptBurst: {
+        auto b = parse_burst(arg.value);
+        if (!b) return b.take_error();
+        info.cfg.burst = *b;
         break;
+      }
       case kOptMode:
         for (const std::string& w : split(arg.value, ',')) {
           bool found = false;
@@ -210,6 +276,8 @@ class HashlimitMatch final : public Match {
         }
         break;
       case kOptName:
+        if (arg.value.empty())
+          return option_error("Argument must have a minimum length of 1 characters");
         std::memset(info.name, 0, sizeof(info.name));
         std::memcpy(info.name, arg.value.data(), std::min(arg.value.size(), sizeof(info.name) - 1));
         break;
@@ -219,47 +287,73 @@ class HashlimitMatch final : public Match {
       case kOptExpire: CX_TRY(u32(info.cfg.expire, UINT32_MAX)); break;
       case kOptSrcmask:
       case kOptDstmask: {
-        std::uint32_t v = 0;
-        CX_TRY(u32(v, 128));
-        (id == kOptSrcmask ? info.cfg.srcmask : info.cfg.dstmask) = static_cast<std::uint8_t>(v);
+        auto v = parse_plen(arg.value, ctx.family, opt);
+        if (!v) return v.take_error();
+        (id == kOptSrcmask ? info.cfg.srcmask : info.cfg.dstmask) = *v;
         break;
       }
       case kOptRateMatch: info.cfg.mode |= XT_HASHLIMIT_RATE_MATCH; break;
-      case kOptRateInterval: CX_TRY(u32(info.cfg.interval, UINT32_MAX)); break;
+      case kOptRateInterval: {
+        int v = std::atoi(std::string(arg.value).c_str());
+        if (v <= 0) return bad_value("hashlimit", opt, arg.value);
+        info.cfg.interval = static_cast<std::uint32_t>(v);
+        break;
+      }
     }
     return {};
   }
 
-  std::uint64_t default_expire_ms() const {
-    if (info.cfg.mode & XT_HASHLIMIT_BYTES) return info.cfg.burst ? 60000 : 15000;
-    return kUnits[unit_index(info.cfg.avg)].seconds * 1000;
+  // The expiry implied by the printed rate (iptables prints --hashlimit-htable-expire only
+  // when it differs); `period` is the packet rate as printed.
+  std::uint64_t default_expire_ms(std::uint64_t period) const {
+    if (info.cfg.mode & XT_HASHLIMIT_BYTES)
+      return (info.cfg.burst ? XT_HASHLIMIT_BYTE_EXPIRE_BURST : XT_HASHLIMIT_BYTE_EXPIRE) * 1000;
+    return kUnits[unit_index(period)].seconds * 1000;
   }
 
   Status final_check(const RuleContext&) override {
-    if (!(seen & ((1u << kOptUpto) | (1u << kOptAbove) | (1u << kOptLegacy))))
+    if (!(seen & ((1u << kOptUpto) | (1u << kOptAbove))))
       return parameter_error("You have to specify --hashlimit");
-    if (!(seen & (1u << kOptName))) return must_be_specified("hashlimit", "--hashlimit-name");
-    std::uint64_t expire_s = rate_unit;
+    const bool own_expire = seen & (1u << kOptExpire);
+    if (!own_expire) info.cfg.expire = static_cast<std::uint32_t>(mult * 1000);
     if (info.cfg.mode & XT_HASHLIMIT_BYTES) {
-      expire_s = 15;
-      if (burst_bytes) {
-        std::uint64_t rate = cost_to_bytes(info.cfg.avg);
-        info.cfg.burst = rate ? burst_bytes / rate : 0;
-        expire_s = 60;
+      // A bytes burst becomes a number of rate quanta, rounded up.
+      std::uint64_t burst = 0;
+      if (seen & (1u << kOptBurst)) {
+        std::uint64_t quantum = cost_to_bytes(info.cfg.avg);
+        if (info.cfg.burst < quantum)
+          return parameter_error("burst cannot be smaller than " + std::to_string(quantum) + "b");
+        burst = info.cfg.burst / quantum + (info.cfg.burst % quantum ? 1 : 0);
+        if (!own_expire) info.cfg.expire = XT_HASHLIMIT_BYTE_EXPIRE_BURST * 1000;
       }
-    } else if (info.cfg.mode & XT_HASHLIMIT_RATE_MATCH) {
-      info.cfg.avg = rate_n ? kScale / rate_n : 0;
+      info.cfg.burst = burst;
+    } else if (info.cfg.burst > kBurstMax) {
+      return burst_error();
     }
-    if (!(seen & (1u << kOptExpire))) info.cfg.expire = static_cast<std::uint32_t>(expire_s * 1000);
+    if (seen & (1u << kOptRateMatch)) {
+      if (!(info.cfg.mode & XT_HASHLIMIT_BYTES)) info.cfg.avg /= mult;
+      if (info.cfg.interval == 0)
+        info.cfg.interval =
+            (info.cfg.mode & XT_HASHLIMIT_BYTES) ? 1 : static_cast<std::uint32_t>(mult);
+    }
+    if (!(seen & (1u << kOptName))) return must_be_specified("hashlimit", "--hashlimit-name");
     return {};
   }
 
-  std::string rate_text() const {
+  std::string rate_text(std::uint64_t period) const {
     if (info.cfg.mode & XT_HASHLIMIT_BYTES)
       return bytes_text(cost_to_bytes(info.cfg.avg), true, info.cfg.avg) + "/s";
-    if (info.cfg.avg == 0) return "inf";
-    std::size_t i = unit_index(info.cfg.avg);
-    return std::to_string(kScale * kUnits[i].seconds / info.cfg.avg) + "/" + kUnits[i].name;
+    if (period == 0) return "inf";
+    std::size_t i = unit_index(period);
+    return std::to_string(kScale * kUnits[i].seconds / period) + "/" + kUnits[i].name;
+  }
+  // -L shows the rate of a --hashlimit-rate-match rule over its interval (avg * interval);
+  // -S shows avg itself.
+  std::uint64_t list_period() const {
+    return info.cfg.interval ? info.cfg.avg * info.cfg.interval : info.cfg.avg;
+  }
+  bool shows_interval() const {
+    return (info.cfg.mode & XT_HASHLIMIT_RATE_MATCH) && info.cfg.interval != 1;
   }
   std::string burst_text() const {
     if (info.cfg.mode & XT_HASHLIMIT_BYTES) {
@@ -281,7 +375,7 @@ class HashlimitMatch final : public Match {
   void save(std::string& out, const SaveContext& ctx) const override {
     std::uint8_t full = ctx.family == Family::V4 ? 32 : 128;
     out += (info.cfg.mode & XT_HASHLIMIT_INVERT) ? " --hashlimit-above " : " --hashlimit-upto ";
-    out += rate_text();
+    out += rate_text(info.cfg.avg);
     if (std::string b = burst_text(); !b.empty()) out += " --hashlimit-burst " + b;
     if (std::string m = mode_text(','); !m.empty()) out += " --hashlimit-mode " + m;
     out += " --hashlimit-name " + std::string(info.name, strnlen(info.name, sizeof(info.name)));
@@ -289,29 +383,29 @@ class HashlimitMatch final : public Match {
     if (info.cfg.max) out += " --hashlimit-htable-max " + std::to_string(info.cfg.max);
     if (info.cfg.gc_interval != 1000)
       out += " --hashlimit-htable-gcinterval " + std::to_string(info.cfg.gc_interval);
-    if (info.cfg.expire != default_expire_ms())
+    if (info.cfg.expire != default_expire_ms(info.cfg.avg))
       out += " --hashlimit-htable-expire " + std::to_string(info.cfg.expire);
     if (info.cfg.srcmask != full) out += " --hashlimit-srcmask " + std::to_string(info.cfg.srcmask);
     if (info.cfg.dstmask != full) out += " --hashlimit-dstmask " + std::to_string(info.cfg.dstmask);
     if (info.cfg.mode & XT_HASHLIMIT_RATE_MATCH) out += " --hashlimit-rate-match";
-    if (info.cfg.interval) out += " --hashlimit-rate-interval " + std::to_string(info.cfg.interval);
+    if (shows_interval()) out += " --hashlimit-rate-interval " + std::to_string(info.cfg.interval);
   }
   void list(std::string& out, bool, const SaveContext& ctx) const override {
     std::uint8_t full = ctx.family == Family::V4 ? 32 : 128;
     out += (info.cfg.mode & XT_HASHLIMIT_INVERT) ? " limit: above " : " limit: up to ";
-    out += rate_text();
+    out += rate_text(list_period());
     if (std::string b = burst_text(); !b.empty()) out += " burst " + b;
     if (std::string m = mode_text('-'); !m.empty()) out += " mode " + m;
     if (info.cfg.size) out += " htable-size " + std::to_string(info.cfg.size);
     if (info.cfg.max) out += " htable-max " + std::to_string(info.cfg.max);
     if (info.cfg.gc_interval != 1000)
       out += " htable-gcinterval " + std::to_string(info.cfg.gc_interval);
-    if (info.cfg.expire != default_expire_ms())
+    if (info.cfg.expire != default_expire_ms(list_period()))
       out += " htable-expire " + std::to_string(info.cfg.expire);
     if (info.cfg.srcmask != full) out += " srcmask " + std::to_string(info.cfg.srcmask);
     if (info.cfg.dstmask != full) out += " dstmask " + std::to_string(info.cfg.dstmask);
     if (info.cfg.mode & XT_HASHLIMIT_RATE_MATCH) out += " rate-match";
-    if (info.cfg.interval) out += " rate-interval " + std::to_string(info.cfg.interval);
+    if (shows_interval()) out += " rate-interval " + std::to_string(info.cfg.interval);
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("hashlimit", 3, xt_blob(info)));

@@ -77,16 +77,23 @@ class StatisticMatch final : public Match {
     }
     return {};
   }
+  // The extension's own checks come first, then libxtables' (mandatory --mode, exclusions),
+  // as iptables runs them: "--every 2" alone is a random-mode rule without a probability.
   Status final_check(const RuleContext&) override {
-    if (!(seen & (1u << kOptMode))) return must_be_specified("statistic", "--mode");
-    if ((seen & (1u << kOptEvery)) && !(seen & (1u << kOptPacket)))
+    const auto given = [&](int id) { return (seen & (1u << id)) != 0; };
+    if (info.mode == XT_STATISTIC_MODE_RANDOM && !given(kOptProbability))
+      return parameter_error("--probability must be specified when using random mode");
+    if (info.mode == XT_STATISTIC_MODE_NTH && !given(kOptEvery) && !given(kOptPacket))
+      return parameter_error("--every and --packet must be specified when using nth mode");
+    if (info.u.nth.packet > info.u.nth.every)
+      return parameter_error("the --packet p must be 0 <= p <= n-1");
+    if (!given(kOptMode)) return must_be_specified("statistic", "--mode");
+    if (given(kOptProbability) && given(kOptEvery))
+      return cannot_combine("statistic", "--probability", "--every");
+    if (given(kOptProbability) && given(kOptPacket))
+      return cannot_combine("statistic", "--probability", "--packet");
+    if (given(kOptEvery) && !given(kOptPacket))
       return also_requires("statistic", "--every", "--packet");
-    if (info.mode == XT_STATISTIC_MODE_NTH) {
-      if (!(seen & (1u << kOptEvery)) || !(seen & (1u << kOptPacket)))
-        return parameter_error("--every and --packet must be specified when using nth mode");
-      if (info.u.nth.packet > info.u.nth.every)
-        return parameter_error("the --packet p must be 0 <= p <= n-1");
-    }
     info.u.nth.count = info.u.nth.every;
     return {};
   }

@@ -6,6 +6,7 @@
 // masks, "--hmark-rnd 0x%08x", --hmark-mod, --hmark-offset, --hmark-tuple ct.
 // RATEEST: interval = smallest power of two seconds >= the value (2^-2 .. 2^3), ewmalog =
 // smallest e with 2^(interval+e) >= the value; times print as "%.1fms" below 1s else "%.1fs".
+#include <arpa/inet.h>
 #include <linux/netfilter/xt_HMARK.h>
 #include <linux/netfilter/xt_RATEEST.h>
 #include <linux/netfilter_ipv4/ipt_CLUSTERIP.h>
@@ -107,15 +108,16 @@ class HmarkTarget final : public Target {
       case kHmDportMask: {
         auto v = num(0xffff);
         if (!v) return v.take_error();
+        // The kernel compares the masks with packet bytes: network order.
         (id == kHmSportMask ? info.port_mask.p16.src : info.port_mask.p16.dst) =
-            static_cast<std::uint16_t>(*v);
+            htons(static_cast<std::uint16_t>(*v));
         info.flags |= F(id == kHmSportMask ? XT_HMARK_SPORT_MASK : XT_HMARK_DPORT_MASK);
         break;
       }
       case kHmSpiMask: {
         auto v = num(UINT32_MAX);
         if (!v) return v.take_error();
-        info.port_mask.v32 = static_cast<std::uint32_t>(*v);
+        info.port_mask.v32 = htonl(static_cast<std::uint32_t>(*v));
         info.flags |= F(XT_HMARK_SPI_MASK);
         break;
       }
@@ -153,16 +155,33 @@ class HmarkTarget final : public Target {
     int n = mask_prefix_len(reinterpret_cast<const std::uint8_t*>(&m), f == Family::V4 ? 4 : 16);
     return n < 0 ? 0 : n;
   }
+  // Save pads the masks to their field width (0x%04x ports, 0x%08x spi, 0x%02x proto); -L
+  // prints them as plain 0x%x.
   void pieces(std::string& out, const char* p, const char* sep_after, Family f) const {
+    const bool save_form = *sep_after == '\0';
     auto add = [&](const std::string& s) {
-      out += std::string(*sep_after ? "" : " ") + p + s + sep_after;
+      out += std::string(save_form ? " " : "") + p + s + sep_after;
     };
-    if (info.flags & F(XT_HMARK_SADDR_MASK)) add("src-prefix " + std::to_string(prefix(info.src_mask, f)));
-    if (info.flags & F(XT_HMARK_DADDR_MASK)) add("dst-prefix " + std::to_string(prefix(info.dst_mask, f)));
-    if (info.flags & F(XT_HMARK_SPORT_MASK)) add("sport-mask " + hex(info.port_mask.p16.src));
-    if (info.flags & F(XT_HMARK_DPORT_MASK)) add("dport-mask " + hex(info.port_mask.p16.dst));
-    if (info.flags & F(XT_HMARK_SPI_MASK)) add("spi-mask " + hex(info.port_mask.v32));
-    if (info.flags & F(XT_HMARK_PROTO_MASK)) add("proto-mask " + hex(info.proto_mask));
+    auto mask = [&](std::uint32_t v, int width) {
+      if (!save_form) return hex(v);
+      char b[16];
+      std::snprintf(b, sizeof(b), "0x%0*x", width, v);
+      return std::string(b);
+    };
+    // ip6tables -L prints a full /128 prefix as nothing at all (the reference skips the '/'
+    // of an empty mask suffix); -S and iptables print the number.
+    auto plen = [&](const nf_inet_addr& m) {
+      int n = prefix(m, f);
+      return !save_form && f == Family::V6 && n == 128 ? std::string() : std::to_string(n);
+    };
+    if (info.flags & F(XT_HMARK_SADDR_MASK)) add("src-prefix " + plen(info.src_mask));
+    if (info.flags & F(XT_HMARK_DADDR_MASK)) add("dst-prefix " + plen(info.dst_mask));
+    if (info.flags & F(XT_HMARK_SPORT_MASK))
+      add("sport-mask " + mask(ntohs(info.port_mask.p16.src), 4));
+    if (info.flags & F(XT_HMARK_DPORT_MASK))
+      add("dport-mask " + mask(ntohs(info.port_mask.p16.dst), 4));
+    if (info.flags & F(XT_HMARK_SPI_MASK)) add("spi-mask " + mask(ntohl(info.port_mask.v32), 8));
+    if (info.flags & F(XT_HMARK_PROTO_MASK)) add("proto-mask " + mask(info.proto_mask, 2));
   }
   void save(std::string& out, const SaveContext& ctx) const override {
     pieces(out, "--hmark-", "", ctx.family);

@@ -1,0 +1,112 @@
+// -j TCPOPTSTRIP (xt "TCPOPTSTRIP" rev 0, struct xt_tcpoptstrip_target_info: a 256-bit map of
+// TCP option kinds to remove). --strip-options takes a comma separated list of kinds, each a
+// number 2-255 or one of wscale (3), mss (2), sack-permitted (4), sack (5), timestamp (8),
+// md5 (19); a kind given twice is an error. The kernel only accepts it with -p tcp in the
+// mangle table. -S prints the kinds as numbers in ascending order ("--strip-options 2,3");
+// -L prints "TCPOPTSTRIP options " with names where there are some (numbers with -n); both
+// print nothing for an empty map.
+#include <linux/netfilter/xt_TCPOPTSTRIP.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+constexpr OptionSpec kOptions[] = {{"strip-options", ArgKind::Required, 1}};
+
+constexpr struct {
+  const char* name;
+  unsigned kind;
+} kNames[] = {{"wscale", 3}, {"mss", 2},       {"sack-permitted", 4},
+              {"sack", 5},   {"timestamp", 8}, {"md5", 19}};
+
+// xtables_strtoui: base 0, no sign, the whole word, at most `max`.
+bool parse_kind(const std::string& s, unsigned max, unsigned& out) {
+  const char* p = s.c_str();
+  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
+  if (*p == '-') return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+  if (end == s.c_str() || *end != '\0' || errno == ERANGE || v > max) return false;
+  out = static_cast<unsigned>(v);
+  return true;
+}
+
+class TcpoptstripTarget final : public Target {
+ public:
+  xt_tcpoptstrip_target_info info{};
+  bool given = false;
+
+  std::string_view name() const override { return "TCPOPTSTRIP"; }
+  std::unique_ptr<Target> clone() const override {
+    return std::make_unique<TcpoptstripTarget>(*this);
+  }
+  bool test(unsigned kind) const { return info.strip_bmap[kind >> 5] & (1u << (kind & 31)); }
+
+  Status parse(int, const OptionArg& arg, const RuleContext&) override {
+    if (arg.invert) return cannot_invert("TCPOPTSTRIP", "--strip-options");
+    if (given) return only_once("TCPOPTSTRIP", "--strip-options");
+    given = true;
+    for (const std::string& word : split(arg.value, ',')) {
+      unsigned kind = 0;
+      for (const auto& n : kNames)
+        if (word == n.name) kind = n.kind;
+      if (kind == 0 && !parse_kind(word, 255, kind))
+        return parameter_error("Bad TCP option value \"" + word + "\"");
+      if (kind < 2) return parameter_error("Option value may not be 0 or 1");
+      if (test(kind)) return parameter_error("Option \"" + word + "\" already specified");
+      info.strip_bmap[kind >> 5] |= 1u << (kind & 31);
+    }
+    return {};
+  }
+  bool empty() const {
+    for (std::uint32_t w : info.strip_bmap)
+      if (w) return false;
+    return true;
+  }
+  std::string kinds(bool numeric) const {
+    std::string out;
+    for (unsigned kind = 0; kind < 256; ++kind) {
+      if (!test(kind)) continue;
+      if (!out.empty()) out += ',';
+      const char* name = nullptr;
+      if (!numeric)
+        for (const auto& n : kNames)
+          if (n.kind == kind) name = n.name;
+      out += name ? std::string(name) : std::to_string(kind);
+    }
+    return out;
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    if (!empty()) out += " --strip-options " + kinds(true);
+  }
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
+    if (!empty()) out += " TCPOPTSTRIP options " + kinds(numeric);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::target("TCPOPTSTRIP", 0, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Target> create(Family) { return std::make_unique<TcpoptstripTarget>(); }
+std::unique_ptr<Target> decode(const DecodeContext&, const nft::Bytes& blob) {
+  auto t = std::make_unique<TcpoptstripTarget>();
+  if (!xt_read(blob, t->info)) return nullptr;
+  t->given = true;
+  return t;
+}
+
+}  // namespace
+
+extern const TargetType kTcpoptstripTarget = {"TCPOPTSTRIP", kBoth, kOptions, create,
+                                              "TCPOPTSTRIP", 0,     decode,   nullptr};
+
+}  // namespace cx::ext
