@@ -1,0 +1,22 @@
+# cxtables' own vectors: -m statistic as load balancers (kube-proxy) and samplers use it.
+:INPUT,FORWARD,OUTPUT
+-m statistic --mode random --probability 0.5;-m statistic --mode random --probability 0.50000000000;OK
+-m statistic --mode random --probability 0.33333333349;=;OK
+-m statistic --mode random --probability 0.25000000000 -j DROP;=;OK
+-m statistic --mode random --probability 1;-m statistic --mode random --probability 1.00000000000;OK
+-m statistic --mode random --probability 0;-m statistic --mode random --probability 0.00000000000;OK
+-m statistic --mode random --probability 0.0000001;-m statistic --mode random --probability 0.00000010012;OK
+-m statistic --mode random --probability -0.1;;FAIL
+-m statistic --mode random --probability abc;;FAIL
+-m statistic --mode nth --every 2 --packet 0;=;OK
+-m statistic --mode nth --every 3 --packet 2;=;OK
+-m statistic --mode nth --every 3;;FAIL
+-m statistic --mode nth --every 1 --packet 0;=;OK
+-m statistic --mode nth --every 0;;FAIL
+-m statistic --mode nth --every 3 --packet 3;;FAIL
+-m statistic --mode nth --probability 0.5;;FAIL
+-m statistic --mode random --every 2;;FAIL
+-m statistic --mode random;;FAIL
+-m statistic --mode bogus;;FAIL
+-m statistic --mode nth --every 4294967295 --packet 4294967294;=;OK
+-m statistic --mode nth --every 4294967296;;FAIL
