@@ -286,12 +286,17 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
           if (le.match_type) cmd.help_matches.emplace_back(le.match_type->name);
           if (le.target_type) cmd.help_target = std::string(le.target_type->name);
         }
-        if ((options & kOptProto) && !proto_match_loaded) {
+        // A verdict given with -j loads iptables' "standard" target, which has a help too.
+        if (jumpto == "ACCEPT" || jumpto == "DROP" || jumpto == "RETURN" || jumpto == "QUEUE")
+          cmd.help_target = "standard";
+        // ... and the match named by -p only when no match was loaded at all.
+        if ((options & kOptProto) && !proto_match_loaded && cmd.help_matches.empty()) {
           std::string pname = protocol_name(rule.ip.proto, family);
           if (family == Family::V6 && rule.ip.proto == 58) pname = "icmp6";
           if (ext::find_match(pname, family)) cmd.help_matches.push_back(pname);
         }
-        break;
+        // iptables prints the help and exits right here: what follows -h is not read.
+        return cmd;
       case 'V':
         cmd.version = true;
         break;

@@ -48,6 +48,11 @@ class Session {
   nft::Netlink& netlink() { return nl_; }
   // Printed by tools/ before an error: what iptables-nft says about missing kernel support.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // Whether the kernel has xt extension `kernel_name` at `revision` (iptables asks this when
+  // it loads an extension, also for -h). Needs connect().
+  bool extension_supported(const std::string& kernel_name, std::uint32_t revision, bool target) {
+    return nl_.compat_revision_supported(kernel_name, revision, target, family_);
+  }
   Family family() const { return family_; }
   std::uint32_t genid() const { return genid_; }
   Status refresh();  // new generation id, empty cache

@@ -1,9 +1,8 @@
 // The one program behind every name: iptables, ip6tables, *-save, *-restore, and the -nft
 // names. The only place that prints errors or exits.
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -13,6 +12,7 @@
 
 #include "cli/command.h"
 #include "core/session.h"
+#include "ext/extension.h"
 #include "ext/util.h"
 #include "restore/restore.h"
 #include "tools/commands.h"
@@ -70,13 +70,34 @@ int run_iptables(const std::string& prog, Family family, int argc, char** argv) 
     return 0;
   }
   if (cmd->help) {
-    std::fputs(cx::tools::help_text(prog, family).c_str(), stdout);
-    for (const auto& m : cmd->help_matches) {
-      std::string_view h = cx::ext::extension_help(m, false, family);
-      std::fwrite(h.data(), 1, h.size(), stdout);
+    // iptables loads each extension it is asked about, probing the kernel for it, and warns
+    // about one the kernel lacks (as root; without a netlink socket it stays silent).
+    cx::core::Session probe(family, prog);
+    if (probe.connect()) {
+      auto warn_missing = [&](std::string_view kernel_name, std::uint32_t revision, bool target) {
+        if (kernel_name.empty()) return;
+        // Some targets use another revision per family (SNAT: 0 for IPv4, 1 for IPv6); a
+        // kernel without the module has none of them.
+        for (std::uint32_t r = 0; r <= revision + 2; ++r)
+          if (probe.extension_supported(std::string(kernel_name), r, target)) return;
+        std::fprintf(stderr,
+                     "Warning: Extension %.*s revision %u not supported, missing kernel module?\n",
+                     static_cast<int>(kernel_name.size()), kernel_name.data(), revision);
+      };
+      for (const auto& m : cmd->help_matches)
+        if (const auto* t = cx::ext::find_match(m, family))
+          warn_missing(t->kernel_name, t->revision, false);
+      if (const auto* t = cx::ext::find_target(cmd->help_target, family))
+        warn_missing(t->kernel_name, t->revision, true);
     }
+    std::fputs(cx::tools::help_text(prog, family).c_str(), stdout);
+    // The target's help comes before the matches', as iptables prints them.
     if (!cmd->help_target.empty()) {
       std::string_view h = cx::ext::extension_help(cmd->help_target, true, family);
+      std::fwrite(h.data(), 1, h.size(), stdout);
+    }
+    for (const auto& m : cmd->help_matches) {
+      std::string_view h = cx::ext::extension_help(m, false, family);
       std::fwrite(h.data(), 1, h.size(), stdout);
     }
     return 0;
