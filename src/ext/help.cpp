@@ -922,6 +922,10 @@ bpf match options:
                                  $(nfbpf_compile RAW '<filter>')
 --object-pinned <bpf object>	: a path to a pinned BPF object in bpf fs
 )HELP"},
+    {"nfacct", false, kBoth, R"HELP(
+nfacct match options:
+ --nfacct-name STRING		Name of accouting area
+)HELP"},
     {"rateest", false, kBoth, R"HELP(
 rateest match options:
  --rateest1 name		Rate estimator name

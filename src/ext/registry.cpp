@@ -67,7 +67,8 @@ namespace cx::ext {
   X(kSctpMatch)       \
   X(kDccpMatch)       \
   X(kBpfMatch)        \
-  X(kRateestMatch)
+  X(kRateestMatch)    \
+  X(kNfacctMatch)
 
 #define CX_TARGETS(X)   \
   X(kLogTarget)         \
