@@ -471,7 +471,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                   std::find(taken.begin(), taken.end(), ro.handle.value_or(0)) == taken.end())
                 found = std::move(ro);
             },
-            [&] { found.reset(); }));
+            [&] { found.reset(); }, &*want));
       }
       if (!found) {
         // Slow path: every rule decoded and compared by its save form.

@@ -522,9 +522,80 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
   return out;
 }
 
+namespace {
+std::string_view kernel_expr_name(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::Payload:
+      return "payload";
+    case Expr::Kind::Meta:
+      return "meta";
+    case Expr::Kind::Cmp:
+      return "cmp";
+    case Expr::Kind::Bitwise:
+      return "bitwise";
+    case Expr::Kind::Range:
+      return "range";
+    case Expr::Kind::Counter:
+      return "counter";
+    case Expr::Kind::Immediate:
+      return "immediate";
+    case Expr::Kind::Limit:
+      return "limit";
+    case Expr::Kind::Log:
+      return "log";
+    case Expr::Kind::Match:
+      return "match";
+    case Expr::Kind::Target:
+      return "target";
+    case Expr::Kind::Other:
+      return e.other_name;
+  }
+  return {};
+}
+}  // namespace
+
+bool may_hold(const nlmsghdr* n, const std::vector<Expr>& want) {
+  const auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
+  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
+  const nlattr* exprs = nullptr;
+  for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
+       attr = mnl_attr_next(attr))
+    if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
+  if (!exprs) return want.empty();
+  std::size_t i = 0;
+  bool possible = true;
+  for_each_child(exprs, [&](const nlattr* elem) {
+    if (!possible) return;
+    if (i >= want.size()) {
+      possible = false;
+      return;
+    }
+    const Expr& w = want[i++];
+    const nlattr* name = last_child(elem, NFTA_EXPR_NAME);
+    if (!name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0) return;  // the parser decides
+    if (mnl_attr_get_str(name) != kernel_expr_name(w)) {
+      possible = false;
+      return;
+    }
+    // The data a cmp compares against (addresses, ports, interface names) is what tells
+    // the rules of a long chain apart, and the kernel returns it exactly as it was sent.
+    if (w.kind != Expr::Kind::Cmp) return;
+    const nlattr* data = last_child(elem, NFTA_EXPR_DATA);
+    const nlattr* cmp_data = data ? last_child(data, NFTA_CMP_DATA) : nullptr;
+    const nlattr* value = cmp_data ? last_child(cmp_data, NFTA_DATA_VALUE) : nullptr;
+    if (!value) return;
+    const auto len = mnl_attr_get_payload_len(value);
+    if (len != w.data.size() ||
+        std::memcmp(mnl_attr_get_payload(value), w.data.data(), w.data.size()) != 0)
+      possible = false;
+  });
+  return possible && i == want.size();
+}
+
 Status Netlink::for_each_rule(Family family, const std::string& table, const std::string& chain,
                               const std::function<void(RuleObj&&)>& each,
-                              const std::function<void()>& restart) {
+                              const std::function<void()>& restart,
+                              const std::vector<Expr>* candidates) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE,
                                         static_cast<std::uint16_t>(family), NLM_F_DUMP,
@@ -537,6 +608,7 @@ Status Netlink::for_each_rule(Family family, const std::string& table, const std
   return impl_->dump(
       nlh,
       [&](const nlmsghdr* n) {
+        if (candidates && !may_hold(n, *candidates)) return MNL_CB_OK;
         if (auto o = parse_rule_message(n, n->nlmsg_len)) each(std::move(*o));
         return MNL_CB_OK;
       },

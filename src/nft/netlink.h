@@ -118,6 +118,11 @@ struct CommitError {
 // the message is not a well-formed rule. `len` is the size of the buffer at `msg`.
 std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len);
 
+// False when the rule message `msg` (as a dump returns it, already checked by the netlink
+// layer) certainly does not hold the expressions `want`, counters aside; true when it may.
+// Reads the attributes in place: a search through a long chain parses only its candidates.
+bool may_hold(const nlmsghdr* msg, const std::vector<Expr>& want);
+
 class Netlink {
  public:
   Netlink();
@@ -131,9 +136,13 @@ class Netlink {
   Result<std::vector<ChainObj>> dump_chains(Family family, const std::string& table);
   // Hands each rule to `each` as it arrives; `restart` is called when the kernel restarts
   // an interrupted dump (everything handed over so far is to be dropped).
+  // `candidates`, when given, names the expressions of the rule being looked for: messages
+  // that cannot hold them (another expression count, another expression, other compared
+  // data) are skipped before they are parsed.
   Status for_each_rule(Family family, const std::string& table, const std::string& chain,
                        const std::function<void(RuleObj&&)>& each,
-                       const std::function<void()>& restart);
+                       const std::function<void()>& restart,
+                       const std::vector<Expr>* candidates = nullptr);
   // One chain by name, without a dump (empty when it does not exist).
   Result<std::optional<ChainObj>> get_chain(Family family, const std::string& table,
                                             const std::string& name);
