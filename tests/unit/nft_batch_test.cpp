@@ -81,3 +81,52 @@ TEST(NftBatch, RuleIdGrowsOnlyItsMessageAcrossChunks) {
 
 }  // namespace
 }  // namespace cx::nft
+
+namespace cx::nft {
+namespace {
+
+// A ban as fail2ban adds it: saddr == ADDR, counter, REJECT.
+std::vector<Expr> ban(std::uint8_t last_octet) {
+  return {Expr::payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4),
+          Expr::cmp(kEq, Bytes{192, 0, 2, last_octet}), Expr::counter(),
+          Expr::target("REJECT", 0, Bytes(8, 0))};
+}
+
+// The bytes of one NEWRULE holding `exprs`, laid out as the kernel dumps it.
+std::string rule_bytes(const std::vector<Expr>& exprs) {
+  Batch b(Family::V4);
+  Message m;
+  m.type = MsgType::NewRule;
+  m.flags = kNlmRequest;
+  m.rule.table = "filter";
+  m.rule.chain = "f2b-sshd";
+  m.rule.exprs = exprs;
+  b.add(m);
+  return b.bytes();
+}
+
+TEST(NftMayHold, SkipsOnlyRulesThatCannotMatch) {
+  const std::string msg = rule_bytes(ban(7));
+  const auto* n = reinterpret_cast<const nlmsghdr*>(msg.data());
+  EXPECT_TRUE(may_hold(n, ban(7)));
+  auto counted = ban(7);
+  counted[2] = Expr::counter(5, 500);  // counters never decide
+  EXPECT_TRUE(may_hold(n, counted));
+  EXPECT_FALSE(may_hold(n, ban(8)));  // another address
+  auto longer = ban(7);
+  longer.insert(longer.begin() + 2, Expr::meta_load(NFT_META_L4PROTO));
+  EXPECT_FALSE(may_hold(n, longer));  // another expression count
+  auto other = ban(7);
+  other[3] = Expr::verdict_imm(kVerdictDrop);
+  EXPECT_FALSE(may_hold(n, other));  // another expression
+  auto shorter = ban(7);
+  shorter.pop_back();
+  EXPECT_FALSE(may_hold(n, shorter));
+  // What it cannot see (an xt payload) it leaves to the parser.
+  auto target = ban(7);
+  target[3] = Expr::target("REJECT", 0, Bytes(8, 1));
+  EXPECT_TRUE(may_hold(n, target));
+}
+
+}  // namespace
+}  // namespace cx::nft
