@@ -18,10 +18,9 @@ while getopts "n:c:" o; do
 done
 ns=cxf2b$$
 tmp=$(mktemp -d)
-# runstat (from ../shared/bench) times one process precisely: "wall user sys maxrss rc".
-shared=${CX_SHARED:-$here/../shared}
-runstat=$tmp/runstat
-cc -O2 -o "$runstat" "$shared/bench/runstat.c"
+# runone (bench/runone.c) times one process in the namespace: "wall cpu maxrss rc".
+runone=$tmp/runone
+cc -O2 -o "$runone" "$here/bench/runone.c"
 cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 
@@ -58,13 +57,13 @@ measure() {
     fi
     local o=(-I f2b-x 1)
     [ "$op" = del ] && o=(-D f2b-x)
-    ip netns exec "$ns" "$runstat" 600 "$bin/iptables" -w "${o[@]}" \
-      -s "$a" -p tcp --dport "$p" -j REJECT --reject-with icmp-port-unreachable 2>>"$tmp/times"
-    echo >>"$tmp/times"
+    "$runone" "$tmp/one" "$ns" "$bin/iptables" -w "${o[@]}" \
+      -s "$a" -p tcp --dport "$p" -j REJECT --reject-with icmp-port-unreachable
+    cat "$tmp/one" >>"$tmp/times"
     if [ "$op" = ins ]; then ip netns exec "$ns" "$bin/iptables" -w -D f2b-x 1; fi
   done
   local cpu wall
-  cpu=$(awk 'NF {print $2 + $3}' "$tmp/times" | median)
+  cpu=$(awk 'NF {print $2}' "$tmp/times" | median)
   wall=$(awk 'NF {print $1}' "$tmp/times" | median)
   echo "$cpu $wall"
 }

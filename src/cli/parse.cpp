@@ -463,9 +463,16 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         }
         // Unknown option: iptables loads the match named after -p and tries again.
         if (!proto_match_loaded && (options & kOptProto) && !rule.ip.inv_proto) {
-          std::string pname = protocol_name(rule.ip.proto, family);
-          if (family == Family::V6 && rule.ip.proto == 58) pname = "icmp6";
-          const ext::MatchType* t = ext::find_match(pname, family);
+          // A name as given ("-p tcp") names the match itself; only a number needs the
+          // protocol database (whose lookup costs more than the rest of a short command).
+          const ext::MatchType* t = nullptr;
+          if (!proto_text.empty() && !std::isdigit(static_cast<unsigned char>(proto_text[0])))
+            t = ext::find_match(proto_text, family);
+          if (!t) {
+            std::string pname = protocol_name(rule.ip.proto, family);
+            if (family == Family::V6 && rule.ip.proto == 58) pname = "icmp6";
+            t = ext::find_match(pname, family);
+          }
           if (!t && !proto_text.empty()) t = ext::find_match(proto_text, family);
           proto_match_loaded = true;
           if (t) {
