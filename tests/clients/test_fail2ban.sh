@@ -65,14 +65,25 @@ fc() { h timeout 30 fail2ban-client -s "$F2B/sock" "$@"; }
 fcq() { fc "$@" >/dev/null; }
 # banned JAIL: the jail's "Banned IP list"
 banned() { fc status "$1" 2>/dev/null | sed -n 's/.*Banned IP list:[[:space:]]*//p' | tr -s ' ' | sed 's/ *$//'; }
-# wait_banned JAIL WANT: until the banned list is WANT (at most 20 s)
+# in_kernel ADDR: the address is in the host's ruleset or ipsets (listed by the reference, so
+# that both implementations are judged by the same lister).
+in_kernel() {
+    { ip netns exec "$HOST" "$REF/iptables-nft-save"; ip netns exec "$HOST" "$REF/ip6tables-nft-save"
+      ip netns exec "$HOST" ipset save 2>/dev/null; } | grep -qF -- "$1"
+}
+# wait_banned JAIL WANT: until the banned list is WANT and each address of it has reached the
+# kernel (fail2ban lists a ban before its action has run; at most 20 s).
 wait_banned() {
-    local i
+    local i a ok
     for i in $(seq 1 40); do
-        [ "$(banned "$1")" == "$2" ] && return 0
+        if [ "$(banned "$1")" == "$2" ]; then
+            ok=1
+            for a in $2; do in_kernel "$a" || ok=; done
+            [ -n "$ok" ] && return 0
+        fi
         sleep 0.5
     done
-    echo "    $1 banned: '$(banned "$1")', wanted '$2'" >&2
+    echo "    $1 banned: '$(banned "$1")', wanted '$2' (in the kernel: $(for a in $2; do in_kernel "$a" && echo "$a"; done))" >&2
     return 1
 }
 fails() { local i; for i in 1 2; do echo "auth failure from $2" >>"$F2B/$1.log"; done; }

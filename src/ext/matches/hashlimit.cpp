@@ -77,7 +77,8 @@ constexpr ByteUnit kByteUnits[] = {{"mb", 1024 * 1024}, {"kb", 1024}, {"b", 1}};
 
 std::uint64_t bytes_to_cost(std::uint64_t bytes) {
   // 32 bits, as libxt_hashlimit computes it: huge rates wrap the same way.
-  auto r = static_cast<std::uint32_t>(bytes >> XT_HASHLIMIT_BYTE_SHIFT);
+  // r + 1 in 64 bits: a kernel payload can make r UINT32_MAX, and 32-bit r + 1 would be 0.
+  const std::uint64_t r = static_cast<std::uint32_t>(bytes >> XT_HASHLIMIT_BYTE_SHIFT);
   return UINT32_MAX / (r + 1);
 }
 std::uint64_t cost_to_bytes(std::uint64_t cost) {
@@ -321,6 +322,9 @@ class HashlimitMatch final : public Match {
       std::uint64_t burst = 0;
       if (seen & (1u << kOptBurst)) {
         std::uint64_t quantum = cost_to_bytes(info.cfg.avg);
+        // iptables divides by this quantum and dies of SIGFPE when a rate of a few bytes per
+        // second rounds it to 0 ("--hashlimit-upto 1b/s --hashlimit-burst 2mb"); refuse it.
+        if (quantum == 0) return parameter_error("hashlimit: rate too low for a burst in bytes");
         if (info.cfg.burst < quantum)
           return parameter_error("burst cannot be smaller than " + std::to_string(quantum) + "b");
         burst = info.cfg.burst / quantum + (info.cfg.burst % quantum ? 1 : 0);
