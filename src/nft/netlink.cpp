@@ -347,7 +347,13 @@ struct Netlink::Impl {
   mnl_socket* nl = nullptr;
   std::uint32_t portid = 0;
   std::uint32_t seq = 0;
-  std::vector<char> rxbuf = std::vector<char>(1 << 20);
+  // Receive buffer: large, so the kernel fills each dump reply as far as it allows, but not
+  // value-initialised: zero-filling 1 MiB would touch 256 pages before every short command.
+  struct RxBuffer {
+    std::unique_ptr<char[]> bytes{new char[1 << 20]};
+    char* data() { return bytes.get(); }
+    static constexpr std::size_t size() { return 1 << 20; }
+  } rxbuf;
 
   // Sends one request and feeds every reply message to `cb` until the dump ends.
   int last_errno = 0;
