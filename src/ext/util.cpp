@@ -1,17 +1,18 @@
 #include "ext/util.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <linux/netfilter/ipset/ip_set.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include <cctype>
-#include <vector>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
 
 #include "common/parse.h"
 #include "nft/expr.h"
@@ -33,6 +34,17 @@ std::string quote_string(std::string_view s) {
   }
   out += '"';
   return out;
+}
+
+std::optional<std::uint64_t> xtables_strtoui(const std::string& s, std::uint64_t max) {
+  const char* p = s.c_str();
+  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
+  if (*p == '-') return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+  if (end == s.c_str() || *end != '\0' || errno == ERANGE || v > max) return std::nullopt;
+  return v;
 }
 
 std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min,

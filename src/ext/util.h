@@ -53,6 +53,9 @@ inline Error also_requires(std::string_view ext, std::string_view a, std::string
                       "\" also requires \"" + std::string(b) + "\".");
 }
 
+// libxtables' xtables_strtoui as extensions call it on a whole word: strtoull base 0,
+// leading blanks allowed, no '-', nothing after the number, at most `max`.
+std::optional<std::uint64_t> xtables_strtoui(const std::string& s, std::uint64_t max);
 // XTTYPE_UINT8/16/32/64: strtoul base 0 (decimal, 0x hex, 0 octal) within [min, max].
 std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min, std::uint64_t max);
 // Same, returning the out_of_range() error.

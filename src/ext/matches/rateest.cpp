@@ -94,17 +94,11 @@ bool parse_rate(const std::string& s, std::uint32_t& rate) {
   return false;
 }
 
-// xtables_strtoui: base 0, no sign, the whole word, at most UINT32_MAX.
+// A packet count: xtables_strtoui up to UINT32_MAX.
 bool parse_count(const std::string& s, std::uint32_t& out) {
-  const char* p = s.c_str();
-  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
-  if (*p == '-') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 0);
-  if (end == s.c_str() || *end != '\0' || errno == ERANGE || v > UINT32_MAX) return false;
-  out = static_cast<std::uint32_t>(v);
-  return true;
+  auto v = xtables_strtoui(s, UINT32_MAX);
+  if (v) out = static_cast<std::uint32_t>(*v);
+  return v.has_value();
 }
 
 std::string rate_text(std::uint32_t rate, bool numeric) {

@@ -26,17 +26,11 @@ constexpr struct {
 } kNames[] = {{"wscale", 3}, {"mss", 2},       {"sack-permitted", 4},
               {"sack", 5},   {"timestamp", 8}, {"md5", 19}};
 
-// xtables_strtoui: base 0, no sign, the whole word, at most `max`.
+// An option kind: xtables_strtoui up to `max`.
 bool parse_kind(const std::string& s, unsigned max, unsigned& out) {
-  const char* p = s.c_str();
-  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
-  if (*p == '-') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 0);
-  if (end == s.c_str() || *end != '\0' || errno == ERANGE || v > max) return false;
-  out = static_cast<unsigned>(v);
-  return true;
+  auto v = xtables_strtoui(s, max);
+  if (v) out = static_cast<unsigned>(*v);
+  return v.has_value();
 }
 
 class TcpoptstripTarget final : public Target {
