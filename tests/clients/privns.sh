@@ -32,8 +32,16 @@ overlay_rw() {
     local dir=$1 key
     key=$(echo "$dir" | tr / _)
     mkdir -p "$STATE/ov/$key/upper" "$STATE/ov/$key/work"
-    mount -t overlay overlay \
-        -o "lowerdir=$dir,upperdir=$STATE/ov/$key/upper,workdir=$STATE/ov/$key/work" "$dir"
+    # Retried: once in a full CI run the kernel refused the /var/lib overlay for a moment
+    # ("special device overlay does not exist") and the client test lost its scenario.
+    local try
+    for try in 1 2 3; do
+        mount -t overlay overlay \
+            -o "lowerdir=$dir,upperdir=$STATE/ov/$key/upper,workdir=$STATE/ov/$key/work" "$dir" &&
+            return 0
+        sleep 1
+    done
+    return 1
 }
 overlay_ro() {
     local dir=$1
