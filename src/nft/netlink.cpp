@@ -266,18 +266,25 @@ const nlattr* last_child(const nlattr* nest, std::uint16_t type) {
   return found;
 }
 
-// libnftnl 1.2.4 dereferences two things that a kernel dump always carries but a damaged
-// message may lack, and crashes: the name of an expression (nftnl_expr_parse calls
-// nftnl_expr_alloc(mnl_attr_get_str(NULL))) and the chain of a jump or goto verdict
-// (nftnl_parse_verdict: strdup(mnl_attr_get_str(NULL))). Messages lacking them are refused
-// before libnftnl sees them. Found by tests/fuzz/fuzz_netlink.
-bool libnftnl_safe(const nlmsghdr* n) {
+// The NFTA_RULE_EXPRESSIONS attribute of a rule message (the last one, as libnftnl keeps), or
+// null.
+const nlattr* rule_expressions(const nlmsghdr* n) {
   auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
   const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
   const nlattr* exprs = nullptr;
   for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
        attr = mnl_attr_next(attr))
     if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
+  return exprs;
+}
+
+// libnftnl 1.2.4 dereferences two things that a kernel dump always carries but a damaged
+// message may lack, and crashes: the name of an expression (nftnl_expr_parse calls
+// nftnl_expr_alloc(mnl_attr_get_str(NULL))) and the chain of a jump or goto verdict
+// (nftnl_parse_verdict: strdup(mnl_attr_get_str(NULL))). Messages lacking them are refused
+// before libnftnl sees them. Found by tests/fuzz/fuzz_netlink.
+bool libnftnl_safe(const nlmsghdr* n) {
+  const nlattr* exprs = rule_expressions(n);
   if (!exprs) return true;
   bool safe = true;
   for_each_child(exprs, [&](const nlattr* elem) {
@@ -528,45 +535,8 @@ Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::strin
   return out;
 }
 
-namespace {
-std::string_view kernel_expr_name(const Expr& e) {
-  switch (e.kind) {
-    case Expr::Kind::Payload:
-      return "payload";
-    case Expr::Kind::Meta:
-      return "meta";
-    case Expr::Kind::Cmp:
-      return "cmp";
-    case Expr::Kind::Bitwise:
-      return "bitwise";
-    case Expr::Kind::Range:
-      return "range";
-    case Expr::Kind::Counter:
-      return "counter";
-    case Expr::Kind::Immediate:
-      return "immediate";
-    case Expr::Kind::Limit:
-      return "limit";
-    case Expr::Kind::Log:
-      return "log";
-    case Expr::Kind::Match:
-      return "match";
-    case Expr::Kind::Target:
-      return "target";
-    case Expr::Kind::Other:
-      return e.other_name;
-  }
-  return {};
-}
-}  // namespace
-
 bool may_hold(const nlmsghdr* n, const std::vector<Expr>& want) {
-  const auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
-  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
-  const nlattr* exprs = nullptr;
-  for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
-       attr = mnl_attr_next(attr))
-    if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
+  const nlattr* exprs = rule_expressions(n);
   if (!exprs) return want.empty();
   std::size_t i = 0;
   bool possible = true;
@@ -579,7 +549,7 @@ bool may_hold(const nlmsghdr* n, const std::vector<Expr>& want) {
     const Expr& w = want[i++];
     const nlattr* name = last_child(elem, NFTA_EXPR_NAME);
     if (!name || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0) return;  // the parser decides
-    if (mnl_attr_get_str(name) != kernel_expr_name(w)) {
+    if (std::strcmp(mnl_attr_get_str(name), expr_kind_name(w)) != 0) {
       possible = false;
       return;
     }

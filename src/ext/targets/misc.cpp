@@ -405,10 +405,8 @@ class NptTarget final : public SimpleTarget<ip6t_npt_tginfo> {
       const std::string mask(arg.value.substr(slash + 1));
       in6_addr m{};
       if (mask.find(':') != std::string::npos && inet_pton(AF_INET6, mask.c_str(), &m) == 1) {
-        len = 0;
-        while (len < 128 && (m.s6_addr[len / 8] & (0x80 >> (len % 8)))) ++len;
-        for (unsigned bit = len; bit < 128; ++bit)
-          if (m.s6_addr[bit / 8] & (0x80 >> (bit % 8))) len = 255;
+        const int bits = mask_prefix_len(m.s6_addr, 16);
+        len = bits < 0 ? 255 : static_cast<unsigned>(bits);
       } else if (auto n = parse_uint(mask, 0, 128)) {
         len = static_cast<unsigned>(*n);
       } else {
