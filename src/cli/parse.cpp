@@ -561,10 +561,10 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       rule.jump_chain = jumpto;
     }
     if (cmd.table == "nat" && rule.verdict == model::VerdictKind::Drop)
-      return Error{ErrorKind::Parameter,
-                   "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
-                   "therefore inhibited.\n\n",
-                   ErrorStyle::Versioned, 0};
+      return Error{
+          ErrorKind::Parameter,
+          "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
+          ErrorStyle::Versioned, 0};
     for (auto& le : loaded)
       if (le.match) rule.matches.push_back(std::move(le.match));
 
@@ -580,10 +580,10 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     }
   }
   if (cmd.command == kCmdSetPolicy && cmd.table == "nat" && cmd.new_name == "DROP")
-    return Error{ErrorKind::Parameter,
-                 "\nThe \"nat\" table is not intended for filtering, the use of DROP is "
-                 "therefore inhibited.\n\n",
-                 ErrorStyle::Versioned, 0};
+    return Error{
+        ErrorKind::Parameter,
+        "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
+        ErrorStyle::Versioned, 0};
   if (rule.has_counters && cmd.command == kCmdSetPolicy) {
     cmd.rules.push_back(std::move(rule));  // carries the policy counters
   }

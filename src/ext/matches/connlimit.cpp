@@ -64,9 +64,9 @@ class ConnlimitMatch final : public Match {
           for (unsigned i = 0; i < *n; ++i) m[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
         } else if (inet_pton(ctx.family == Family::V4 ? AF_INET : AF_INET6, v.c_str(), m) != 1 ||
                    mask_prefix_len(m, bits / 8) < 0) {
-          return option_error("connlimit: bad value for option \"--connlimit-mask\", neither a "
-                              "valid network mask nor valid CIDR (0-" +
-                              std::to_string(bits) + ").");
+          return option_error(
+              "connlimit: bad value for option \"--connlimit-mask\", neither a valid network mask nor valid CIDR (0-" +
+              std::to_string(bits) + ").");
         }
         std::memcpy(&info.mask, m, 16);
         break;

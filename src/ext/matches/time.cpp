@@ -40,8 +40,7 @@ constexpr const char* kDays2[] = {"Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"};
 Result<std::uint32_t> parse_daytime(std::string_view s) {
   auto bad = [&]() {
     return parameter_error("invalid time \"" + std::string(s) +
-                           "\" specified, should be hh:mm[:ss] format and within the "
-                           "boundaries");
+                           "\" specified, should be hh:mm[:ss] format and within the boundaries");
   };
   auto parts = split(s, ':');
   if (parts.size() < 2 || parts.size() > 3) return bad();

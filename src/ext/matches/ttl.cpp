@@ -51,10 +51,9 @@ class TtlMatch final : public Match {
       if (seen & (1u << id)) ids[n++] = id;
     if (n > 1) return cannot_combine(name(), opt(ids[0]), opt(ids[1]));
     if (n == 0)
-      return parameter_error(hl ? "HL match: You must specify one of `--hl-eq', `--hl-lt', "
-                                  "`--hl-gt'"
-                                : "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', "
-                                  "`--ttl-gt");
+      return parameter_error(
+          hl ? "HL match: You must specify one of `--hl-eq', `--hl-lt', `--hl-gt'"
+             : "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt");
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

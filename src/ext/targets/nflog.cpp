@@ -69,8 +69,7 @@ class NflogTarget final : public Target {
         if (!v) return v.take_error();
         if (ctx.warnings)
           ctx.warnings->push_back(
-              "warn: --nflog-range has never worked and is no longer supported, please use "
-              "--nflog-size instead");
+              "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead");
         break;
       }
       case kOptThreshold: {
