@@ -276,8 +276,8 @@ Status Session::commit(const nft::Batch& batch, bool& restart) {
   if (ce.index >= batch.size())
     return Error{ErrorKind::Resource, std::strerror(ce.err), ErrorStyle::VersionedOnly, 0};
   return Error{ErrorKind::Resource,
-               " " + batch.op_name(ce.index) + " failed (" + std::strerror(ce.err) +
-                   "): " + batch.object_text(ce.index),
+               " " + std::string(batch.op_name(ce.index)) + " failed (" + std::strerror(ce.err) +
+                   "): " + std::string(batch.object_text(ce.index)),
                ErrorStyle::VersionedOnly, batch.line(ce.index)};
 }
 

@@ -697,39 +697,98 @@ namespace {
 constexpr std::size_t kChunkSize = 1 << 20;
 }
 
-Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()) {}
-
-char* Batch::reserve(std::size_t bytes) {
-  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < bytes) {
-    Chunk c;
-    c.capacity = std::max(kChunkSize, bytes);
-    c.data.reset(new char[c.capacity]);  // not value-initialised: pages are touched as used
-    chunks_.push_back(std::move(c));
-  }
-  return chunks_.back().data.get() + chunks_.back().used;
-}
+Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()), texts_(1, '\0') {}
 
 std::uint32_t Batch::intern(const std::string& text) {
-  auto [it, added] = text_index_.try_emplace(text, static_cast<std::uint32_t>(texts_.size()));
-  if (added) texts_.push_back(text);
-  return it->second;
+  for (std::uint32_t at : recent_texts_)
+    if (this->text(at) == text) return at;
+  const auto at = static_cast<std::uint32_t>(texts_.size());
+  texts_.append(text.c_str(), text.size() + 1);
+  recent_texts_[recent_next_] = at;
+  recent_next_ = (recent_next_ + 1) % recent_texts_.size();
+  return at;
+}
+
+std::string_view Batch::text(std::uint32_t at) const { return texts_.c_str() + at; }
+
+std::uint32_t Batch::intern_pair(std::uint32_t op, std::uint32_t object) {
+  for (std::uint32_t i : recent_pairs_)
+    if (i < text_pairs_.size() && text_pairs_[i] == std::pair{op, object}) return i;
+  const auto i = static_cast<std::uint32_t>(text_pairs_.size());
+  text_pairs_.emplace_back(op, object);
+  recent_pairs_[recent_pair_next_] = i;
+  recent_pair_next_ = (recent_pair_next_ + 1) % recent_pairs_.size();
+  return i;
+}
+
+std::string_view Batch::op_name(std::size_t i) const {
+  return text(text_pairs_[meta_[i].texts].first);
+}
+
+std::string_view Batch::object_text(std::size_t i) const {
+  return text(text_pairs_[meta_[i].texts].second);
+}
+
+std::size_t Batch::chunk_of(std::size_t i) const {
+  // The last chunk whose first message is at or before i (an emptied chunk shares its
+  // first_message with the one after it, which is the one that holds the message).
+  auto it = std::upper_bound(chunks_.begin(), chunks_.end(), i,
+                             [](std::size_t m, const Chunk& c) { return m < c.first_message; });
+  return static_cast<std::size_t>(it - chunks_.begin()) - 1;
 }
 
 nlmsghdr* Batch::message(std::size_t i) const {
-  return reinterpret_cast<nlmsghdr*>(chunks_[meta_[i].chunk].data.get() + meta_[i].offset);
+  const Chunk& c = chunks_[chunk_of(i)];
+  char* at = c.data.get();
+  for (std::size_t k = c.first_message; k < i; ++k)
+    at += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(at)->nlmsg_len);
+  return reinterpret_cast<nlmsghdr*>(at);
 }
 
 void Batch::add(const Message& m) {
-  char* at = reserve(estimate_size(m));
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < estimate_size(m))
+    add_chunk(std::max(kChunkSize, estimate_size(m)), meta_.size(), chunks_.size());
+  Chunk& c = chunks_.back();
   std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(meta_.size());
-  Meta meta;
-  meta.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
-  meta.offset = static_cast<std::uint32_t>(chunks_.back().used);
-  chunks_.back().used += build_message(at, m, family_, seq);
-  meta.op = intern(m.op_name);
-  meta.object = intern(m.object_text);
-  meta.line = m.line;
-  meta_.push_back(meta);
+  c.used += build_message(c.data.get() + c.used, m, family_, seq);
+  meta_.push_back(Meta{intern_pair(intern(m.op_name), intern(m.object_text)), m.line});
+}
+
+Batch::Chunk& Batch::add_chunk(std::size_t capacity, std::size_t first_message, std::size_t at) {
+  Chunk c;
+  c.capacity = capacity;
+  c.data.reset(new char[c.capacity]);  // not value-initialised: pages are touched as used
+  c.first_message = first_message;
+  return *chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at), std::move(c));
+}
+
+std::uint16_t Batch::flags(std::size_t i) const { return message(i)->nlmsg_flags; }
+
+void Batch::for_each_added_rule(
+    const std::function<void(std::size_t, RuleObj&&, std::uint16_t)>& each) const {
+  std::size_t i = 0;
+  for (const Chunk& c : chunks_) {
+    for (std::size_t at = 0; at < c.used; ++i) {
+      const auto* n = reinterpret_cast<const nlmsghdr*>(c.data.get() + at);
+      at += NLMSG_ALIGN(n->nlmsg_len);
+      if ((n->nlmsg_type & 0xff) != NFT_MSG_NEWRULE) continue;
+      auto rule = parse_rule_message(n, n->nlmsg_len);
+      if (!rule) continue;
+      // What the message carried and a dump would not: no handle yet, the compat attributes.
+      rule->handle.reset();
+      if (nftnl_rule* r = nftnl_rule_alloc()) {
+        if (nftnl_rule_nlmsg_parse(n, r) == 0) {
+          if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
+            rule->compat_proto = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO);
+          if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_FLAGS))
+            rule->compat_flags = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_FLAGS);
+          if (nftnl_rule_is_set(r, NFTNL_RULE_ID)) rule->id = nftnl_rule_get_u32(r, NFTNL_RULE_ID);
+        }
+        nftnl_rule_free(r);
+      }
+      each(i, std::move(*rule), n->nlmsg_flags);
+    }
+  }
 }
 
 std::string Batch::bytes() const {
@@ -741,37 +800,25 @@ std::string Batch::bytes() const {
 void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
   // NFTA_RULE_ID is the last attribute libnftnl writes, so it goes at the message's end:
   // make room by moving the messages that follow it in its chunk. When the chunk is full,
-  // those messages move to a chunk of their own right after it.
+  // the message and those after it in the chunk move to a new chunk right after it.
   constexpr std::size_t kAttr = 8;  // nlattr header + u32
-  const std::uint32_t ci = meta_[index].chunk;
+  std::size_t ci = chunk_of(index);
+  nlmsghdr* nlh = message(index);
   if (chunks_[ci].capacity - chunks_[ci].used < kAttr) {
-    const std::size_t split = index + 1 < meta_.size() && meta_[index + 1].chunk == ci
-                                  ? meta_[index + 1].offset
-                                  : chunks_[ci].used;
-    Chunk tail;
-    tail.capacity = std::max(kChunkSize, chunks_[ci].used - split + kAttr);
-    tail.data.reset(new char[tail.capacity]);
-    tail.used = chunks_[ci].used - split;
-    std::memcpy(tail.data.get(), chunks_[ci].data.get() + split, tail.used);
+    const std::size_t split = reinterpret_cast<char*>(nlh) - chunks_[ci].data.get();
+    const std::size_t moved = chunks_[ci].used - split;
+    Chunk& tail = add_chunk(std::max(kChunkSize, moved + kAttr), index, ci + 1);
+    std::memcpy(tail.data.get(), chunks_[ci].data.get() + split, moved);
+    tail.used = moved;
     chunks_[ci].used = split;
-    chunks_.insert(chunks_.begin() + ci + 1, std::move(tail));
-    for (std::size_t i = index + 1; i < meta_.size(); ++i) {
-      if (meta_[i].chunk == ci) {
-        meta_[i].chunk = ci + 1;
-        meta_[i].offset -= static_cast<std::uint32_t>(split);
-      } else {
-        ++meta_[i].chunk;
-      }
-    }
+    ++ci;
+    nlh = reinterpret_cast<nlmsghdr*>(tail.data.get());
   }
   Chunk& c = chunks_[ci];
-  nlmsghdr* nlh = message(index);
-  const std::size_t end = meta_[index].offset + nlh->nlmsg_len;
+  const std::size_t end = reinterpret_cast<char*>(nlh) - c.data.get() + nlh->nlmsg_len;
   std::memmove(c.data.get() + end + kAttr, c.data.get() + end, c.used - end);
   mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
   c.used += kAttr;
-  for (std::size_t i = index + 1; i < meta_.size() && meta_[i].chunk == ci; ++i)
-    meta_[i].offset += kAttr;
 }
 
 Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,

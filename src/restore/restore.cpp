@@ -135,36 +135,38 @@ struct TableBatch {
     std::uint32_t id = 0;
   };
   std::vector<Added> added;
+  // Whether `added` is kept up to date: only from the first -D of the table on, when the
+  // rules added before it are read back from the batch (at 50k rules that record would be
+  // most of the memory a restore needs).
+  bool remembering = false;
+  void remember_added_rules(Family family) {
+    msgs.for_each_added_rule([&](std::size_t i, nft::RuleObj&& rule, std::uint16_t flags) {
+      std::string key = cli::rule_spec(codec::decode_rule(rule.exprs, family), family);
+      std::string chain = rule.chain;
+      added.push_back(Added{std::move(chain), std::move(key), std::move(rule), i,
+                            !(flags & nft::kNlmAppend), false, 0});
+    });
+    remembering = true;
+  }
   std::uint32_t next_rule_id = 1;
 };
 
 }  // namespace
 
-namespace {
-// Whether `input` may delete a rule by its spec: a word "-D..." (also "-DCHAIN") or
-// "--del..." (--delete and its abbreviations; --delete-chain counts too, which only costs
-// memory). Only then must the rules this batch adds be remembered, so that a later -D can
-// find them: at 50k rules that record is most of the memory a restore needs.
-bool may_delete_rules(const std::string& input) {
-  auto word_start = [&](std::size_t at) {
-    return at == 0 || input[at - 1] == ' ' || input[at - 1] == '\t' || input[at - 1] == '\n';
-  };
-  for (std::size_t at = input.find("-D"); at != std::string::npos; at = input.find("-D", at + 1))
-    if (word_start(at)) return true;
-  for (std::size_t at = input.find("--del"); at != std::string::npos;
-       at = input.find("--del", at + 1))
-    if (word_start(at)) return true;
-  return false;
-}
-}  // namespace
+namespace {}  // namespace
 
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
                     const std::string& program, std::vector<std::string>& warnings) {
+  LineReader lines(input);
+  return restore_lines(session, lines, opts, program, warnings);
+}
+
+Status restore_lines(core::Session& session, LineReader& input, const Options& opts,
+                     const std::string& program, std::vector<std::string>& warnings) {
   const std::string prog_restore = program + "-restore";
-  const bool remember_added = may_delete_rules(input);
   std::optional<TableBatch> cur;
   int lineno = 0;
-  std::size_t pos = 0;
+  std::string line;
   auto ensure_table = [&](TableBatch& tb) {
     if (!tb.table_in_kernel) tb.msgs.add(core::new_table_msg(tb.name));
   };
@@ -175,10 +177,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
     tb.msgs.add(core::new_base_chain_msg(tb.name, chain, 1));
     tb.chains.insert(chain);
   };
-  while (pos < input.size()) {
-    std::size_t nl = input.find('\n', pos);
-    std::string line = input.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? input.size() : nl + 1;
+  while (input.next(line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::size_t first = line.find_first_not_of(" \t");
@@ -197,6 +196,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       TableBatch tb(session.family());
       tb.name = name;
       tb.start_line = lineno;
+      input.mark();
       auto st = session.state(name);
       if (!st) return st.take_error();
       CX_TRY(session.load_chains(**st));
@@ -270,13 +270,8 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         }
         if (restart) {
           // The ruleset changed while we read it: iptables-restore starts the table again.
-          pos = 0;
-          lineno = 0;
-          std::size_t target = static_cast<std::size_t>(cur->start_line - 1);
-          for (std::size_t i = 0; i < target; ++i) {
-            pos = input.find('\n', pos) + 1;
-            ++lineno;
-          }
+          lineno = cur->start_line - 1;
+          input.rewind();
           cur.reset();
           continue;
         }
@@ -406,7 +401,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
         m.op_name = c == cli::kCmdAppend ? "RULE_APPEND" : "RULE_INSERT";
         m.object_text = "rule in chain " + cmd->chain;
         m.line = lineno;
-        if (remember_added)
+        if (tb.remembering)
           tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
                                                m.rule, tb.msgs.size(), c == cli::kCmdInsert,
                                                false, 0});
@@ -519,6 +514,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
       auto st = session.state(tb.name);
       if (!st) return st.take_error();
       CX_TRY(session.load_rules(**st, cmd->chain));
+      if (!tb.remembering) tb.remember_added_rules(session.family());
       bool done = false;
       for (const auto& r : cmd->rules) {
         std::string key = cli::rule_spec(r, session.family());

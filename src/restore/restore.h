@@ -1,5 +1,6 @@
 // The iptables-save text format in both directions. Each COMMIT is one kernel transaction.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,44 @@ struct Options {
 Result<std::string> save_text(core::Session& session, const std::string& table, bool counters,
                               const std::string& date, const std::string& program);
 
+// The lines of a restore's input, read as they are needed rather than held whole (a
+// 50k-rule input is ~5 MB). A table is sent to the kernel at its COMMIT; when the ruleset
+// changed meanwhile, its lines are read again from the table's first line: a file by seeking
+// back, a pipe from the lines kept since that table began.
+class LineReader {
+ public:
+  explicit LineReader(std::string text);  // the whole input, already in memory
+  explicit LineReader(int fd);            // read from fd, which stays the caller's
+  // The next line without its '\n'; false at the end of the input or on a read error.
+  bool next(std::string& line);
+  // The line next() returned last starts a table; rewind() reads it again.
+  void mark();
+  void rewind();
+  // A read error ends the input early, as iptables-restore's fgets() would.
+  int read_errno() const { return read_errno_; }
+
+ private:
+  bool fill();
+  int fd_ = -1;
+  bool seekable_ = false;
+  std::string buf_;  // text not yet returned starts at pos_
+  std::size_t pos_ = 0;
+  std::uint64_t buf_offset_ = 0;  // input offset of buf_[0]
+  std::uint64_t last_line_ = 0;   // input offset of the line next() returned last
+  std::uint64_t mark_ = 0;
+  bool eof_ = false;
+  int read_errno_ = 0;
+  // A pipe cannot seek: the lines since mark() are kept here, and replayed by rewind().
+  std::string kept_;
+  std::size_t kept_last_ = 0;  // where the line next() returned last starts in kept_
+  std::string replay_;
+  std::size_t replay_pos_ = 0;
+};
+
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
                     const std::string& program, std::vector<std::string>& warnings);
+Status restore_lines(core::Session& session, LineReader& input, const Options& opts,
+                     const std::string& program, std::vector<std::string>& warnings);
 
 // Splits a restore line into words as iptables-restore does (quotes, backslash escapes).
 std::vector<std::string> split_words(const std::string& line);

@@ -1,12 +1,12 @@
 // The one program behind every name: iptables, ip6tables, *-save, *-restore, and the -nft
 // names. The only place that prints errors or exits.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -195,8 +195,7 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
       return 0;
     } else if (a == "-h" || a == "--help") {
       std::printf(
-          "Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-w secs] [-W usecs] [-T table] [-M command] "
-          "[file]\n",
+          "Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-w secs] [-W usecs] [-T table] [-M command] [file]\n",
           prog.c_str());
       return 0;
     } else if (a == "-4" || a == "-6") {
@@ -207,23 +206,15 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
       return 1;
     }
   }
-  std::string input;
-  FILE* in = stdin;
+  int in = STDIN_FILENO;
   if (!file.empty()) {
-    in = std::fopen(file.c_str(), "r");
-    if (!in) {
+    in = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
       std::fprintf(stderr, "Can't open %s: %s\n", file.c_str(), std::strerror(errno));
       return 1;
     }
   }
-  // Sized up front when the input is a file, so the text is not copied while it grows.
-  struct stat st {};
-  if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-    input.reserve(static_cast<std::size_t>(st.st_size) + 1);
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) input.append(buf, n);
-  if (in != stdin) std::fclose(in);
+  cx::restore::LineReader input(in);
 
   cx::core::Session session(family, base);
   if (auto s = session.connect(); !s) {
@@ -233,7 +224,8 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
   std::vector<std::string> warnings;
   std::string verbose;
   opts.verbose_out = &verbose;
-  cx::Status s = cx::restore::restore_text(session, input, opts, base, warnings);
+  cx::Status s = cx::restore::restore_lines(session, input, opts, base, warnings);
+  if (in != STDIN_FILENO) close(in);
   std::fwrite(verbose.data(), 1, verbose.size(), stdout);
   for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
   if (!s) {
