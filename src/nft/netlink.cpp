@@ -695,7 +695,33 @@ void put_batch_marker(char* at, std::uint16_t type, std::uint32_t seq,
 
 namespace {
 constexpr std::size_t kChunkSize = 1 << 20;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
 }
+
+std::uint64_t get_varint(const std::string& in, std::size_t& at) {
+  std::uint64_t v = 0;
+  for (unsigned shift = 0; at < in.size(); shift += 7) {
+    const auto byte = static_cast<unsigned char>(in[at++]);
+    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) break;
+  }
+  return v;
+}
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+}  // namespace
 
 Batch::Batch(Family family) : family_(family), first_seq_(next_batch_seq()), texts_(1, '\0') {}
 
@@ -722,11 +748,11 @@ std::uint32_t Batch::intern_pair(std::uint32_t op, std::uint32_t object) {
 }
 
 std::string_view Batch::op_name(std::size_t i) const {
-  return text(text_pairs_[meta_[i].texts].first);
+  return text(text_pairs_[meta(i).texts].first);
 }
 
 std::string_view Batch::object_text(std::size_t i) const {
-  return text(text_pairs_[meta_[i].texts].second);
+  return text(text_pairs_[meta(i).texts].second);
 }
 
 std::size_t Batch::chunk_of(std::size_t i) const {
@@ -747,11 +773,24 @@ nlmsghdr* Batch::message(std::size_t i) const {
 
 void Batch::add(const Message& m) {
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < estimate_size(m))
-    add_chunk(std::max(kChunkSize, estimate_size(m)), meta_.size(), chunks_.size());
+    add_chunk(std::max(kChunkSize, estimate_size(m)), count_, chunks_.size());
   Chunk& c = chunks_.back();
-  std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(meta_.size());
+  std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(count_);
   c.used += build_message(c.data.get() + c.used, m, family_, seq);
-  meta_.push_back(Meta{intern_pair(intern(m.op_name), intern(m.object_text)), m.line});
+  put_varint(meta_, intern_pair(intern(m.op_name), intern(m.object_text)));
+  put_varint(meta_, zigzag(static_cast<std::int64_t>(m.line) - last_line_));
+  last_line_ = m.line;
+  ++count_;
+}
+
+Batch::Meta Batch::meta(std::size_t i) const {
+  Meta out;
+  std::size_t at = 0;
+  for (std::size_t k = 0; k <= i; ++k) {
+    out.texts = static_cast<std::uint32_t>(get_varint(meta_, at));
+    out.line += static_cast<int>(unzigzag(get_varint(meta_, at)));
+  }
+  return out;
 }
 
 Batch::Chunk& Batch::add_chunk(std::size_t capacity, std::size_t first_message, std::size_t at) {

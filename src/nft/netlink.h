@@ -3,7 +3,6 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,12 +70,12 @@ class Batch {
  public:
   explicit Batch(Family family);
   void add(const Message& m);
-  std::size_t size() const { return meta_.size(); }
-  bool empty() const { return meta_.empty(); }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
   // For error messages: " RULE_APPEND failed (...): rule in chain INPUT", and the line.
   std::string_view op_name(std::size_t i) const;
   std::string_view object_text(std::size_t i) const;
-  int line(std::size_t i) const { return meta_[i].line; }
+  int line(std::size_t i) const { return meta(i).line; }
   std::uint16_t flags(std::size_t i) const;  // NLM_F_* of message `i`
   // Gives message `index` (a NEWRULE) the attribute NFTA_RULE_ID, so that a later message of
   // the same batch can name the rule before the kernel has given it a handle.
@@ -100,13 +99,15 @@ class Batch {
     std::size_t used = 0, capacity = 0;
     std::size_t first_message = 0;
   };
-  // Per message only what an error message needs (8 bytes: a restore of 50k rules sends
-  // 120k messages). Where a message is, is found by walking its chunk: errors and
-  // NFTA_RULE_ID are rare.
+  // Per message only what an error message needs: its texts (an index into text_pairs_) and
+  // its line. A restore of 50k rules sends 120k messages, so these are kept as varints, two
+  // to four bytes a message, and read by walking from the first; where a message is, is
+  // found by walking its chunk. Only errors and NFTA_RULE_ID need either.
   struct Meta {
-    std::uint32_t texts = 0;  // index into text_pairs_
+    std::uint32_t texts = 0;
     int line = 0;
   };
+  Meta meta(std::size_t i) const;
   Chunk& add_chunk(std::size_t capacity, std::size_t first_message, std::size_t at);
   std::size_t chunk_of(std::size_t i) const;
   std::uint32_t intern(const std::string& text);
@@ -117,8 +118,9 @@ class Batch {
   Family family_;
   std::uint32_t first_seq_;
   std::vector<Chunk> chunks_;
-  // A deque grows without copying what it holds: no moment with the old and new array both.
-  std::deque<Meta> meta_;
+  std::size_t count_ = 0;
+  std::string meta_;  // per message: varint texts, zigzag varint line - previous line
+  int last_line_ = 0;
   // Every distinct text once, NUL-terminated, one after the other, and the distinct
   // (operation, object) pairs. Consecutive messages mostly repeat the texts of the ones
   // before (the rules of one chain), and a restore has a handful of operation names, so the

@@ -124,7 +124,10 @@ struct TableBatch {
   bool table_in_kernel = false;           // exists and was not flushed away
   std::set<std::string> chains;           // chains that exist in the kernel or the batch
   std::set<std::string> base_created;
-  std::vector<std::string> jumps;  // checked at COMMIT, as iptables-restore does
+  // The first jump to a chain that did not exist at that point of the table (declared
+  // later, or deleted before): iptables-nft-restore finds it at COMMIT, where it works
+  // through the table's commands in order.
+  std::optional<std::string> missing_jump;
   // Rules this batch adds, for a later -D of the same batch (found by their save form and
   // named by NFTA_RULE_ID, as iptables-nft-restore does).
   struct Added {
@@ -252,10 +255,9 @@ Status restore_lines(core::Session& session, LineReader& input, const Options& o
       if (!cur)
         return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed",
                      ErrorStyle::Plain, lineno};
-      const core::TableSpec* spec = core::find_table(cur->name);
-      for (const auto& j : cur->jumps)
-        if (!core::find_builtin(*spec, j) && !cur->chains.count(j))
-          return at_line(parameter_error("Chain '" + j + "' does not exist"), lineno);
+      if (cur->missing_jump)
+        return at_line(parameter_error("Chain '" + *cur->missing_jump + "' does not exist"),
+                       lineno);
       bool skip = !opts.table.empty() && opts.table != cur->name;
       if (opts.test && !skip) CX_TRY(session.netlink().send_test_batch());
       if (!opts.test && !skip) {
@@ -374,8 +376,10 @@ Status restore_lines(core::Session& session, LineReader& input, const Options& o
       bool builtin = core::find_builtin(*spec, cmd->chain) != nullptr;
       if (!builtin && !tb.chains.count(cmd->chain)) return line_failed(lineno, kNoChain);
       for (auto& r : cmd->rules)
-        if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
-          tb.jumps.push_back(r.jump_chain);
+        if ((r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto) &&
+            !tb.missing_jump && !core::find_builtin(*spec, r.jump_chain) &&
+            !tb.chains.count(r.jump_chain))
+          tb.missing_jump = r.jump_chain;
       ensure_table(tb);
       ensure_base(tb, cmd->chain);
       bool first_rule = true;

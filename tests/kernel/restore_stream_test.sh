@@ -116,6 +116,11 @@ COMMIT
 -A POSTROUTING -o eth0 -j MASQUERADE
 COMMIT
 IN
+    # Jumps are checked in the order of the table: to a chain declared only later, to one
+    # deleted before, and to one deleted after the jump (the kernel refuses that one).
+    run_case jump-forward $mode < <(printf '*filter\n-A INPUT -j BAR\n:BAR - [0:0]\nCOMMIT\n')
+    run_case jump-deleted-before $mode < <(printf '*filter\n:FOO - [0:0]\n-X FOO\n-A INPUT -j FOO\nCOMMIT\n')
+    run_case jump-deleted-after $mode < <(printf '*filter\n:FOO - [0:0]\n-A INPUT -j FOO\n-X FOO\nCOMMIT\n')
     run_case no-final-newline $mode < <(printf '*filter\n-A INPUT -j ACCEPT\n-D INPUT -j ACCEPT\nCOMMIT')
     run_case error-midway $mode < <(printf '*filter\n-A INPUT -j ACCEPT\n-A INPUT -j NOPE\nCOMMIT\n')
 done
