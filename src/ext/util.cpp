@@ -325,6 +325,24 @@ std::string hex(std::uint32_t v) {
   return buf;
 }
 
+std::string hex08(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "0x%08x", v);
+  return b;
+}
+
+std::string cstr(const char* s, std::size_t n) { return std::string(s, strnlen(s, n)); }
+void set_cstr(char* dst, std::size_t n, std::string_view v) {
+  std::memset(dst, 0, n);
+  std::memcpy(dst, v.data(), std::min(v.size(), n - 1));
+}
+
+std::string opt_of(std::span<const OptionSpec> opts, int id) {
+  for (const auto& o : opts)
+    if (o.id == id) return "--" + std::string(o.name);
+  return "";
+}
+
 }  // namespace cx::ext
 
 namespace cx::ext {

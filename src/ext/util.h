@@ -2,11 +2,13 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "common/result.h"
+#include "ext/extension.h"
 #include "model/family.h"
 
 namespace cx::ext {
@@ -79,6 +81,30 @@ bool parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& ma
 
 // Formats "0x%x" like iptables.
 std::string hex(std::uint32_t v);
+// Formats "0x%08x" (the cluster match's node mask and hash seed, HMARK's --hmark-rnd).
+std::string hex08(std::uint32_t v);
+
+// A fixed-size char field of an xt structure as a string (up to the first NUL), and the
+// reverse: `v` copied into `dst` cut to n-1 bytes, the rest zero.
+std::string cstr(const char* s, std::size_t n);
+void set_cstr(char* dst, std::size_t n, std::string_view v);
+
+// "--NAME" of the option with this id in an extension's option table; "" when none.
+std::string opt_of(std::span<const OptionSpec> opts, int id);
+
+// A target whose options never take "!" and may each appear once.
+template <class Info>
+class SimpleTarget : public Target {
+ public:
+  Info info{};
+  unsigned seen = 0;
+  Status check_once(int id, const OptionArg& arg, std::span<const OptionSpec> opts) {
+    if (arg.invert) return cannot_invert(name(), opt_of(opts, id));
+    if (seen & (1u << id)) return only_once(name(), opt_of(opts, id));
+    seen |= 1u << id;
+    return {};
+  }
+};
 
 // Comma separated list of names from a table, each compared case-insensitively as a prefix of
 // the table name (strncasecmp(table, word, strlen(word))), first match wins; used by several

@@ -26,12 +26,6 @@
 namespace cx::ext {
 namespace {
 
-std::string opt_of(std::span<const OptionSpec> opts, int id) {
-  for (const auto& o : opts)
-    if (o.id == id) return "--" + std::string(o.name);
-  return "";
-}
-
 // --- ipv6header ------------------------------------------------------------------------------
 struct HeaderName {
   const char* name;

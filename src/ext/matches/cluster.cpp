@@ -1,0 +1,88 @@
+// -m cluster (xt "cluster" rev 0, xt_cluster_match_info): node mask, total, hash seed.
+#include <linux/netfilter/xt_cluster.h>
+
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kClTotal = 1, kClNode, kClNodemask, kClSeed };
+constexpr OptionSpec kOptions[] = {
+    {"cluster-total-nodes", ArgKind::Required, kClTotal},
+    {"cluster-local-node", ArgKind::Required, kClNode},
+    {"cluster-local-nodemask", ArgKind::Required, kClNodemask},
+    {"cluster-hash-seed", ArgKind::Required, kClSeed},
+};
+
+class ClusterMatch final : public Match {
+ public:
+  xt_cluster_match_info info{};
+  unsigned seen = 0;
+  std::string_view name() const override { return "cluster"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<ClusterMatch>(*this); }
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    std::string opt = opt_of(kOptions, id);
+    if (arg.invert && id != kClNode && id != kClNodemask) return cannot_invert("cluster", opt);
+    if (seen & (1u << id)) return only_once("cluster", opt);
+    seen |= 1u << id;
+    std::uint64_t max = id == kClTotal || id == kClNode ? XT_CLUSTER_NODES_MAX : UINT32_MAX;
+    auto v = parse_uint_opt(arg.value, id == kClNode ? 1 : 0, max, "cluster", opt);
+    if (!v) return v.take_error();
+    auto u = static_cast<std::uint32_t>(*v);
+    switch (id) {
+      case kClTotal:
+        info.total_nodes = u;
+        break;
+      case kClNode:
+        info.node_mask = 1u << (u - 1);
+        break;
+      case kClNodemask:
+        info.node_mask = u;
+        break;
+      case kClSeed:
+        info.hash_seed = u;
+        break;
+    }
+    if (arg.invert) info.flags |= XT_CLUSTER_F_INV;
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if ((seen & (1u << kClNode)) && (seen & (1u << kClNodemask)))
+      return cannot_combine("cluster", "--cluster-local-node", "--cluster-local-nodemask");
+    if (!(seen & (1u << kClTotal))) return must_be_specified("cluster", "--cluster-total-nodes");
+    if (!(seen & (1u << kClSeed))) return must_be_specified("cluster", "--cluster-hash-seed");
+    return {};
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    out += std::string((info.flags & XT_CLUSTER_F_INV) ? " !" : "") + " --cluster-local-nodemask " +
+           hex08(info.node_mask);
+    out += " --cluster-total-nodes " + std::to_string(info.total_nodes);
+    out += " --cluster-hash-seed " + hex08(info.hash_seed);
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    out += " cluster ";
+    if (info.flags & XT_CLUSTER_F_INV) out += "!";
+    out += "node_mask=" + hex08(info.node_mask) +
+           " total_nodes=" + std::to_string(info.total_nodes) +
+           " hash_seed=" + hex08(info.hash_seed);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("cluster", 0, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<ClusterMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<ClusterMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kClusterMatch = {"cluster", kBoth, kOptions,      create,
+                                        "cluster", 0,     decode_compat, nullptr};
+
+}  // namespace cx::ext

@@ -1,0 +1,62 @@
+// -j TEE (xt "TEE" rev 1, xt_tee_tginfo: gateway address, --oif name)
+#include <linux/netfilter/xt_TEE.h>
+
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+constexpr OptionSpec kOptions[] = {{"gateway", ArgKind::Required, 1},
+                                   {"oif", ArgKind::Required, 2}};
+
+class TeeTarget final : public SimpleTarget<xt_tee_tginfo> {
+ public:
+  std::string_view name() const override { return "TEE"; }
+  std::unique_ptr<Target> clone() const override { return std::make_unique<TeeTarget>(*this); }
+  Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+    CX_TRY(check_once(id, arg, kOptions));
+    if (id == 1) {
+      std::uint8_t a[16];
+      CX_TRY(resolve_one(arg.value, ctx.family, a));
+      std::memcpy(&info.gw, a, 16);
+    } else {
+      CX_TRY(check_interface(arg.value));
+      set_cstr(info.oif, sizeof(info.oif), arg.value);
+    }
+    return {};
+  }
+  Status final_check(const RuleContext&) override {
+    if (!(seen & 2u)) return must_be_specified("TEE", "--gateway");
+    return {};
+  }
+  void save(std::string& out, const SaveContext& ctx) const override {
+    out += " --gateway " + addr_text(reinterpret_cast<const std::uint8_t*>(&info.gw), ctx.family);
+    if (info.oif[0]) out += " --oif " + cstr(info.oif, sizeof(info.oif));
+  }
+  void list(std::string& out, bool, const SaveContext& ctx) const override {
+    out += " TEE gw:" + addr_text(reinterpret_cast<const std::uint8_t*>(&info.gw), ctx.family);
+    if (info.oif[0]) out += " oif=" + cstr(info.oif, sizeof(info.oif));
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::target("TEE", 1, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Target> create(Family) { return std::make_unique<TeeTarget>(); }
+std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto t = std::make_unique<TeeTarget>();
+  if (!xt_read(blob, t->info)) return nullptr;
+  return t;
+}
+
+}  // namespace
+
+extern const TargetType kTeeTarget = {"TEE", kBoth, kOptions,      create,
+                                      "TEE", 1,     decode_compat, nullptr};
+
+}  // namespace cx::ext
