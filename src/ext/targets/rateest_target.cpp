@@ -3,7 +3,7 @@
 // smallest e with 2^(interval+e) >= the value; times print as "%.1fms" below 1s else "%.1fs".
 #include <linux/netfilter/xt_RATEEST.h>
 
-#include <cmath>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +13,10 @@
 
 namespace cx::ext {
 namespace {
+
+// 2^k for the exponents a RATEEST payload can hold (int8 + uint8, within [-1022, 1023]),
+// from the bits of the double: std::ldexp would keep libm loaded in every process.
+double pow2(int k) { return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52); }
 
 enum { kReName = 1, kReInterval, kReEwmalog };
 constexpr OptionSpec kOptions[] = {{"rateest-name", ArgKind::Required, kReName},
@@ -68,19 +72,19 @@ class RateestTarget final : public Target {
     if (seen != ((1u << kReName) | (1u << kReInterval) | (1u << kReEwmalog)))
       return parameter_error("RATEEST: you need to specify all options");
     int i = -2;
-    while (i < 3 && std::ldexp(1.0, i) < interval_s) ++i;
+    while (i < 3 && pow2(i) < interval_s) ++i;
     info.interval = static_cast<std::int8_t>(i);
     int e = 1;
-    while (e < 31 && std::ldexp(1.0, i + e) < ewma_s) ++e;
+    while (e < 31 && pow2(i + e) < ewma_s) ++e;
     info.ewma_log = static_cast<std::uint8_t>(e);
     return {};
   }
   std::string n() const { return std::string(info.name, strnlen(info.name, sizeof(info.name))); }
   void dump(std::string& out, const char* p) const {
     out += std::string(" ") + p + "name " + n();
-    out += std::string(" ") + p + "interval " + time_text(std::ldexp(1.0, info.interval));
+    out += std::string(" ") + p + "interval " + time_text(pow2(info.interval));
     out += std::string(" ") + p + "ewmalog " +
-           time_text(std::ldexp(1.0, info.interval + info.ewma_log));
+           time_text(pow2(info.interval + info.ewma_log));
   }
   void save(std::string& out, const SaveContext&) const override { dump(out, "--rateest-"); }
   void list(std::string& out, bool, const SaveContext&) const override { dump(out, ""); }
