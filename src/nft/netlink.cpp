@@ -25,6 +25,8 @@
 #include <functional>
 #include <string_view>
 
+#include "nft/rule_message.h"
+
 namespace cx::nft {
 
 namespace {
@@ -329,6 +331,11 @@ std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
       n->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg) || n->nlmsg_len > len ||
       !mnl_nlmsg_ok(n, static_cast<int>(len)))
     return std::nullopt;
+  if (auto rule = read_rule_message(n)) return rule;
+  return parse_rule_message_libnftnl(n);
+}
+
+std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* n) {
   if (!libnftnl_safe(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
   if (!r) return std::nullopt;
@@ -751,8 +758,70 @@ std::string_view Batch::op_name(std::size_t i) const {
   return text(text_pairs_[meta(i).texts].first);
 }
 
-std::string_view Batch::object_text(std::size_t i) const {
-  return text(text_pairs_[meta(i).texts].second);
+namespace {
+// Object texts that name what their message names ("rule in chain INPUT" for a rule of
+// INPUT): kept as which of these forms it is, and written out from the message when an error
+// needs it, rather than once per chain (a 50k-rule restore has 20k of them).
+enum DerivedText : std::uint32_t {
+  kRuleInChain = 0xffffff00,  // "rule in chain " + the rule's chain
+  kChainName,                 // "chain " + the chain's name
+  kTableName,                 // "table " + the table's name
+};
+constexpr std::string_view kRuleInChainPrefix = "rule in chain ";
+constexpr std::string_view kChainPrefix = "chain ";
+constexpr std::string_view kTablePrefix = "table ";
+
+bool is(std::string_view text, std::string_view prefix, std::string_view name) {
+  return text.size() == prefix.size() + name.size() && text.starts_with(prefix) &&
+         text.ends_with(name);
+}
+
+// The string attribute `type` of a message's payload, or "".
+std::string message_string(const nlmsghdr* n, std::uint16_t type) {
+  std::string out;
+  const auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
+  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
+  for (; mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
+       a = mnl_attr_next(a))
+    if (mnl_attr_get_type(a) == type)
+      out.assign(
+          static_cast<const char*>(mnl_attr_get_payload(a)),
+          strnlen(static_cast<const char*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)));
+  return out;
+}
+}  // namespace
+
+std::uint32_t Batch::intern_object(const Message& m) {
+  const std::string& text = m.object_text;
+  switch (m.type) {
+    case MsgType::NewRule:
+    case MsgType::DelRule:
+      if (is(text, kRuleInChainPrefix, m.rule.chain)) return kRuleInChain;
+      break;
+    case MsgType::NewChain:
+    case MsgType::DelChain:
+      if (is(text, kChainPrefix, m.chain.name)) return kChainName;
+      break;
+    case MsgType::NewTable:
+    case MsgType::DelTable:
+      if (is(text, kTablePrefix, m.table)) return kTableName;
+      break;
+  }
+  return intern(text);
+}
+
+std::string Batch::object_text(std::size_t i) const {
+  const std::uint32_t object = text_pairs_[meta(i).texts].second;
+  switch (object) {
+    case kRuleInChain:
+      return std::string(kRuleInChainPrefix) + message_string(message(i), NFTA_RULE_CHAIN);
+    case kChainName:
+      return std::string(kChainPrefix) + message_string(message(i), NFTA_CHAIN_NAME);
+    case kTableName:
+      return std::string(kTablePrefix) + message_string(message(i), NFTA_TABLE_NAME);
+    default:
+      return std::string(text(object));
+  }
 }
 
 std::size_t Batch::chunk_of(std::size_t i) const {
@@ -777,7 +846,7 @@ void Batch::add(const Message& m) {
   Chunk& c = chunks_.back();
   std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(count_);
   c.used += build_message(c.data.get() + c.used, m, family_, seq);
-  put_varint(meta_, intern_pair(intern(m.op_name), intern(m.object_text)));
+  put_varint(meta_, intern_pair(intern(m.op_name), intern_object(m)));
   put_varint(meta_, zigzag(static_cast<std::int64_t>(m.line) - last_line_));
   last_line_ = m.line;
   ++count_;

@@ -42,6 +42,8 @@ struct RuleObj {
   bool exprs_set = true;  // EXPRESSIONS attribute present (a flush has none)
   std::optional<std::uint32_t> compat_proto, compat_flags;
   std::optional<std::uint32_t> id;
+
+  bool operator==(const RuleObj&) const = default;
 };
 
 enum class MsgType { NewTable, DelTable, NewChain, DelChain, NewRule, DelRule };
@@ -74,7 +76,7 @@ class Batch {
   bool empty() const { return count_ == 0; }
   // For error messages: " RULE_APPEND failed (...): rule in chain INPUT", and the line.
   std::string_view op_name(std::size_t i) const;
-  std::string_view object_text(std::size_t i) const;
+  std::string object_text(std::size_t i) const;
   int line(std::size_t i) const { return meta(i).line; }
   std::uint16_t flags(std::size_t i) const;  // NLM_F_* of message `i`
   // Gives message `index` (a NEWRULE) the attribute NFTA_RULE_ID, so that a later message of
@@ -112,6 +114,7 @@ class Batch {
   std::size_t chunk_of(std::size_t i) const;
   std::uint32_t intern(const std::string& text);
   std::uint32_t intern_pair(std::uint32_t op, std::uint32_t object);
+  std::uint32_t intern_object(const Message& m);
   std::string_view text(std::uint32_t at) const;
   nlmsghdr* message(std::size_t i) const;
 
@@ -141,6 +144,9 @@ struct CommitError {
 // Lifts one NFT_MSG_NEWRULE message, as a rule dump returns it, into a RuleObj; nullopt when
 // the message is not a well-formed rule. `len` is the size of the buffer at `msg`.
 std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len);
+// The same through libnftnl alone (what parse_rule_message falls back to when its own reader
+// leaves a message to libnftnl); the length is checked already.
+std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* msg);
 
 // False when the rule message `msg` (as a dump returns it, already checked by the netlink
 // layer) certainly does not hold the expressions `want`, counters aside; true when it may.

@@ -179,7 +179,9 @@ TEST(NftBatch, ErrorTextsPerMessage) {
     Message rule = rule_message(2 * c + 1);
     rule.rule.chain = chain.chain.name;
     rule.op_name = c % 2 ? "RULE_INSERT" : "RULE_APPEND";
-    rule.object_text = "rule in chain C" + std::to_string(c);
+    // Mostly the text that names the rule's chain (kept as its form, written out from the
+    // message); now and then another one (kept as it is).
+    rule.object_text = c % 7 ? "rule in chain C" + std::to_string(c) : std::string("table filter");
     b.add(rule);
   }
   ASSERT_EQ(b.size(), 2u * kChains);
@@ -188,7 +190,8 @@ TEST(NftBatch, ErrorTextsPerMessage) {
     EXPECT_EQ(b.object_text(2 * c), "chain C" + std::to_string(c));
     EXPECT_EQ(b.line(2 * c), 2 * c);
     EXPECT_EQ(b.op_name(2 * c + 1), c % 2 ? "RULE_INSERT" : "RULE_APPEND");
-    EXPECT_EQ(b.object_text(2 * c + 1), "rule in chain C" + std::to_string(c));
+    EXPECT_EQ(b.object_text(2 * c + 1),
+              c % 7 ? "rule in chain C" + std::to_string(c) : std::string("table filter"));
     EXPECT_EQ(b.line(2 * c + 1), 2 * c + 1);
   }
 }
