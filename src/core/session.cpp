@@ -157,6 +157,34 @@ Status Session::load_rules(TableState& ts, const std::string& chain_name) {
   return {};
 }
 
+Result<Session::RuleAt> Session::rule_at(TableState& ts, const std::string& chain_name,
+                                         std::size_t index) {
+  RuleAt out;
+  if (ts.all_rules_loaded || ts.rules.count(chain_name)) {
+    const auto& rules = ts.rules[chain_name];
+    if (index < rules.size()) out.rule = rules[index];
+    out.count = rules.size();
+    return out;
+  }
+  auto kc = chain(ts, chain_name);
+  if (!kc) return kc.take_error();
+  if (!ts.exists || !*kc) return out;
+  std::size_t seen = 0;
+  CX_TRY(nl_.for_each_rule_until(
+      family_, ts.name, chain_name,
+      [&](nft::RuleObj&& r) {
+        if (seen++ < index) return true;
+        out.rule = std::move(r);
+        return false;
+      },
+      [&] {
+        seen = 0;
+        out.rule.reset();
+      }));
+  out.count = seen;
+  return out;
+}
+
 Status Session::load_all_rules(TableState& ts) {
   if (ts.all_rules_loaded) return {};
   CX_TRY(load_chains(ts));
@@ -429,13 +457,12 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     std::optional<std::uint64_t> position;
     bool append = false;
     if (cmd.rulenum > 1) {
-      // Only an insert below the head needs the rules (for the handle to insert before).
-      CX_TRY(load_rules(ts, cmd.chain));
-      const auto& rules = ts.rules[cmd.chain];
-      std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
-      if (idx < rules.size())
-        position = rules[idx].handle;
-      else if (idx == rules.size())
+      // Only an insert below the head needs a rule (the one to insert before).
+      auto at = rule_at(ts, cmd.chain, static_cast<std::size_t>(cmd.rulenum - 1));
+      if (!at) return at.take_error();
+      if (at->rule)
+        position = at->rule->handle;
+      else if (static_cast<std::size_t>(cmd.rulenum - 1) == at->count)
         append = true;
       else
         return plain("Index of insertion too big.");
@@ -464,12 +491,16 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       ctx.ip = &r.ip;
       auto want = codec::encode_rule(r, ctx);
       if (want && !ts.rules.count(cmd.chain)) {
-        CX_TRY(nl_.for_each_rule(
+        // The first match in chain order is the one: the rest of the chain is not read.
+        CX_TRY(nl_.for_each_rule_until(
             family_, cmd.table, cmd.chain,
             [&](nft::RuleObj&& ro) {
-              if (!found && same_expressions(ro.exprs, *want) &&
-                  std::find(taken.begin(), taken.end(), ro.handle.value_or(0)) == taken.end())
+              if (same_expressions(ro.exprs, *want) &&
+                  std::find(taken.begin(), taken.end(), ro.handle.value_or(0)) == taken.end()) {
                 found = std::move(ro);
+                return false;
+              }
+              return true;
             },
             [&] { found.reset(); }, &*want));
       }
@@ -492,25 +523,25 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   }
   if (c == cli::kCmdDeleteNum || c == cli::kCmdReplace || c == cli::kCmdZeroNum) {
     if (!kchain) return no_chain();
-    CX_TRY(load_rules(ts, cmd.chain));
-    const auto& rules = ts.rules[cmd.chain];
-    std::size_t idx = static_cast<std::size_t>(cmd.rulenum - 1);
-    if (idx >= rules.size()) {
+    auto at = rule_at(ts, cmd.chain, static_cast<std::size_t>(cmd.rulenum - 1));
+    if (!at) return at.take_error();
+    if (!at->rule) {
       if (c == cli::kCmdZeroNum) return {};  // iptables-nft quietly zeroes nothing
       return plain(c == cli::kCmdDeleteNum ? "Index of deletion too big."
                                            : "Index of replacement too big.");
     }
+    const nft::RuleObj& found = *at->rule;
     if (c == cli::kCmdDeleteNum) {
-      msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, rules[idx], "RULE_DELETE"));
+      msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, found, "RULE_DELETE"));
     } else if (c == cli::kCmdReplace) {
       auto o = encode(cmd.rules.front());
       if (!o) return o.take_error();
-      o->handle = rules[idx].handle;
+      o->handle = found.handle;
       msgs.push_back(rule_msg(MsgType::NewRule,
                               nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
                               std::move(*o), "RULE_REPLACE"));
     } else {
-      nft::RuleObj o = rules[idx];
+      nft::RuleObj o = found;
       o.position.reset();
       for (auto& e : o.exprs)
         if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;

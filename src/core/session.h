@@ -61,6 +61,13 @@ class Session {
   Result<const nft::ChainObj*> chain(TableState& ts, const std::string& name);
   Status load_chains(TableState& ts);
   Status load_rules(TableState& ts, const std::string& chain);
+  // The rule at `index` (from 0) of `chain`, or, when the chain is shorter, how many rules it
+  // has. The dump stops at that rule: a rule near the head of a long chain costs one reply.
+  struct RuleAt {
+    std::optional<nft::RuleObj> rule;
+    std::size_t count = 0;  // when `rule` is empty: the chain's length
+  };
+  Result<RuleAt> rule_at(TableState& ts, const std::string& chain, std::size_t index);
   Status load_all_rules(TableState& ts);
   // Commits `msgs` as one batch; kernel errors become iptables' messages.
   // Returns true in `restart` when the generation changed under us.

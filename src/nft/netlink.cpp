@@ -579,6 +579,20 @@ Status Netlink::for_each_rule(Family family, const std::string& table, const std
                               const std::function<void(RuleObj&&)>& each,
                               const std::function<void()>& restart,
                               const std::vector<Expr>* candidates) {
+  return for_each_rule_until(
+      family, table, chain,
+      [&](RuleObj&& r) {
+        each(std::move(r));
+        return true;
+      },
+      restart, candidates);
+}
+
+Status Netlink::for_each_rule_until(Family family, const std::string& table,
+                                    const std::string& chain,
+                                    const std::function<bool(RuleObj&&)>& each,
+                                    const std::function<void()>& restart,
+                                    const std::vector<Expr>* candidates) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE,
                                         static_cast<std::uint16_t>(family), NLM_F_DUMP,
@@ -588,14 +602,30 @@ Status Netlink::for_each_rule(Family family, const std::string& table, const std
   if (!chain.empty()) nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
   nftnl_rule_nlmsg_build_payload(nlh, filter);
   nftnl_rule_free(filter);
-  return impl_->dump(
+  bool stopped = false;
+  Status s = impl_->dump(
       nlh,
       [&](const nlmsghdr* n) {
         if (candidates && !may_hold(n, *candidates)) return MNL_CB_OK;
-        if (auto o = parse_rule_message(n, n->nlmsg_len)) each(std::move(*o));
+        if (auto o = parse_rule_message(n, n->nlmsg_len))
+          if (!each(std::move(*o))) {
+            stopped = true;
+            return MNL_CB_STOP;
+          }
         return MNL_CB_OK;
       },
       restart);
+  if (stopped) CX_TRY(reopen());
+  return s;
+}
+
+Status Netlink::reopen() {
+  if (impl_->nl) mnl_socket_close(impl_->nl);
+  impl_->nl = nullptr;
+  const std::uint32_t seq = impl_->seq;
+  CX_TRY(open());
+  impl_->seq = seq;
+  return {};
 }
 
 namespace {

@@ -173,6 +173,13 @@ class Netlink {
                        const std::function<void(RuleObj&&)>& each,
                        const std::function<void()>& restart,
                        const std::vector<Expr>* candidates = nullptr);
+  // The same, stopping once `each` returns false: the rest of the chain is not read (the
+  // kernel builds each reply only when the one before it was read), and the socket, which
+  // still has the unfinished dump, is replaced by a new one.
+  Status for_each_rule_until(Family family, const std::string& table, const std::string& chain,
+                             const std::function<bool(RuleObj&&)>& each,
+                             const std::function<void()>& restart,
+                             const std::vector<Expr>* candidates = nullptr);
   // One chain by name, without a dump (empty when it does not exist).
   Result<std::optional<ChainObj>> get_chain(Family family, const std::string& table,
                                             const std::string& name);
@@ -190,6 +197,8 @@ class Netlink {
                                  Family family);
 
  private:
+  // A new socket in place of one that still holds an unfinished dump.
+  Status reopen();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
