@@ -642,6 +642,24 @@ std::uint16_t msg_type(MsgType t) {
   return 0;
 }
 
+}  // namespace
+
+void write_rule_payload_libnftnl(nlmsghdr* nlh, const RuleObj& r) {
+  nftnl_rule* x = nftnl_rule_alloc();
+  nftnl_rule_set_str(x, NFTNL_RULE_TABLE, r.table.c_str());
+  if (!r.chain.empty()) nftnl_rule_set_str(x, NFTNL_RULE_CHAIN, r.chain.c_str());
+  if (r.handle) nftnl_rule_set_u64(x, NFTNL_RULE_HANDLE, *r.handle);
+  if (r.position) nftnl_rule_set_u64(x, NFTNL_RULE_POSITION, *r.position);
+  if (r.compat_proto) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_PROTO, *r.compat_proto);
+  if (r.compat_flags) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_FLAGS, *r.compat_flags);
+  if (r.id) nftnl_rule_set_u32(x, NFTNL_RULE_ID, *r.id);
+  for (const Expr& e : r.exprs) nftnl_rule_add_expr(x, to_nftnl(e));
+  nftnl_rule_nlmsg_build_payload(nlh, x);
+  nftnl_rule_free(x);
+}
+
+namespace {
+
 // Appends one message to `buf` (which must have room) and returns its length.
 std::size_t build_message(char* buf, const Message& m, Family family, std::uint32_t seq) {
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, msg_type(m.type), static_cast<std::uint16_t>(family),
@@ -679,21 +697,9 @@ std::size_t build_message(char* buf, const Message& m, Family family, std::uint3
       break;
     }
     case MsgType::NewRule:
-    case MsgType::DelRule: {
-      const RuleObj& r = m.rule;
-      nftnl_rule* x = nftnl_rule_alloc();
-      nftnl_rule_set_str(x, NFTNL_RULE_TABLE, r.table.c_str());
-      if (!r.chain.empty()) nftnl_rule_set_str(x, NFTNL_RULE_CHAIN, r.chain.c_str());
-      if (r.handle) nftnl_rule_set_u64(x, NFTNL_RULE_HANDLE, *r.handle);
-      if (r.position) nftnl_rule_set_u64(x, NFTNL_RULE_POSITION, *r.position);
-      if (r.compat_proto) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_PROTO, *r.compat_proto);
-      if (r.compat_flags) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_FLAGS, *r.compat_flags);
-      if (r.id) nftnl_rule_set_u32(x, NFTNL_RULE_ID, *r.id);
-      for (const Expr& e : r.exprs) nftnl_rule_add_expr(x, to_nftnl(e));
-      nftnl_rule_nlmsg_build_payload(nlh, x);
-      nftnl_rule_free(x);
+    case MsgType::DelRule:
+      if (!write_rule_payload(nlh, m.rule)) write_rule_payload_libnftnl(nlh, m.rule);
       break;
-    }
   }
   return nlh->nlmsg_len;
 }

@@ -147,6 +147,9 @@ std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len);
 // The same through libnftnl alone (what parse_rule_message falls back to when its own reader
 // leaves a message to libnftnl); the length is checked already.
 std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* msg);
+// The attributes of a NEWRULE/DELRULE built through libnftnl (what the message builder falls
+// back to for expressions its own writer leaves to libnftnl).
+void write_rule_payload_libnftnl(nlmsghdr* msg, const RuleObj& rule);
 
 // False when the rule message `msg` (as a dump returns it, already checked by the netlink
 // layer) certainly does not hold the expressions `want`, counters aside; true when it may.

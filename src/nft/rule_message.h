@@ -1,4 +1,4 @@
-// A rule message of a dump read without libnftnl, for the expressions iptables-nft writes.
+// Rule messages without libnftnl, for the expressions iptables-nft writes.
 #pragma once
 #include <optional>
 
@@ -12,5 +12,10 @@ namespace cx::nft {
 // from_nftnl() would give it; nullopt when the message holds anything this reader leaves to
 // libnftnl (another expression kind, an unusual attribute).
 std::optional<RuleObj> read_rule_message(const nlmsghdr* msg);
+
+// Appends the attributes of `rule` to the NEWRULE/DELRULE message `msg` (header written, room
+// reserved) exactly as libnftnl's nftnl_rule_nlmsg_build_payload would; false, writing
+// nothing, when the rule holds an expression of a kind this writer leaves to libnftnl.
+bool write_rule_payload(nlmsghdr* msg, const RuleObj& rule);
 
 }  // namespace cx::nft
