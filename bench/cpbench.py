@@ -16,8 +16,10 @@ fresh network namespace, on the rulesets of ../shared/bench/gen-ruleset.py (`cp 
   delete    iptables -D BENCH-USER <probe>          (delete by rule spec)
   sync      iptables-restore --noflush <cp-sync N>  (rewrites ~N/5 rules of one table)
 
-Each step is one process timed with wait4(): wall time, CPU time (user + sys) and peak RSS.
-The summary prints medians per step and N, and the ratio reference/ours (> 1: we are faster).
+Each step is one process timed with wait4(): wall time, CPU time (user + sys), system time and
+peak RSS. The summary prints medians per step and N, and the ratio reference/ours (> 1: we are
+faster); the last table shows system time, the kernel's share, and the ratio we would reach
+with no userspace work at all (reference CPU / our system time).
 Benchmarks report; nothing here passes or fails on a time.
 """
 import argparse
@@ -51,14 +53,14 @@ RUNONE = None  # compiled bench/runone.c
 
 
 def timed(ns, argv, stdin_path=None, stdout_path=os.devnull):
-    """Runs argv in netns `ns`; returns (wall s, cpu s, maxrss KB, exit code)."""
+    """Runs argv in netns `ns`; returns (wall s, cpu s, maxrss KB, exit code, sys s)."""
     result = stdout_path + ".time" if stdout_path != os.devnull else RUNONE + ".time"
     with open(stdin_path or os.devnull, "rb") as fin, open(stdout_path, "wb") as fout:
         subprocess.run([RUNONE, result, ns] + argv, stdin=fin, stdout=fout,
                        stderr=subprocess.DEVNULL, check=True)
     with open(result) as f:
-        wall, cpu, rss, rc = f.read().split()
-    return float(wall), float(cpu), int(rss), int(rc)
+        wall, cpu, rss, rc, sys_s = f.read().split()
+    return float(wall), float(cpu), int(rss), int(rc), float(sys_s)
 
 
 def run_once(impl, n, rules, sync, tmp, ns):
@@ -119,17 +121,18 @@ def main():
             for n in sizes:
                 for impl in impls:
                     res = run_once(impl, n, files[n][0], files[n][1], tmp, ns)
-                    for step, (wall, cpu, rss, rc) in res.items():
+                    for step, (wall, cpu, rss, rc, sys_s) in res.items():
                         if rc != 0:
                             print("# %s N=%d %s exited %d" % (impl.label, n, step, rc),
                                   file=sys.stderr)
-                        data.setdefault((impl.label, n, step), []).append((wall, cpu, rss))
-                        rows.append([impl.label, n, rep, step, "%.6f" % wall, "%.6f" % cpu, rss, rc])
+                        data.setdefault((impl.label, n, step), []).append((wall, cpu, rss, sys_s))
+                        rows.append([impl.label, n, rep, step, "%.6f" % wall, "%.6f" % cpu, rss, rc,
+                                     "%.6f" % sys_s])
                 print("# rep %d N=%d done" % (rep, n), file=sys.stderr)
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["impl", "n", "rep", "step", "wall_s", "cpu_s", "maxrss_kb", "rc"])
+            w.writerow(["impl", "n", "rep", "step", "wall_s", "cpu_s", "maxrss_kb", "rc", "sys_s"])
             w.writerows(rows)
 
     ref, ours = impls[0].label, impls[1].label
@@ -145,6 +148,19 @@ def main():
                 if k == 2:
                     a, b = a / 1024.0, b / 1024.0
                 print("%-10s %8d %12s %12s %8.2f" % (step, n, fmt % a, fmt % b, a / b if b else 0))
+    # Both tools send the kernel the same bytes and read the same dumps, so the kernel's work
+    # for a command is about the same for both: our system time bounds the ratio we could
+    # reach with no userspace work at all.
+    print("\nsystem (kernel) time, s, median of %d; ceiling = %s CPU / %s system time" % (
+        args.r, ref, ours))
+    print("%-10s %8s %12s %12s %8s %8s" % ("step", "N", ref, ours, "ratio", "ceiling"))
+    for step in STEPS:
+        for n in sizes:
+            a = statistics.median(x[3] for x in data[(ref, n, step)])
+            b = statistics.median(x[3] for x in data[(ours, n, step)])
+            cpu_ref = statistics.median(x[1] for x in data[(ref, n, step)])
+            print("%-10s %8d %12.4f %12.4f %8.2f %8.2f" % (step, n, a, b, a / b if b else 0,
+                                                          cpu_ref / b if b else 0))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
 # The N bans are loaded with one restore (the calls under test are the single -I / -D that
 # fail2ban makes: `iptables -w -I f2b-x 1 -s ADDR -j REJECT --reject-with icmp-port-unreachable`
 # and the same with -D). Prints the median CPU (user+sys) and wall time per call.
+# Operations: ins (a new ban at the head), del (the ban just inserted, at the head), delend
+# (one of the oldest bans, at the end of the chain: fail2ban inserts at the head, so bans
+# expire from the end).
 #   bench/f2b-bench.sh [-n "1000 10000 100000"] [-c CALLS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,9 +60,15 @@ measure() {
     fi
     local o=(-I f2b-x 1)
     [ "$op" = del ] && o=(-D f2b-x)
+    if [ "$op" = delend ]; then
+      o=(-D f2b-x)
+      read -r a p <<<"$(addr "$((n - 1 - i))")"
+    fi
     "$runone" "$tmp/one" "$ns" "$bin/iptables" -w "${o[@]}" \
       -s "$a" -p tcp --dport "$p" -j REJECT --reject-with icmp-port-unreachable
     cat "$tmp/one" >>"$tmp/times"
+    awk -v what="$op N=$n $bin" '$4 != 0 {print "# " what ": a call exited " $4 > "/dev/stderr"}' \
+      "$tmp/one"
     if [ "$op" = ins ]; then ip netns exec "$ns" "$bin/iptables" -w -D f2b-x 1; fi
   done
   local cpu wall
@@ -81,7 +90,7 @@ for n in $sizes; do
     ip netns exec "$ns" "$restore" <"$tmp/rules"
     b=$bin
     if [ "$impl" = ref ]; then b=$tmp/refbin; mkdir -p "$b"; ln -sf /usr/sbin/iptables-nft "$b/iptables"; fi
-    for op in ins del; do
+    for op in ins del delend; do
       read -r cpu wall <<<"$(measure "$b" "$n" "$op")"
       printf "%-8s %8s %-10s %12s %12s\n" "$op" "$n" "$impl" "$cpu" "$wall"
     done
