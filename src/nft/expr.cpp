@@ -113,4 +113,34 @@ Bytes host32(std::uint32_t v) {
   return b;
 }
 
+const char* kernel_name(Expr::Kind kind) {
+  switch (kind) {
+    case Expr::Kind::Payload:
+      return "payload";
+    case Expr::Kind::Meta:
+      return "meta";
+    case Expr::Kind::Cmp:
+      return "cmp";
+    case Expr::Kind::Bitwise:
+      return "bitwise";
+    case Expr::Kind::Range:
+      return "range";
+    case Expr::Kind::Counter:
+      return "counter";
+    case Expr::Kind::Immediate:
+      return "immediate";
+    case Expr::Kind::Limit:
+      return "limit";
+    case Expr::Kind::Log:
+      return "log";
+    case Expr::Kind::Match:
+      return "match";
+    case Expr::Kind::Target:
+      return "target";
+    case Expr::Kind::Other:
+      break;
+  }
+  return nullptr;
+}
+
 }  // namespace cx::nft

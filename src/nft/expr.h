@@ -67,6 +67,10 @@ struct Expr {
   static Expr target(std::string name, std::uint32_t rev, Bytes info);
 };
 
+// The kernel's name of an expression kind ("payload", "cmp", ...); null for Kind::Other,
+// whose name is the expression's own other_name.
+const char* kernel_name(Expr::Kind kind);
+
 // Helpers for building byte strings in network order.
 Bytes be16(std::uint16_t v);
 Bytes be32(std::uint32_t v);

@@ -37,21 +37,7 @@ Error kernel_error(const char* what, int err) {
 }
 
 const char* expr_kind_name(const Expr& e) {
-  switch (e.kind) {
-    case Expr::Kind::Payload: return "payload";
-    case Expr::Kind::Meta: return "meta";
-    case Expr::Kind::Cmp: return "cmp";
-    case Expr::Kind::Bitwise: return "bitwise";
-    case Expr::Kind::Range: return "range";
-    case Expr::Kind::Counter: return "counter";
-    case Expr::Kind::Immediate: return "immediate";
-    case Expr::Kind::Limit: return "limit";
-    case Expr::Kind::Log: return "log";
-    case Expr::Kind::Match: return "match";
-    case Expr::Kind::Target: return "target";
-    case Expr::Kind::Other: return e.other_name.c_str();
-  }
-  return "";
+  return e.kind == Expr::Kind::Other ? e.other_name.c_str() : kernel_name(e.kind);
 }
 
 // libnftnl takes ownership of match/target info blobs (it frees them with the expression).

@@ -273,36 +273,6 @@ std::optional<RuleObj> read_rule_message(const nlmsghdr* n) {
 
 namespace {
 
-const char* kind_name(Expr::Kind kind) {
-  switch (kind) {
-    case Expr::Kind::Payload:
-      return "payload";
-    case Expr::Kind::Meta:
-      return "meta";
-    case Expr::Kind::Cmp:
-      return "cmp";
-    case Expr::Kind::Bitwise:
-      return "bitwise";
-    case Expr::Kind::Range:
-      return "range";
-    case Expr::Kind::Counter:
-      return "counter";
-    case Expr::Kind::Immediate:
-      return "immediate";
-    case Expr::Kind::Limit:
-      return "limit";
-    case Expr::Kind::Log:
-      return "log";
-    case Expr::Kind::Match:
-      return "match";
-    case Expr::Kind::Target:
-      return "target";
-    case Expr::Kind::Other:
-      break;
-  }
-  return nullptr;
-}
-
 void put_u32(nlmsghdr* n, std::uint16_t type, std::uint32_t v) {
   mnl_attr_put_u32(n, type, htonl(v));
 }
@@ -321,7 +291,7 @@ void put_value(nlmsghdr* n, std::uint16_t type, const Bytes& b) {
 
 void put_expression(nlmsghdr* n, const Expr& e) {
   nlattr* elem = mnl_attr_nest_start(n, NFTA_LIST_ELEM);
-  mnl_attr_put_strz(n, NFTA_EXPR_NAME, kind_name(e.kind));
+  mnl_attr_put_strz(n, NFTA_EXPR_NAME, kernel_name(e.kind));
   nlattr* data = mnl_attr_nest_start(n, NFTA_EXPR_DATA);
   switch (e.kind) {
     case Expr::Kind::Payload:
@@ -402,7 +372,7 @@ void put_expression(nlmsghdr* n, const Expr& e) {
 
 bool write_rule_payload(nlmsghdr* n, const RuleObj& r) {
   for (const Expr& e : r.exprs)
-    if (!kind_name(e.kind)) return false;
+    if (!kernel_name(e.kind)) return false;
   mnl_attr_put_strz(n, NFTA_RULE_TABLE, r.table.c_str());
   if (!r.chain.empty()) mnl_attr_put_strz(n, NFTA_RULE_CHAIN, r.chain.c_str());
   if (r.handle) put_u64(n, NFTA_RULE_HANDLE, *r.handle);
