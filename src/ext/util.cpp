@@ -475,4 +475,34 @@ bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32
   return true;
 }
 
+Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,
+                                                               const char* proto) {
+  auto colon = s.find(':');
+  auto one = [&](std::string_view p, std::uint16_t dflt) -> Result<std::uint16_t> {
+    if (p.empty()) return dflt;
+    return parse_port(p, proto);
+  };
+  auto a = one(s.substr(0, colon), 0);
+  if (!a) return a.take_error();
+  if (colon == std::string_view::npos) return std::make_pair(*a, *a);
+  auto b = one(s.substr(colon + 1), 0xffff);
+  if (!b) return b.take_error();
+  return std::make_pair(*a, *b);
+}
+
+std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv) {
+  std::string s = " ";
+  s += label;
+  if (p[0] == p[1]) {
+    s += std::string(":") + (inv ? "!" : "") + std::to_string(p[0]);
+  } else {
+    s += std::string("s:") + (inv ? "!" : "") + std::to_string(p[0]) + ":" + std::to_string(p[1]);
+  }
+  return s;
+}
+std::string save_xt_ports(const std::uint16_t* p) {
+  if (p[0] == p[1]) return std::to_string(p[0]);
+  return std::to_string(p[0]) + ":" + std::to_string(p[1]);
+}
+
 }  // namespace cx::ext

@@ -183,4 +183,12 @@ bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& s
 bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
                        PortRange& r, bool& invert);
 
+// The port fields of sctp and dccp (u16[2] in their xt structures): "A[:B]" with names as
+// parse_port reads them, an empty A meaning 0 and an empty B 65535 (a single port is A:A);
+// -L " spt:!N" / " spts:!A:B" after `label`, -S "N" / "A:B".
+Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,
+                                                               const char* proto);
+std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv);
+std::string save_xt_ports(const std::uint16_t* p);
+
 }  // namespace cx::ext

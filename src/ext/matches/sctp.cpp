@@ -1,11 +1,8 @@
 // -m sctp (xt "sctp" rev 0, struct xt_sctp_info, mirrored here because the uapi header does
-// not compile as C++) and -m dccp (xt "dccp" rev 0, struct xt_dccp_info). Ports a[:b]
-// (unset ports stay 0:0, not 0:65535); sctp --chunk-types any|all|only NAME[:FLAGS],... where
-// FLAGS letters are uppercase to require a bit and lowercase to require it clear (DATA: I U B
-// E, ABORT/SHUTDOWN_COMPLETE: T); unused flag slots carry chunk type 0xff; dccp --dccp-types NAME,... and --dccp-option N.
-// -L "sctp spts:!10:20 dpt:5000 any DATA,INIT", "dccp ... REQUEST,RESPONSE option=5".
-#include <linux/netfilter/xt_dccp.h>
-
+// not compile as C++). Ports a[:b] (unset ports stay 0:0, not 0:65535); --chunk-types
+// any|all|only NAME[:FLAGS],... where FLAGS letters are uppercase to require a bit and
+// lowercase to require it clear (DATA: I U B E, ABORT/SHUTDOWN_COMPLETE: T); unused flag slots
+// carry chunk type 0xff. -L "sctp spts:!10:20 dpt:5000 any DATA,INIT".
 #include <cctype>
 
 #include "common/parse.h"
@@ -47,40 +44,9 @@ constexpr Chunk kChunks[] = {
     {"I_FORWARD_TSN", 194, ""},
 };
 
-Result<std::pair<std::uint16_t, std::uint16_t>> parse_ports(std::string_view s,
-                                                            const char* proto) {
-  auto colon = s.find(':');
-  auto one = [&](std::string_view p, std::uint16_t dflt) -> Result<std::uint16_t> {
-    if (p.empty()) return dflt;
-    return parse_port(p, proto);
-  };
-  auto a = one(s.substr(0, colon), 0);
-  if (!a) return a.take_error();
-  if (colon == std::string_view::npos) return std::make_pair(*a, *a);
-  auto b = one(s.substr(colon + 1), 0xffff);
-  if (!b) return b.take_error();
-  return std::make_pair(*a, *b);
-}
-
-std::string ports_list(const char* label, const std::uint16_t* p, bool inv) {
-  std::string s = " ";
-  s += label;
-  if (p[0] == p[1]) {
-    s += std::string(":") + (inv ? "!" : "") + std::to_string(p[0]);
-  } else {
-    s += std::string("s:") + (inv ? "!" : "") + std::to_string(p[0]) + ":" + std::to_string(p[1]);
-  }
-  return s;
-}
-std::string ports_save(const std::uint16_t* p) {
-  if (p[0] == p[1]) return std::to_string(p[0]);
-  return std::to_string(p[0]) + ":" + std::to_string(p[1]);
-}
-
-// --- sctp ------------------------------------------------------------------------------------
 enum { kOptSport = 1, kOptDport, kOptChunks };
-constexpr OptionSpec kSctpOptions[] = {
-    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
+constexpr OptionSpec kOptions[] = {
+    {"source-port", ArgKind::Required, kOptSport},      {"sport", ArgKind::Required, kOptSport},
     {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
     {"chunk-types", ArgKind::Required, kOptChunks},
 };
@@ -100,7 +66,7 @@ class SctpMatch final : public Match {
       if (info.flags & f)
         return parameter_error(id == kOptSport ? "Only one `--source-port' allowed"
                                                : "Only one `--destination-port' allowed");
-      auto r = parse_ports(arg.value, "sctp");
+      auto r = parse_xt_ports(arg.value, "sctp");
       if (!r) return r.take_error();
       std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
       p[0] = r->first;
@@ -188,17 +154,19 @@ class SctpMatch final : public Match {
   }
   void save(std::string& out, const SaveContext&) const override {
     if (info.flags & kSrcPorts)
-      out += std::string((info.invflags & kSrcPorts) ? " !" : "") + " --sport " + ports_save(info.spts);
+      out += std::string((info.invflags & kSrcPorts) ? " !" : "") + " --sport " +
+             save_xt_ports(info.spts);
     if (info.flags & kDestPorts)
-      out += std::string((info.invflags & kDestPorts) ? " !" : "") + " --dport " + ports_save(info.dpts);
+      out += std::string((info.invflags & kDestPorts) ? " !" : "") + " --dport " +
+             save_xt_ports(info.dpts);
     if (info.flags & kChunkTypes)
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " --chunk-types " +
              match_type() + " " + chunks_text();
   }
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " sctp";
-    if (info.flags & kSrcPorts) out += ports_list("spt", info.spts, info.invflags & kSrcPorts);
-    if (info.flags & kDestPorts) out += ports_list("dpt", info.dpts, info.invflags & kDestPorts);
+    if (info.flags & kSrcPorts) out += list_xt_ports("spt", info.spts, info.invflags & kSrcPorts);
+    if (info.flags & kDestPorts) out += list_xt_ports("dpt", info.dpts, info.invflags & kDestPorts);
     if (info.flags & kChunkTypes)
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " " + match_type() + " " +
              chunks_text();
@@ -209,113 +177,16 @@ class SctpMatch final : public Match {
   }
 };
 
-// --- dccp ------------------------------------------------------------------------------------
-enum { kOptTypes = 3, kOptOption };
-constexpr OptionSpec kDccpOptions[] = {
-    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
-    {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
-    {"dccp-types", ArgKind::Required, kOptTypes}, {"dccp-option", ArgKind::Required, kOptOption},
-};
-constexpr const char* kDccpTypes[] = {"REQUEST", "RESPONSE", "DATA",  "ACK",     "DATAACK",
-                                      "CLOSEREQ", "CLOSE",   "RESET", "SYNC",    "SYNCACK",
-                                      "INVALID"};
-
-class DccpMatch final : public Match {
- public:
-  xt_dccp_info info{};
-  std::string_view name() const override { return "dccp"; }
-  std::unique_ptr<Match> clone() const override { return std::make_unique<DccpMatch>(*this); }
-  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    std::uint16_t f = id == kOptSport ? XT_DCCP_SRC_PORTS
-                      : id == kOptDport ? XT_DCCP_DEST_PORTS
-                      : id == kOptTypes ? XT_DCCP_TYPE
-                                        : XT_DCCP_OPTION;
-    const char* opt = id == kOptSport ? "--sport" : id == kOptDport ? "--dport"
-                      : id == kOptTypes ? "--dccp-types" : "--dccp-option";
-    if (info.flags & f) return only_once("dccp", opt);
-    switch (id) {
-      case kOptSport:
-      case kOptDport: {
-        auto r = parse_ports(arg.value, "dccp");
-        if (!r) return r.take_error();
-        std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
-        p[0] = r->first;
-        p[1] = r->second;
-        break;
-      }
-      case kOptTypes:
-        for (const std::string& w : split(arg.value, ',')) {
-          int t = -1;
-          for (int i = 0; i < 11; ++i)
-            if (w == kDccpTypes[i]) t = i;
-          if (t < 0) return parameter_error("Unknown DCCP type `" + w + "'");
-          info.typemask = static_cast<std::uint16_t>(info.typemask | (1u << t));
-        }
-        break;
-      case kOptOption: {
-        auto v = parse_uint_opt(arg.value, 0, 255, "dccp", opt);
-        if (!v) return v.take_error();
-        info.option = static_cast<std::uint8_t>(*v);
-        break;
-      }
-    }
-    info.flags |= f;
-    if (arg.invert) info.invflags |= f;
-    return {};
-  }
-  std::string types(bool numeric = false) const {
-    std::string s;
-    for (int i = 0; i < 11; ++i)
-      if (info.typemask & (1u << i)) {
-        if (!s.empty()) s += ",";
-        s += numeric ? std::to_string(i) : kDccpTypes[i];
-      }
-    return s;
-  }
-  void save(std::string& out, const SaveContext&) const override {
-    auto inv = [&](std::uint16_t f) { return (info.invflags & f) ? " !" : ""; };
-    if (info.flags & XT_DCCP_SRC_PORTS)
-      out += std::string(inv(XT_DCCP_SRC_PORTS)) + " --sport " + ports_save(info.spts);
-    if (info.flags & XT_DCCP_DEST_PORTS)
-      out += std::string(inv(XT_DCCP_DEST_PORTS)) + " --dport " + ports_save(info.dpts);
-    if (info.flags & XT_DCCP_TYPE) out += std::string(inv(XT_DCCP_TYPE)) + " --dccp-types " + types();
-    if (info.flags & XT_DCCP_OPTION)
-      out += std::string(inv(XT_DCCP_OPTION)) + " --dccp-option " + std::to_string(info.option);
-  }
-  void list(std::string& out, bool numeric, const SaveContext&) const override {
-    out += " dccp";
-    if (info.flags & XT_DCCP_SRC_PORTS)
-      out += ports_list("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS);
-    if (info.flags & XT_DCCP_DEST_PORTS)
-      out += ports_list("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS);
-    if (info.flags & XT_DCCP_TYPE)
-      out += std::string((info.invflags & XT_DCCP_TYPE) ? " !" : " ") + types(numeric);
-    if (info.flags & XT_DCCP_OPTION)
-      out += std::string(" option=") + ((info.invflags & XT_DCCP_OPTION) ? "!" : "") +
-             std::to_string(info.option);
-  }
-  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
-    out.push_back(nft::Expr::match("dccp", 0, xt_blob(info)));
-    return {};
-  }
-};
-
-template <class M>
-std::unique_ptr<Match> create(Family) {
-  return std::make_unique<M>();
-}
-template <class M>
-std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& blob) {
-  auto m = std::make_unique<M>();
+std::unique_ptr<Match> create(Family) { return std::make_unique<SctpMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<SctpMatch>();
   if (!xt_read(blob, m->info)) return nullptr;
   return m;
 }
 
 }  // namespace
 
-extern const MatchType kSctpMatch = {"sctp", kBoth, kSctpOptions, create<SctpMatch>, "sctp", 0,
-                                     decode<SctpMatch>, nullptr};
-extern const MatchType kDccpMatch = {"dccp", kBoth, kDccpOptions, create<DccpMatch>, "dccp", 0,
-                                     decode<DccpMatch>, nullptr};
+extern const MatchType kSctpMatch = {"sctp", kBoth, kOptions,      create,
+                                     "sctp", 0,     decode_compat, nullptr};
 
 }  // namespace cx::ext

@@ -1,0 +1,121 @@
+// -m dccp (xt "dccp" rev 0, struct xt_dccp_info). Ports a[:b] (unset ports stay 0:0, not
+// 0:65535), --dccp-types NAME,... and --dccp-option N.
+// -L "dccp ... REQUEST,RESPONSE option=5".
+#include <linux/netfilter/xt_dccp.h>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kOptSport = 1, kOptDport, kOptTypes, kOptOption };
+constexpr OptionSpec kOptions[] = {
+    {"source-port", ArgKind::Required, kOptSport},
+    {"sport", ArgKind::Required, kOptSport},
+    {"destination-port", ArgKind::Required, kOptDport},
+    {"dport", ArgKind::Required, kOptDport},
+    {"dccp-types", ArgKind::Required, kOptTypes},
+    {"dccp-option", ArgKind::Required, kOptOption},
+};
+constexpr const char* kDccpTypes[] = {"REQUEST", "RESPONSE", "DATA",   "ACK",
+                                      "DATAACK", "CLOSEREQ", "CLOSE",  "RESET",
+                                      "SYNC",    "SYNCACK",  "INVALID"};
+
+class DccpMatch final : public Match {
+ public:
+  xt_dccp_info info{};
+  std::string_view name() const override { return "dccp"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<DccpMatch>(*this); }
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    std::uint16_t f = id == kOptSport   ? XT_DCCP_SRC_PORTS
+                      : id == kOptDport ? XT_DCCP_DEST_PORTS
+                      : id == kOptTypes ? XT_DCCP_TYPE
+                                        : XT_DCCP_OPTION;
+    const char* opt = id == kOptSport   ? "--sport"
+                      : id == kOptDport ? "--dport"
+                      : id == kOptTypes ? "--dccp-types"
+                                        : "--dccp-option";
+    if (info.flags & f) return only_once("dccp", opt);
+    switch (id) {
+      case kOptSport:
+      case kOptDport: {
+        auto r = parse_xt_ports(arg.value, "dccp");
+        if (!r) return r.take_error();
+        std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
+        p[0] = r->first;
+        p[1] = r->second;
+        break;
+      }
+      case kOptTypes:
+        for (const std::string& w : split(arg.value, ',')) {
+          int t = -1;
+          for (int i = 0; i < 11; ++i)
+            if (w == kDccpTypes[i]) t = i;
+          if (t < 0) return parameter_error("Unknown DCCP type `" + w + "'");
+          info.typemask = static_cast<std::uint16_t>(info.typemask | (1u << t));
+        }
+        break;
+      case kOptOption: {
+        auto v = parse_uint_opt(arg.value, 0, 255, "dccp", opt);
+        if (!v) return v.take_error();
+        info.option = static_cast<std::uint8_t>(*v);
+        break;
+      }
+    }
+    info.flags |= f;
+    if (arg.invert) info.invflags |= f;
+    return {};
+  }
+  std::string types(bool numeric = false) const {
+    std::string s;
+    for (int i = 0; i < 11; ++i)
+      if (info.typemask & (1u << i)) {
+        if (!s.empty()) s += ",";
+        s += numeric ? std::to_string(i) : kDccpTypes[i];
+      }
+    return s;
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    auto inv = [&](std::uint16_t f) { return (info.invflags & f) ? " !" : ""; };
+    if (info.flags & XT_DCCP_SRC_PORTS)
+      out += std::string(inv(XT_DCCP_SRC_PORTS)) + " --sport " + save_xt_ports(info.spts);
+    if (info.flags & XT_DCCP_DEST_PORTS)
+      out += std::string(inv(XT_DCCP_DEST_PORTS)) + " --dport " + save_xt_ports(info.dpts);
+    if (info.flags & XT_DCCP_TYPE)
+      out += std::string(inv(XT_DCCP_TYPE)) + " --dccp-types " + types();
+    if (info.flags & XT_DCCP_OPTION)
+      out += std::string(inv(XT_DCCP_OPTION)) + " --dccp-option " + std::to_string(info.option);
+  }
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
+    out += " dccp";
+    if (info.flags & XT_DCCP_SRC_PORTS)
+      out += list_xt_ports("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS);
+    if (info.flags & XT_DCCP_DEST_PORTS)
+      out += list_xt_ports("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS);
+    if (info.flags & XT_DCCP_TYPE)
+      out += std::string((info.invflags & XT_DCCP_TYPE) ? " !" : " ") + types(numeric);
+    if (info.flags & XT_DCCP_OPTION)
+      out += std::string(" option=") + ((info.invflags & XT_DCCP_OPTION) ? "!" : "") +
+             std::to_string(info.option);
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("dccp", 0, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<DccpMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<DccpMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kDccpMatch = {"dccp", kBoth, kOptions,      create,
+                                     "dccp", 0,     decode_compat, nullptr};
+
+}  // namespace cx::ext

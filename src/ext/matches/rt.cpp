@@ -1,0 +1,131 @@
+// -m rt (xt "rt" rev 0, ip6t_rt; IPv6 only, xt compat): --rt-type, --rt-segsleft N[:M]
+// (default 0:0xffffffff), --rt-len, --rt-0-res, --rt-0-addrs a,b,... (up to 16),
+// --rt-0-not-strict.
+#include <arpa/inet.h>
+#include <linux/netfilter_ipv6/ip6t_rt.h>
+
+#include <cstring>
+
+#include "common/parse.h"
+#include "ext/extension.h"
+#include "ext/util.h"
+
+namespace cx::ext {
+namespace {
+
+enum { kRtType = 1, kRtSegsleft, kRtLen, kRtRes, kRtAddrs, kRtNotStrict };
+constexpr OptionSpec kOptions[] = {
+    {"rt-type", ArgKind::Required, kRtType},     {"rt-segsleft", ArgKind::Required, kRtSegsleft},
+    {"rt-len", ArgKind::Required, kRtLen},       {"rt-0-res", ArgKind::None, kRtRes},
+    {"rt-0-addrs", ArgKind::Required, kRtAddrs}, {"rt-0-not-strict", ArgKind::None, kRtNotStrict},
+};
+
+class RtMatch final : public Match {
+ public:
+  ip6t_rt info{};
+  unsigned seen = 0;
+  RtMatch() { info.segsleft[1] = UINT32_MAX; }
+  std::string_view name() const override { return "rt"; }
+  std::unique_ptr<Match> clone() const override { return std::make_unique<RtMatch>(*this); }
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
+    std::string opt = opt_of(kOptions, id);
+    bool invertible = id == kRtType || id == kRtSegsleft || id == kRtLen;
+    if (arg.invert && !invertible) return cannot_invert("rt", opt);
+    if (seen & (1u << id)) return only_once("rt", opt);
+    seen |= 1u << id;
+    switch (id) {
+      case kRtType:
+      case kRtLen: {
+        auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "rt", opt);
+        if (!v) return v.take_error();
+        (id == kRtType ? info.rt_type : info.hdrlen) = static_cast<std::uint32_t>(*v);
+        info.flags |= id == kRtType ? IP6T_RT_TYP : IP6T_RT_LEN;
+        if (arg.invert) info.invflags |= id == kRtType ? IP6T_RT_INV_TYP : IP6T_RT_INV_LEN;
+        break;
+      }
+      case kRtSegsleft: {
+        auto r = parse_range_u(arg.value, UINT32_MAX, "rt", opt);
+        if (!r) return r.take_error();
+        info.segsleft[0] = static_cast<std::uint32_t>(r->first);
+        info.segsleft[1] = static_cast<std::uint32_t>(r->second);
+        info.flags |= IP6T_RT_SGS;
+        if (arg.invert) info.invflags |= IP6T_RT_INV_SGS;
+        break;
+      }
+      case kRtRes:
+        info.flags |= IP6T_RT_RES;
+        break;
+      case kRtAddrs: {
+        auto list = split(arg.value, ',');
+        if (list.size() > IP6T_RT_HOPS) return parameter_error("too many addresses specified");
+        for (const auto& a : list) {
+          std::uint8_t buf[16];
+          if (inet_pton(AF_INET6, a.c_str(), buf) != 1)
+            return parameter_error("bad address `" + a + "' specified");
+          std::memcpy(&info.addrs[info.addrnr++], buf, 16);
+        }
+        info.flags |= IP6T_RT_FST;
+        break;
+      }
+      case kRtNotStrict:
+        info.flags |= IP6T_RT_FST_NSTRICT;
+        break;
+    }
+    return {};
+  }
+  std::string segs() const {
+    if (info.segsleft[0] == info.segsleft[1]) return std::to_string(info.segsleft[0]);
+    return std::to_string(info.segsleft[0]) + ":" + std::to_string(info.segsleft[1]);
+  }
+  std::string addrs() const {
+    std::string s;
+    for (int i = 0; i < info.addrnr && i < IP6T_RT_HOPS; ++i) {
+      if (i) s += ",";
+      s += addr_text(reinterpret_cast<const std::uint8_t*>(&info.addrs[i]), Family::V6);
+    }
+    return s;
+  }
+  void save(std::string& out, const SaveContext&) const override {
+    auto inv = [&](std::uint8_t b) { return (info.invflags & b) ? " !" : ""; };
+    if (info.flags & IP6T_RT_TYP)
+      out += std::string(inv(IP6T_RT_INV_TYP)) + " --rt-type " + std::to_string(info.rt_type);
+    if (info.flags & IP6T_RT_SGS)
+      out += std::string(inv(IP6T_RT_INV_SGS)) + " --rt-segsleft " + segs();
+    if (info.flags & IP6T_RT_LEN)
+      out += std::string(inv(IP6T_RT_INV_LEN)) + " --rt-len " + std::to_string(info.hdrlen);
+    if (info.flags & IP6T_RT_RES) out += " --rt-0-res";
+    if (info.flags & IP6T_RT_FST) out += " --rt-0-addrs " + addrs();
+    if (info.flags & IP6T_RT_FST_NSTRICT) out += " --rt-0-not-strict";
+  }
+  void list(std::string& out, bool, const SaveContext&) const override {
+    auto inv = [&](std::uint8_t b) { return (info.invflags & b) ? "!" : ""; };
+    out += " rt";
+    if (info.flags & IP6T_RT_TYP)
+      out += std::string(" type:") + inv(IP6T_RT_INV_TYP) + std::to_string(info.rt_type);
+    if (info.flags & IP6T_RT_SGS)
+      out += std::string(info.segsleft[0] == info.segsleft[1] ? " segsleft:" : " segslefts:") +
+             inv(IP6T_RT_INV_SGS) + segs();
+    if (info.flags & IP6T_RT_LEN)
+      out += std::string(" length:") + inv(IP6T_RT_INV_LEN) + std::to_string(info.hdrlen);
+    if (info.flags & IP6T_RT_RES) out += " reserved";
+    if (info.flags & IP6T_RT_FST) out += " 0-addrs " + addrs();
+    if (info.flags & IP6T_RT_FST_NSTRICT) out += " 0-not-strict";
+  }
+  Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
+    out.push_back(nft::Expr::match("rt", 0, xt_blob(info)));
+    return {};
+  }
+};
+
+std::unique_ptr<Match> create(Family) { return std::make_unique<RtMatch>(); }
+std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blob) {
+  auto m = std::make_unique<RtMatch>();
+  if (!xt_read(blob, m->info)) return nullptr;
+  return m;
+}
+
+}  // namespace
+
+extern const MatchType kRtMatch = {"rt", kV6, kOptions, create, "rt", 0, decode_compat, nullptr};
+
+}  // namespace cx::ext
