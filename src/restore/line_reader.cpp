@@ -40,7 +40,6 @@ bool LineReader::fill() {
   buf_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
   if (n <= 0) {
     eof_ = true;
-    if (n < 0) read_errno_ = errno;
     return false;
   }
   return true;

@@ -27,13 +27,12 @@ class LineReader {
  public:
   explicit LineReader(std::string text);  // the whole input, already in memory
   explicit LineReader(int fd);            // read from fd, which stays the caller's
-  // The next line without its '\n'; false at the end of the input or on a read error.
+  // The next line without its '\n'; false at the end of the input, and on a read error (which
+  // ends the input early, as iptables-restore's fgets() does).
   bool next(std::string& line);
   // The line next() returned last starts a table; rewind() reads it again.
   void mark();
   void rewind();
-  // A read error ends the input early, as iptables-restore's fgets() would.
-  int read_errno() const { return read_errno_; }
 
  private:
   bool fill();
@@ -45,7 +44,6 @@ class LineReader {
   std::uint64_t last_line_ = 0;   // input offset of the line next() returned last
   std::uint64_t mark_ = 0;
   bool eof_ = false;
-  int read_errno_ = 0;
   // A pipe cannot seek: the lines since mark() are kept here, and replayed by rewind().
   std::string kept_;
   std::size_t kept_last_ = 0;  // where the line next() returned last starts in kept_
