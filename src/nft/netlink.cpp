@@ -254,17 +254,20 @@ const nlattr* last_child(const nlattr* nest, std::uint16_t type) {
   return found;
 }
 
-// The NFTA_RULE_EXPRESSIONS attribute of a rule message (the last one, as libnftnl keeps), or
-// null.
-const nlattr* rule_expressions(const nlmsghdr* n) {
+// The last attribute of type `type` in an nf_tables message's payload (libnftnl keeps the
+// last one), or null.
+const nlattr* last_attr(const nlmsghdr* n, std::uint16_t type) {
   auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
   const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
-  const nlattr* exprs = nullptr;
+  const nlattr* found = nullptr;
   for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
        attr = mnl_attr_next(attr))
-    if (mnl_attr_get_type(attr) == NFTA_RULE_EXPRESSIONS) exprs = attr;
-  return exprs;
+    if (mnl_attr_get_type(attr) == type) found = attr;
+  return found;
 }
+
+// The NFTA_RULE_EXPRESSIONS attribute of a rule message, or null.
+const nlattr* rule_expressions(const nlmsghdr* n) { return last_attr(n, NFTA_RULE_EXPRESSIONS); }
 
 // libnftnl 1.2.4 dereferences two things that a kernel dump always carries but a damaged
 // message may lack, and crashes: the name of an expression (nftnl_expr_parse calls
@@ -321,7 +324,11 @@ std::optional<RuleObj> parse_rule_message(const void* msg, std::size_t len) {
   return parse_rule_message_libnftnl(n);
 }
 
-std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* n) {
+namespace {
+// The rule through libnftnl's parser and from_nftnl(). A batch's own NEWRULE messages also
+// carry what a dump never does, and `as_sent` reads it: no handle yet, the compat attributes
+// and the rule id.
+std::optional<RuleObj> parse_with_libnftnl(const nlmsghdr* n, bool as_sent) {
   if (!libnftnl_safe(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
   if (!r) return std::nullopt;
@@ -330,17 +337,29 @@ std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* n) {
     RuleObj o;
     o.table = str_or_empty(nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
     o.chain = str_or_empty(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-    o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+    if (!as_sent) o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
     if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION))
       o.position = nftnl_rule_get_u64(r, NFTNL_RULE_POSITION);
     if (nftnl_expr_iter* it = nftnl_expr_iter_create(r)) {
       while (nftnl_expr* x = nftnl_expr_iter_next(it)) o.exprs.push_back(from_nftnl(x));
       nftnl_expr_iter_destroy(it);
     }
+    if (as_sent) {
+      if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
+        o.compat_proto = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO);
+      if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_FLAGS))
+        o.compat_flags = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_FLAGS);
+      if (nftnl_rule_is_set(r, NFTNL_RULE_ID)) o.id = nftnl_rule_get_u32(r, NFTNL_RULE_ID);
+    }
     out = std::move(o);
   }
   nftnl_rule_free(r);
   return out;
+}
+}  // namespace
+
+std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* n) {
+  return parse_with_libnftnl(n, false);
 }
 
 struct Netlink::Impl {
@@ -800,16 +819,10 @@ bool is(std::string_view text, std::string_view prefix, std::string_view name) {
 
 // The string attribute `type` of a message's payload, or "".
 std::string message_string(const nlmsghdr* n, std::uint16_t type) {
-  std::string out;
-  const auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
-  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(n));
-  for (; mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
-       a = mnl_attr_next(a))
-    if (mnl_attr_get_type(a) == type)
-      out.assign(
-          static_cast<const char*>(mnl_attr_get_payload(a)),
-          strnlen(static_cast<const char*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)));
-  return out;
+  const nlattr* a = last_attr(n, type);
+  if (!a) return {};
+  const auto* text = static_cast<const char*>(mnl_attr_get_payload(a));
+  return std::string(text, strnlen(text, mnl_attr_get_payload_len(a)));
 }
 }  // namespace
 
@@ -892,8 +905,6 @@ Batch::Chunk& Batch::add_chunk(std::size_t capacity, std::size_t first_message, 
   return *chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at), std::move(c));
 }
 
-std::uint16_t Batch::flags(std::size_t i) const { return message(i)->nlmsg_flags; }
-
 void Batch::for_each_added_rule(
     const std::function<void(std::size_t, RuleObj&&, std::uint16_t)>& each) const {
   std::size_t i = 0;
@@ -902,20 +913,8 @@ void Batch::for_each_added_rule(
       const auto* n = reinterpret_cast<const nlmsghdr*>(c.data.get() + at);
       at += NLMSG_ALIGN(n->nlmsg_len);
       if ((n->nlmsg_type & 0xff) != NFT_MSG_NEWRULE) continue;
-      auto rule = parse_rule_message(n, n->nlmsg_len);
+      auto rule = parse_with_libnftnl(n, true);
       if (!rule) continue;
-      // What the message carried and a dump would not: no handle yet, the compat attributes.
-      rule->handle.reset();
-      if (nftnl_rule* r = nftnl_rule_alloc()) {
-        if (nftnl_rule_nlmsg_parse(n, r) == 0) {
-          if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
-            rule->compat_proto = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO);
-          if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_FLAGS))
-            rule->compat_flags = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_FLAGS);
-          if (nftnl_rule_is_set(r, NFTNL_RULE_ID)) rule->id = nftnl_rule_get_u32(r, NFTNL_RULE_ID);
-        }
-        nftnl_rule_free(r);
-      }
       each(i, std::move(*rule), n->nlmsg_flags);
     }
   }

@@ -78,7 +78,6 @@ class Batch {
   std::string_view op_name(std::size_t i) const;
   std::string object_text(std::size_t i) const;
   int line(std::size_t i) const { return meta(i).line; }
-  std::uint16_t flags(std::size_t i) const;  // NLM_F_* of message `i`
   // Gives message `index` (a NEWRULE) the attribute NFTA_RULE_ID, so that a later message of
   // the same batch can name the rule before the kernel has given it a handle.
   void set_rule_id(std::size_t index, std::uint32_t id);

@@ -90,10 +90,7 @@ void LineReader::rewind() {
     kept_last_ = 0;
     return;
   }
-  if (fd_ < 0) {
-    pos_ = static_cast<std::size_t>(mark_ - buf_offset_);
-    return;
-  }
+  // Still in the buffer (always so for text given whole): no need to read it again.
   if (mark_ >= buf_offset_ && mark_ - buf_offset_ <= buf_.size()) {
     pos_ = static_cast<std::size_t>(mark_ - buf_offset_);
     return;

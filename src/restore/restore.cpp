@@ -156,8 +156,6 @@ struct TableBatch {
 
 }  // namespace
 
-namespace {}  // namespace
-
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
                     const std::string& program, std::vector<std::string>& warnings) {
   LineReader lines(input);

@@ -158,7 +158,8 @@ TEST(NftBatch, RuleIdInOrderSplitsAtTheMessageItself) {
     EXPECT_EQ(tagged.line(i), i);
     EXPECT_EQ(tagged.op_name(i), "RULE_APPEND");
     EXPECT_EQ(tagged.object_text(i), "rule in chain INPUT");
-    EXPECT_EQ(tagged.flags(i), kNlmRequest | kNlmCreate | kNlmAppend);
+    EXPECT_EQ(reinterpret_cast<const nlmsghdr*>(b[static_cast<std::size_t>(i)].data())->nlmsg_flags,
+              kNlmRequest | kNlmCreate | kNlmAppend);
   }
 }
 
