@@ -41,6 +41,8 @@ struct Command {
   int rulenum = 0;       // 1-based; 0 when not given
   bool verbose = false, numeric = false, exact = false, line_numbers = false;
   bool help = false, version = false;
+  // A restore line cut short by -4/-6 of the other family: `rules` is empty.
+  bool other_family = false;
   // The rule(s) the command carries: one per source x destination address.
   std::vector<model::Rule> rules;
   std::vector<std::string> warnings;  // printed on stderr by tools/, before running

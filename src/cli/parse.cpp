@@ -426,11 +426,15 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         break;
       }
       case '4':
-        if (family != Family::V4) return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
-        break;
       case '6':
-        if (family != Family::V6) return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
-        break;
+        if (family == (c == '4' ? Family::V4 : Family::V6)) break;
+        // A restore line for the other family ends here: iptables-restore runs the command
+        // parsed so far with no address pair, so rule commands do nothing.
+        if (restore_mode) {
+          cmd.other_family = true;
+          return cmd;
+        }
+        return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
       case 1:  // a word that is not an option
         if (std::strcmp(optarg, "!") == 0) {
           if (invert) return parameter_error("multiple consecutive ! not allowed");

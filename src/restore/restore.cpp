@@ -16,10 +16,9 @@ Result<std::string> save_text(core::Session& session, const std::string& table, 
   if (!table.empty()) {
     if (!core::find_table(table))
       return Error{ErrorKind::Other, "Table `" + table + "' does not exist", ErrorStyle::Bare, 0};
-    auto all = session.existing_tables();
-    if (!all) return all.take_error();
-    for (const auto& t : *all)
-      if (t == table) tables.push_back(t);
+    // A table named with -t is printed with its built-in chains also when the kernel does
+    // not have it (iptables-save fakes them in its cache).
+    tables.push_back(table);
   } else {
     auto all = session.existing_tables();
     if (!all) return all.take_error();
@@ -121,8 +120,8 @@ struct TableBatch {
   std::string name;
   int start_line = 0;
   nft::Batch msgs;
-  bool table_in_kernel = false;           // exists and was not flushed away
-  std::set<std::string> chains;           // chains that exist in the kernel or the batch
+  bool table_in_kernel = false;  // exists and was not flushed away
+  std::set<std::string> chains;  // chains that exist in the kernel or the batch
   std::set<std::string> base_created;
   // The first jump to a chain that did not exist at that point of the table (declared
   // later, or deleted before): iptables-nft-restore finds it at COMMIT, where it works
@@ -163,8 +162,7 @@ Status restore_text(core::Session& session, const std::string& input, const Opti
 }
 
 Status restore_lines(core::Session& session, LineReader& input, const Options& opts,
-                     const std::string& program, std::vector<std::string>& warnings) {
-  const std::string prog_restore = program + "-restore";
+                     const std::string& prog_restore, std::vector<std::string>& warnings) {
   std::optional<TableBatch> cur;
   int lineno = 0;
   std::string line;
@@ -347,8 +345,7 @@ Status restore_lines(core::Session& session, LineReader& input, const Options& o
     bool has_counters = false;
     if (!words.empty() && words[0].size() > 2 && words[0].front() == '[') {
       auto colon = words[0].find(':');
-      counters.packets =
-          parse_unsigned(words[0].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
+      counters.packets = parse_unsigned(words[0].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
       counters.bytes =
           parse_unsigned(words[0].substr(colon + 1, words[0].size() - colon - 2), UINT64_MAX, 10)
               .value_or(0);
@@ -393,8 +390,7 @@ Status restore_lines(core::Session& session, LineReader& input, const Options& o
         if (!exprs) return at_line(exprs.take_error(), lineno);
         nft::Message m;
         m.type = nft::MsgType::NewRule;
-        m.flags = nft::kNlmRequest | nft::kNlmCreate |
-                  (c == cli::kCmdAppend ? nft::kNlmAppend : 0);
+        m.flags = nft::kNlmRequest | nft::kNlmCreate | (c == cli::kCmdAppend ? nft::kNlmAppend : 0);
         m.rule.table = tb.name;
         m.rule.chain = cmd->chain;
         m.rule.exprs = std::move(*exprs);
@@ -405,8 +401,8 @@ Status restore_lines(core::Session& session, LineReader& input, const Options& o
         m.line = lineno;
         if (tb.remembering)
           tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
-                                               m.rule, tb.msgs.size(), c == cli::kCmdInsert,
-                                               false, 0});
+                                               m.rule, tb.msgs.size(), c == cli::kCmdInsert, false,
+                                               0});
         tb.msgs.add(std::move(m));
       }
       continue;

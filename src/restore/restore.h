@@ -11,7 +11,7 @@ namespace cx::restore {
 
 struct Options {
   bool counters = false, noflush = false, test = false, verbose = false;
-  std::string table;  // -T: only this table
+  std::string table;                   // -T: only this table
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
 };
 
@@ -51,10 +51,11 @@ class LineReader {
   std::size_t replay_pos_ = 0;
 };
 
+// `program_name`: the restore program as invoked ("iptables-nft-restore"), for messages.
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
-                    const std::string& program, std::vector<std::string>& warnings);
+                    const std::string& program_name, std::vector<std::string>& warnings);
 Status restore_lines(core::Session& session, LineReader& input, const Options& opts,
-                     const std::string& program, std::vector<std::string>& warnings);
+                     const std::string& program_name, std::vector<std::string>& warnings);
 
 // Splits a restore line into words as iptables-restore does (quotes, backslash escapes).
 std::vector<std::string> split_words(const std::string& line);

@@ -162,7 +162,7 @@ Status restore_into_kernel(Family family, const std::string& text) {
   CX_TRY(session.connect());
   restore::Options opts;
   std::vector<std::string> warnings;
-  return restore::restore_text(session, text, opts, prog, warnings);
+  return restore::restore_text(session, text, opts, std::string(prog) + "-restore", warnings);
 }
 
 Result<std::string> save_kernel(Family family) {

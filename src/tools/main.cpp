@@ -1,6 +1,7 @@
 // The one program behind every name: iptables, ip6tables, *-save, *-restore, and the -nft
 // names. The only place that prints errors or exits.
 #include <fcntl.h>
+#include <getopt.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,44 +128,76 @@ std::string now_text() {
   return s;
 }
 
-int run_save(const std::string& prog, const std::string& base, Family family, int argc,
-             char** argv) {
+// iptables-save's and iptables-restore's own options, read with getopt_long as they read them
+// (abbreviations, glibc's messages naming argv[0]). Both name themselves by argv[0]'s basename
+// ("iptables-nft-save v1.8.9 ...").
+struct SaveArgs {
   bool counters = false;
   std::string table;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-c" || a == "--counters") {
-      counters = true;
-    } else if (a == "-t" || a == "--table") {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: option requires an argument -- 't'\n", prog.c_str());
-        return 1;
+};
+
+// Returns the exit code when the options end the program (-V, errors), or -1 to go on.
+int parse_save_args(const std::string& prog, int argc, char** argv, SaveArgs& out) {
+  static const option kOptions[] = {
+      {"counters", 0, nullptr, 'c'}, {"version", 0, nullptr, 'V'},  {"dump", 0, nullptr, 'd'},
+      {"table", 1, nullptr, 't'},    {"modprobe", 1, nullptr, 'M'}, {"file", 1, nullptr, 'f'},
+      {nullptr, 0, nullptr, 0},
+  };
+  optind = 0;
+  opterr = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "bcdt:M:f:V", kOptions, nullptr)) != -1) {
+    switch (c) {
+      case 'b':
+        std::fputs("-b/--binary option is not implemented\n", stderr);
+        break;
+      case 'c':
+        out.counters = true;
+        break;
+      case 't':
+        out.table = optarg;
+        break;
+      case 'M':
+      case 'd':
+        break;
+      case 'f': {
+        int fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+          std::fprintf(stderr, "Failed to open file, error: %s\n", std::strerror(errno));
+          return 1;
+        }
+        if (dup2(fd, STDOUT_FILENO) < 0) {
+          std::fprintf(stderr, "Failed to redirect stdout, error: %s\n", std::strerror(errno));
+          return 1;
+        }
+        close(fd);
+        break;
       }
-      table = argv[++i];
-    } else if (a.rfind("--table=", 0) == 0) {
-      table = a.substr(8);
-    } else if (a.rfind("-t", 0) == 0 && a.size() > 2) {
-      table = a.substr(2);
-    } else if (a == "-M" || a == "--modprobe" || a == "-f" || a == "--file") {
-      ++i;
-    } else if (a == "-V" || a == "--version") {
-      std::printf("%s %s\n", prog.c_str(), kVersion);
-      return 0;
-    } else if (a == "-h" || a == "--help") {
-      std::printf("Usage: %s [-t table] [-c] [-M modprobe] [-f file] [-4|-6]\n", prog.c_str());
-      return 0;
-    } else if (a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6") {
-    } else {
-      std::fprintf(stderr, "Unknown arguments found on commandline\n");
-      return 1;
+      case 'V':
+        std::printf("%s %s\n", prog.c_str(), kVersion);
+        return 0;
+      default:
+        std::fprintf(stderr, "Look at manual page `%s.8' for more information.\n", prog.c_str());
+        return 1;
     }
   }
+  if (optind < argc) {
+    std::fputs("Unknown arguments found on commandline\n", stderr);
+    return 1;
+  }
+  return -1;
+}
+
+int run_save(const std::string& prog, const std::string& base, Family family, int argc,
+             char** argv) {
+  SaveArgs args;
+  if (int rc = parse_save_args(prog, argc, argv, args); rc >= 0) return rc;
   cx::core::Session session(family, base);
   if (auto s = session.connect(); !s) {
     print_error(prog, s.error());
     return s.error().exit_code();
   }
-  auto text = cx::restore::save_text(session, table, counters, now_text(), base + "-save");
+  auto text = cx::restore::save_text(session, args.table, args.counters, now_text(), prog);
   if (!text) {
     print_error(prog, text.error());
     return text.error().exit_code();
@@ -173,39 +206,81 @@ int run_save(const std::string& prog, const std::string& base, Family family, in
   return 0;
 }
 
+// iptables-restore -w/-W take an optional value, also as the next word.
+bool next_word_is_value(int argc, char** argv) {
+  return optind < argc && argv[optind][0] != '-' && argv[optind][0] != '!';
+}
+
+int parse_restore_args(const std::string& prog, int argc, char** argv, cx::restore::Options& opts,
+                       std::string& file) {
+  static const option kOptions[] = {
+      {"counters", 0, nullptr, 'c'}, {"verbose", 0, nullptr, 'v'},
+      {"version", 0, nullptr, 'V'},  {"test", 0, nullptr, 't'},
+      {"help", 0, nullptr, 'h'},     {"noflush", 0, nullptr, 'n'},
+      {"modprobe", 1, nullptr, 'M'}, {"table", 1, nullptr, 'T'},
+      {"ipv4", 0, nullptr, '4'},     {"ipv6", 0, nullptr, '6'},
+      {"wait", 2, nullptr, 'w'},     {"wait-interval", 2, nullptr, 'W'},
+      {nullptr, 0, nullptr, 0},
+  };
+  optind = 0;
+  opterr = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW", kOptions, nullptr)) != -1) {
+    switch (c) {
+      case 'b':
+        std::fputs("-b/--binary option is not implemented\n", stderr);
+        break;
+      case 'c':
+        opts.counters = true;
+        break;
+      case 'v':
+        opts.verbose = true;
+        break;
+      case 'V':
+        std::printf("%s %s\n", prog.c_str(), kVersion);
+        return 0;
+      case 't':
+        opts.test = true;
+        break;
+      case 'h':
+        std::printf(
+            "Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-T table] [-M command] [-4] [-6] [file]\n"
+            "\t   [ --counters ]\n\t   [ --verbose ]\n\t   [ --version]\n\t   [ --test ]\n"
+            "\t   [ --help ]\n\t   [ --noflush ]\n\t   [ --table=<TABLE> ]\n"
+            "\t   [ --modprobe=<command> ]\n\t   [ --ipv4 ]\n\t   [ --ipv6 ]\n",
+            prog.c_str());
+        return 0;
+      case 'n':
+        opts.noflush = true;
+        break;
+      case 'M':
+        break;
+      case 'T':
+        opts.table = optarg;
+        break;
+      case 'w':
+      case 'W':
+        if (!optarg && next_word_is_value(argc, argv)) ++optind;
+        break;
+      default:  // also --ipv4/--ipv6, which iptables-restore lists but does not handle
+        std::fprintf(stderr, "Try `%s -h' for more information.\n", prog.c_str());
+        return 1;
+    }
+  }
+  if (optind == argc - 1) {
+    file = argv[optind];
+  } else if (optind < argc) {
+    std::fputs("Unknown arguments found on commandline\n", stderr);
+    return 1;
+  }
+  return -1;
+}
+
 int run_restore(const std::string& prog, const std::string& base, Family family, int argc,
                 char** argv) {
   cx::restore::Options opts;
   std::string file;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-c" || a == "--counters") opts.counters = true;
-    else if (a == "-n" || a == "--noflush") opts.noflush = true;
-    else if (a == "-t" || a == "--test") opts.test = true;
-    else if (a == "-v" || a == "--verbose") opts.verbose = true;
-    else if (a == "-w" || a == "--wait" || a == "-W" || a == "--wait-interval") {
-      if (i + 1 < argc && argv[i + 1][0] != '-') ++i;
-    } else if (a.rfind("--wait", 0) == 0) {
-    } else if (a == "-T" || a == "--table") {
-      if (i + 1 < argc) opts.table = argv[++i];
-    } else if (a == "-M" || a == "--modprobe") {
-      ++i;
-    } else if (a == "-V" || a == "--version") {
-      std::printf("%s %s\n", prog.c_str(), kVersion);
-      return 0;
-    } else if (a == "-h" || a == "--help") {
-      std::printf(
-          "Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-w secs] [-W usecs] [-T table] [-M command] [file]\n",
-          prog.c_str());
-      return 0;
-    } else if (a == "-4" || a == "-6") {
-    } else if (!a.empty() && a[0] != '-') {
-      file = a;
-    } else {
-      std::fprintf(stderr, "Unknown arguments found on commandline\n");
-      return 1;
-    }
-  }
+  if (int rc = parse_restore_args(prog, argc, argv, opts, file); rc >= 0) return rc;
   int in = STDIN_FILENO;
   if (!file.empty()) {
     in = open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -224,7 +299,7 @@ int run_restore(const std::string& prog, const std::string& base, Family family,
   std::vector<std::string> warnings;
   std::string verbose;
   opts.verbose_out = &verbose;
-  cx::Status s = cx::restore::restore_lines(session, input, opts, base, warnings);
+  cx::Status s = cx::restore::restore_lines(session, input, opts, prog, warnings);
   if (in != STDIN_FILENO) close(in);
   std::fwrite(verbose.data(), 1, verbose.size(), stdout);
   for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
@@ -255,8 +330,8 @@ int main(int argc, char** argv) {
   Family family = plain.rfind("ip6tables", 0) == 0 ? Family::V6 : Family::V4;
   std::string base = family == Family::V6 ? "ip6tables" : "iptables";
   if (plain == base) return run_iptables(base, family, argc, argv);
-  if (plain == base + "-save") return run_save(base + "-save", base, family, argc, argv);
-  if (plain == base + "-restore") return run_restore(base + "-restore", base, family, argc, argv);
+  if (plain == base + "-save") return run_save(name, base, family, argc, argv);
+  if (plain == base + "-restore") return run_restore(name, base, family, argc, argv);
   std::fprintf(stderr, "cxtables: unknown program name `%s'\n", name.c_str());
   return 1;
 }
