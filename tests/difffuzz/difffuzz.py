@@ -53,8 +53,11 @@ CMD_TIMEOUT = 10
 # ---------------------------------------------------------------------------
 
 def run_cmd(argv, stdin):
+    """Runs argv with argv[0] reduced to the program's name, as if found in PATH: messages
+    that quote argv[0] (getopt's) must not tell the reference's folder from ours."""
     try:
-        p = subprocess.run(argv, input=(stdin or "").encode(), capture_output=True,
+        p = subprocess.run([os.path.basename(argv[0])] + argv[1:], executable=argv[0],
+                           input=(stdin or "").encode(), capture_output=True,
                            env=ENV, timeout=CMD_TIMEOUT)
         rc = p.returncode
         out, err = p.stdout, p.stderr
@@ -274,11 +277,16 @@ def reduce_sequence(cfg, steps, diff, budget=150):
     for i in range(len(steps)):
         s = steps[i]
         if s["stdin"]:
-            lines = s["stdin"].split("\n")
+            # line by line; a final newline stays where it was
+            nl = "\n" if s["stdin"].endswith("\n") else ""
+            lines = s["stdin"][:len(s["stdin"]) - len(nl)].split("\n")
+
+            def join(ls):
+                return "\n".join(ls) + nl if ls else ""
 
             def fails_lines(ls, i=i):
-                return fails(steps[:i] + [dict(steps[i], stdin="\n".join(ls))] + steps[i + 1:])
-            steps[i] = dict(s, stdin="\n".join(reduce_list(lines, fails_lines)))
+                return fails(steps[:i] + [dict(steps[i], stdin=join(ls))] + steps[i + 1:])
+            steps[i] = dict(s, stdin=join(reduce_list(lines, fails_lines)))
         s = steps[i]
 
         def fails_args(args, i=i):
