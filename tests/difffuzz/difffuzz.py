@@ -160,8 +160,9 @@ def load_known(path):
     """known.ini: one section per explained difference. Keys (all optional but reason):
     step  regex searched in the differing step's command line (shell form)
     field regex matched against the field: rc, stdout, stderr, final.nft.stdout, ...
-    ref   regex searched in the reference's text of that field
-    cand  regex searched in ours
+    ref   regex searched in the reference's text of that field, then (for a step) in its
+          exit code, stdout and stderr
+    cand  the same in ours
     any   regex searched in the whole script of the sequence
     reason  why; "open: ..." for a bug of ours not fixed yet"""
     if not path or not os.path.exists(path):
@@ -178,10 +179,17 @@ def load_known(path):
     return known
 
 
-def match_known(known, steps, diff):
+def match_known(known, steps, diff, ref=None, cand=None):
     idx, field, a, b = diff
     cmd = "final" if idx == "final" else step_shell(steps[idx])
     fieldname = field if idx != "final" else "final." + field
+    if idx != "final" and ref and cand:
+        # the field's text and then the whole output of that step: "ref"/"cand" patterns
+        # can name an error message when only the exit code differs
+        a = "\n".join([a, str(ref["steps"][idx]["rc"]), ref["steps"][idx]["stdout"],
+                       ref["steps"][idx]["stderr"]])
+        b = "\n".join([b, str(cand["steps"][idx]["rc"]), cand["steps"][idx]["stdout"],
+                       cand["steps"][idx]["stderr"]])
     for e in known:
         if "step" in e and not re.search(e["step"], cmd):
             continue
@@ -216,7 +224,8 @@ def script(steps):
     return "\n".join(step_shell(s) for s in steps) + "\n"
 
 
-def describe(steps, diff, limit=60):
+def describe(steps, diff, ref=None, cand=None, limit=60):
+    """The first difference as a unified diff; for an exit code, the step's output too."""
     idx, field, a, b = diff
     where = "final state (%s)" % field if idx == "final" else \
         "step %d (%s): %s" % (idx + 1, field, step_shell(steps[idx]).split("\n")[0])
@@ -224,7 +233,13 @@ def describe(steps, diff, limit=60):
                                       "cxtables", lineterm="", n=2))
     if len(lines) > limit:
         lines = lines[:limit] + ["... (%d more diff lines)" % (len(lines) - limit)]
-    return "first difference at %s\n%s" % (where, "\n".join(lines))
+    text = "first difference at %s\n%s" % (where, "\n".join(lines))
+    if field == "rc" and ref and cand:
+        for name, res in (("reference", ref), ("cxtables", cand)):
+            r = res["steps"][idx]
+            text += "\n%s: exit %s, stdout %r, stderr %r" % (name, r["rc"], r["stdout"][:300],
+                                                            r["stderr"][:300])
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -310,19 +325,20 @@ def check_seed(cfg, seed):
         return {"seed": seed, "status": "failed", "steps": steps, "text": "error: %s" % e}
     if diff is None:
         return {"seed": seed, "status": "passed"}
-    k = match_known(cfg["known"], steps, diff)
+    k = match_known(cfg["known"], steps, diff, ref, cand)
     if k:
         return {"seed": seed, "status": "known", "known": k["name"]}
     res = {"seed": seed, "status": "failed", "steps": steps,
-           "text": describe(steps, diff)}
+           "text": describe(steps, diff, ref, cand)}
     if cfg["reduce"]:
         small = reduce_sequence(cfg, steps, diff)
         sdiff, ref, cand = compare(cfg, small)
         if sdiff is not None:
             res["reduced"] = small
-            res["reduced_text"] = describe(small, sdiff)
+            res["reduced_text"] = describe(small, sdiff, ref, cand)
             diff = sdiff
-            res["reduced_known"] = (match_known(cfg["known"], small, sdiff) or {}).get("name")
+            res["reduced_known"] = (match_known(cfg["known"], small, sdiff, ref, cand)
+                                    or {}).get("name")
     res["outputs"] = {"ref": ref, "cand": cand}
     return res
 
