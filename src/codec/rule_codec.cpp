@@ -1,7 +1,11 @@
 #include "codec/rule_codec.h"
 
+#include <net/if.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <optional>
 
 namespace cx::codec {
 
@@ -89,186 +93,460 @@ Result<std::vector<Expr>> encode_rule(const model::Rule& rule, const ext::RuleCo
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Lifting dumped rules. iptables-nft 1.8.9 reads a rule expression by expression, keeping what
+// each register holds; a cmp or range then becomes part of the rule according to what its
+// register was loaded from. We do the same, so that rules other tools wrote (nft, firewalld)
+// list as iptables-nft lists them. Where iptables-nft would print a rule that means something
+// else than the kernel's (a set lookup or an unknown transport field skipped, an operator or a
+// mask ignored), the lift fails instead: a listing never shows a wider or different rule.
+
+}  // namespace cx::codec
+
+namespace cx::ext {
+
+Match* LiftContext::lifted(std::string_view name) const {
+  for (Match* m : lifted_)
+    if (m->name() == name) return m;
+  return nullptr;
+}
+
+void LiftContext::add_match(std::unique_ptr<Match> m) {
+  lifted_.push_back(m.get());
+  rule_.matches.push_back(std::move(m));
+}
+
+void LiftContext::set_target(std::unique_ptr<Target> t) {
+  rule_.verdict = model::VerdictKind::Target;
+  rule_.target = std::move(t);
+}
+
+}  // namespace cx::ext
+
+namespace cx::codec {
+
 namespace {
 
-bool decode_iface(ext::ExprCursor& cur, model::IpHeader& ip) {
-  const Expr* a = cur.peek(0);
-  if (!a || a->kind != Expr::Kind::Meta || a->meta_set ||
-      (a->key != nft::kMetaIifname && a->key != nft::kMetaOifname))
-    return false;
-  bool in = a->key == nft::kMetaIifname;
-  std::string name;
-  bool inv = false;
-  const Expr* b = cur.peek(1);
-  if (b && b->kind == Expr::Kind::Cmp && (b->op == nft::kEq || b->op == nft::kNeq)) {
-    if (!b->data.empty() && b->data.back() == 0) {
-      name.assign(b->data.begin(), b->data.end() - 1);
-      while (!name.empty() && name.back() == '\0') name.pop_back();
-    } else {
-      name.assign(b->data.begin(), b->data.end());
-      name += '+';
+using ext::RegValue;
+
+constexpr std::size_t kIfNameSize = 16;  // IFNAMSIZ
+constexpr std::size_t kRegSlots = 17;    // iptables-nft's view: verdict + 16 32-bit registers
+
+// iptables-nft's register slots: the four 16-byte registers at 1, 5, 9, 13, the 32-bit
+// registers (8..23) at 0..15, the verdict register at 0.
+std::optional<std::size_t> reg_slot(std::uint32_t reg) {
+  if (reg == 0) return 0;
+  if (reg >= 1 && reg <= 4) return 1 + (reg - 1) * 4;
+  if (reg >= 8 && reg <= 23) return reg - 8;
+  return std::nullopt;
+}
+
+class Lifter {
+ public:
+  Lifter(Family family, model::Rule& rule) : family_(family), rule_(rule), ctx_(family, rule) {}
+
+  void step(const Expr& e);
+  void finish(const std::optional<nft::Bytes>& userdata);
+
+ private:
+  RegValue* reg(std::uint32_t number) {
+    auto slot = reg_slot(number);
+    if (!slot) {
+      ctx_.fail("Unknown register requested");
+      return nullptr;
     }
-    inv = b->op == nft::kNeq;
-    cur.advance(2);
-  } else {
+    return &regs_[*slot];
+  }
+  RegValue* dreg(std::uint32_t number) {
+    RegValue* r = reg(number);
+    if (r) *r = RegValue{};
+    return r;
+  }
+  void bitwise(const Expr& e);
+  void cmp(const Expr& e);
+  void range(const Expr& e);
+  void immediate(const Expr& e);
+  void meta_set(const Expr& e);
+  bool offer_matches(const ext::LiftStep& s);
+  bool offer_targets(const ext::LiftStep& s);
+  void cmp_meta(const Expr& e, const RegValue& r);
+  void cmp_network(const Expr& e, const RegValue& r);
+  void cmp_transport(const Expr& e, const RegValue& r);
+  void compat(const Expr& e);
+
+  Family family_;
+  model::Rule& rule_;
+  ext::LiftContext ctx_;
+  std::array<RegValue, kRegSlots> regs_{};
+};
+
+bool eq_or_neq(const Expr& e) { return e.op == nft::kEq || e.op == nft::kNeq; }
+
+bool offered(const ext::LiftStep& s, ext::LiftContext& ctx, auto types) {
+  for (const auto* t : types)
+    if (t->decode_native && ext::has_family(t->families, ctx.family()) && t->decode_native(s, ctx))
+      return true;
+  return false;
+}
+
+bool Lifter::offer_matches(const ext::LiftStep& s) { return offered(s, ctx_, ext::all_matches()); }
+bool Lifter::offer_targets(const ext::LiftStep& s) { return offered(s, ctx_, ext::all_targets()); }
+
+void Lifter::bitwise(const Expr& e) {
+  RegValue* src = reg(e.sreg);
+  if (!src) return;
+  RegValue* dst = src;
+  if (e.dreg != e.sreg) {
+    dst = reg(e.dreg);
+    if (!dst) return;
+    *dst = *src;
+  }
+  if (e.xor_bits.size() > 16) return ctx_.fail("bitwise xor too large");
+  if (e.mask.size() > 16) return ctx_.fail("bitwise mask too large");
+  // A shift, or a second bitwise over the first: iptables-nft reads them as one mask.
+  if ((e.bitwise_op && *e.bitwise_op != 0) || dst->masked)
+    return ctx_.fail("bitwise operation not supported");
+  dst->masked = true;
+  dst->mask = e.mask;
+  dst->xor_bits = e.xor_bits;
+}
+
+void Lifter::step(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::Counter:
+      rule_.counters = {e.packets, e.bytes};
+      return;
+    case Expr::Kind::Payload:
+      if (RegValue* r = dreg(e.dreg)) {
+        r->source = RegValue::Source::Payload;
+        r->base = e.base;
+        r->offset = e.offset;
+        r->len = e.len;
+      }
+      return;
+    case Expr::Kind::Meta:
+      if (e.meta_set) return meta_set(e);
+      if (RegValue* r = dreg(e.dreg)) {
+        r->source = RegValue::Source::Meta;
+        r->key = e.key;
+      }
+      return;
+    case Expr::Kind::Bitwise:
+      return bitwise(e);
+    case Expr::Kind::Cmp:
+      return cmp(e);
+    case Expr::Kind::Range:
+      return range(e);
+    case Expr::Kind::Immediate:
+      return immediate(e);
+    case Expr::Kind::Match:
+    case Expr::Kind::Target:
+      return compat(e);
+    case Expr::Kind::Limit:
+      if (!offer_matches({e})) ctx_.fail("limit match extension not found");
+      return;
+    case Expr::Kind::Log:
+      if (!offer_targets({e})) ctx_.fail("NFLOG target extension not found");
+      return;
+    case Expr::Kind::Other:
+      // iptables-nft skips a set lookup and lists the rule without it; we refuse.
+      if (e.other_name == "lookup") return ctx_.fail("set lookup not supported");
+      return ctx_.fail("expression " + e.other_name + " not supported");
+  }
+}
+
+void Lifter::meta_set(const Expr& e) {
+  RegValue* src = reg(e.sreg);
+  if (!src) return;
+  if (!offer_targets({e, src})) ctx_.fail("meta sreg key not supported");
+}
+
+void Lifter::immediate(const Expr& e) {
+  if (e.imm_data) {
+    if (e.imm_data->size() > 16) return ctx_.fail("oversized immediate data");
+    if (RegValue* r = dreg(e.dreg)) {
+      r->source = RegValue::Source::Immediate;
+      r->imm = *e.imm_data;
+    }
+    return;
+  }
+  switch (e.verdict) {
+    case nft::kVerdictAccept:
+      rule_.verdict = model::VerdictKind::Accept;
+      break;
+    case nft::kVerdictDrop:
+      rule_.verdict = model::VerdictKind::Drop;
+      break;
+    case nft::kVerdictReturn:
+      rule_.verdict = model::VerdictKind::Return;
+      break;
+    case nft::kVerdictJump:
+    case nft::kVerdictGoto:
+      rule_.verdict =
+          e.verdict == nft::kVerdictJump ? model::VerdictKind::Jump : model::VerdictKind::Goto;
+      rule_.jump_chain = e.chain;
+      break;
+    default:
+      break;  // continue: no target, as iptables-nft shows it
+  }
+}
+
+void Lifter::compat(const Expr& e) {
+  ext::DecodeContext dctx{family_, &rule_.ip};
+  if (e.kind == Expr::Kind::Match) {
+    const ext::MatchType* t = ext::find_match_by_kernel_name(e.xt_name, family_);
+    auto m = t ? t->decode_compat(dctx, e.info) : nullptr;
+    if (!m) return ctx_.fail("match extension not found");
+    rule_.matches.push_back(std::move(m));  // not one a later native step adds to
+    return;
+  }
+  const ext::TargetType* t = ext::find_target_by_kernel_name(e.xt_name, family_);
+  auto tg = t ? t->decode_compat(dctx, e.info) : nullptr;
+  if (!tg) return ctx_.fail("target extension not found");
+  ctx_.set_target(std::move(tg));
+}
+
+void Lifter::cmp(const Expr& e) {
+  RegValue* r = reg(e.sreg);
+  if (!r) return;
+  switch (r->source) {
+    case RegValue::Source::None:
+      return ctx_.fail("cmp sreg undef");
+    case RegValue::Source::Immediate:
+      return ctx_.fail("cmp sreg has unknown type");
+    case RegValue::Source::Meta:
+      return cmp_meta(e, *r);
+    case RegValue::Source::Payload:
+      break;
+  }
+  switch (r->base) {
+    case nft::kNetworkHeader:
+      return cmp_network(e, *r);
+    case nft::kTransportHeader:
+      return cmp_transport(e, *r);
+    default:
+      // iptables-nft ignores the comparison (and lists the rule without it); we refuse.
+      return ctx_.fail("payload base not supported");
+  }
+}
+
+// An interface name as iptables-nft reads it from a cmp: a NUL ends an exact name, its
+// absence means a prefix ("eth" -> "eth+").
+std::string iface_name(const nft::Bytes& data) {
+  std::string name(data.begin(), data.end());
+  if (!data.empty() && data.back() == 0) return name.substr(0, name.find('\0'));
+  name = name.substr(0, name.find('\0'));
+  if (data.size() < kIfNameSize) name += '+';
+  return name;
+}
+
+bool set_iface(model::IpHeader& ip, bool in, std::string name, bool inv) {
+  // iptables-nft writes "! -i +" as a comparison with the impossible name "INVAL/D".
+  if (!inv && name == "INVAL/D") {
+    inv = true;
     name = "+";
-    cur.advance(1);
   }
-  if (in) {
-    ip.iniface = name;
-    ip.inv_in = inv;
-    ip.has_iniface = true;
-  } else {
-    ip.outiface = name;
-    ip.inv_out = inv;
-    ip.has_outiface = true;
-  }
+  if ((in ? ip.has_iniface : ip.has_outiface) &&
+      ((in ? ip.iniface : ip.outiface) != name || (in ? ip.inv_in : ip.inv_out) != inv))
+    return false;  // a second, different one: iptables-nft keeps the last only
+  (in ? ip.iniface : ip.outiface) = std::move(name);
+  (in ? ip.inv_in : ip.inv_out) = inv;
+  (in ? ip.has_iniface : ip.has_outiface) = true;
   return true;
 }
 
-bool decode_network(ext::ExprCursor& cur, model::IpHeader& ip, Family family) {
-  const Expr* a = cur.peek(0);
-  if (!a || a->kind != Expr::Kind::Payload || a->base != nft::kNetworkHeader) return false;
-  const bool v4 = family == Family::V4;
-  const int alen = addr_len(family);
-  std::uint32_t src_off = v4 ? 12 : 8, dst_off = v4 ? 16 : 24;
-  if (v4 && a->offset == 6 && a->len == 2) {
-    const Expr* b = cur.peek(1);
-    const Expr* c = cur.peek(2);
-    if (b && c && b->kind == Expr::Kind::Bitwise && c->kind == Expr::Kind::Cmp &&
-        b->mask == nft::be16(0x1fff)) {
-      ip.frag = true;
-      ip.inv_frag = c->op == nft::kEq;
-      cur.advance(3);
-      return true;
-    }
-    return false;
-  }
-  if ((a->offset != src_off && a->offset != dst_off) || a->len > static_cast<std::uint32_t>(alen))
-    return false;
-  model::Address addr;
-  std::size_t used = 1;
-  const Expr* b = cur.peek(1);
-  if (b && b->kind == Expr::Kind::Bitwise) {
-    // copy_n, not memcpy: an empty vector's data() may be null (a zero-length `! -s 0/0`).
-    std::copy_n(b->mask.begin(), std::min<std::size_t>(b->mask.size(), 16), addr.mask.begin());
-    b = cur.peek(2);
-    used = 2;
-  } else {
-    std::memset(addr.mask.data(), 0xff, a->len);
-  }
-  if (!b || b->kind != Expr::Kind::Cmp || (b->op != nft::kEq && b->op != nft::kNeq)) return false;
-  std::copy_n(b->data.begin(), std::min<std::size_t>(b->data.size(), 16), addr.addr.begin());
-  bool inv = b->op == nft::kNeq;
-  if (a->offset == src_off) {
-    ip.src = addr;
-    ip.inv_src = inv;
-  } else {
-    ip.dst = addr;
-    ip.inv_dst = inv;
-  }
-  cur.advance(used + 1);
+// The protocol from meta l4proto or the header's protocol field; false for a second,
+// different one (iptables-nft keeps the last only).
+bool set_proto(model::IpHeader& ip, std::uint8_t proto, bool inv) {
+  if ((ip.proto || ip.inv_proto) && (ip.proto != proto || ip.inv_proto != inv)) return false;
+  ip.proto = proto;
+  ip.inv_proto = inv;
   return true;
+}
+
+void Lifter::cmp_meta(const Expr& e, const RegValue& r) {
+  model::IpHeader& ip = rule_.ip;
+  const bool neq = e.op == nft::kNeq;
+  switch (r.key) {
+    case nft::kMetaL4proto:
+      if (!eq_or_neq(e) || r.masked || e.data.size() != 1)
+        return ctx_.fail("unsupported layer 4 protocol comparison");
+      if (!set_proto(ip, e.data[0], neq)) ctx_.fail("repeated protocol comparison not supported");
+      return;
+    case nft::kMetaIif:
+    case nft::kMetaOif: {
+      char name[IF_NAMESIZE] = {};
+      std::uint32_t index = 0;
+      if (!eq_or_neq(e) || r.masked || e.data.size() != 4)
+        return ctx_.fail("unsupported interface comparison");
+      std::memcpy(&index, e.data.data(), 4);
+      // iptables-nft looks the index up here and now; an unknown one would list as any.
+      if (!if_indextoname(index, name)) return ctx_.fail("unknown interface index");
+      if (!set_iface(ip, r.key == nft::kMetaIif, name, neq))
+        ctx_.fail("repeated interface comparison not supported");
+      return;
+    }
+    case nft::kMetaIifname:
+    case nft::kMetaOifname:
+    case nft::kMetaBriIifname:
+    case nft::kMetaBriOifname:
+      if (!eq_or_neq(e) || r.masked) return ctx_.fail("unsupported interface comparison");
+      if (e.data.empty()) return;
+      if (!set_iface(ip, r.key == nft::kMetaIifname || r.key == nft::kMetaBriIifname,
+                     iface_name(e.data), neq))
+        ctx_.fail("repeated interface comparison not supported");
+      return;
+    default:
+      break;
+  }
+  if (!offer_matches({e, &r}))
+    ctx_.fail(family_ == Family::V4 ? "unknown ipv4 meta key" : "unknown ipv6 meta key");
+}
+
+void Lifter::cmp_network(const Expr& e, const RegValue& r) {
+  model::IpHeader& ip = rule_.ip;
+  const bool v4 = family_ == Family::V4;
+  const std::size_t alen = static_cast<std::size_t>(addr_len(family_));
+  const std::uint32_t src_off = v4 ? 12 : 8, dst_off = v4 ? 16 : 24, proto_off = v4 ? 9 : 6;
+  if (r.offset == src_off || r.offset == dst_off) {
+    if (!eq_or_neq(e) || e.data.size() > alen || r.len > alen ||
+        (r.masked && std::any_of(r.xor_bits.begin(), r.xor_bits.end(), [](auto b) { return b; })))
+      return ctx_.fail("unsupported address comparison");
+    model::Address a;
+    std::copy(e.data.begin(), e.data.end(), a.addr.begin());
+    if (r.masked)
+      std::copy_n(r.mask.begin(), std::min(r.mask.size(), alen), a.mask.begin());
+    else
+      std::fill_n(a.mask.begin(), std::min<std::size_t>(r.len, alen), 0xff);
+    bool src = r.offset == src_off;
+    // A second, different comparison of the same field: iptables-nft keeps the last only.
+    const auto& have = src ? ip.src : ip.dst;
+    if (have && (*have != a || (src ? ip.inv_src : ip.inv_dst) != (e.op == nft::kNeq)))
+      return ctx_.fail("repeated address comparison not supported");
+    (src ? ip.src : ip.dst) = a;
+    (src ? ip.inv_src : ip.inv_dst) = e.op == nft::kNeq;
+    return;
+  }
+  if (r.offset == proto_off && r.len == 1) {
+    // (For IPv6, iptables-nft 1.8.9 also adds "-m hl --hl-eq PROTO" here: a switch falls
+    // through. We list the protocol alone.)
+    if (!eq_or_neq(e) || r.masked || e.data.size() != 1)
+      return ctx_.fail("unsupported protocol comparison");
+    if (!set_proto(ip, e.data[0], e.op == nft::kNeq))
+      ctx_.fail("repeated protocol comparison not supported");
+    return;
+  }
+  if (v4 && r.offset == 6) {
+    // -f: the fragment offset, masked with 0x1fff, compared with 0.
+    if (!eq_or_neq(e) || !r.masked || r.mask != nft::be16(0x1fff) || e.data != nft::Bytes{0, 0})
+      return ctx_.fail("unsupported fragment offset comparison");
+    ip.frag = true;
+    ip.inv_frag = e.op == nft::kEq;
+    return;
+  }
+  if (!offer_matches({e, &r})) ctx_.fail("unknown payload offset");
+}
+
+void Lifter::cmp_transport(const Expr& e, const RegValue& r) {
+  switch (rule_.ip.proto) {
+    case 6:   // tcp
+    case 17:  // udp
+    case 1:   // icmp
+    case 58:  // icmpv6
+      break;
+    default:
+      return ctx_.fail("unsupported layer 4 protocol value");
+  }
+  // iptables-nft ignores a comparison of a field it does not know; we refuse.
+  if (!offer_matches({e, &r})) ctx_.fail("transport header field not supported");
+}
+
+void Lifter::range(const Expr& e) {
+  RegValue* r = reg(e.sreg);
+  if (!r) return;
+  switch (r->source) {
+    case RegValue::Source::None:
+      return ctx_.fail("range sreg undef");
+    case RegValue::Source::Payload:
+      break;
+    default:
+      return ctx_.fail("range sreg type unsupported");
+  }
+  if (r->base != nft::kTransportHeader) return ctx_.fail("range with unknown payload base");
+  if (!offer_matches({e, r})) ctx_.fail("transport header range not supported");
+}
+
+void Lifter::finish(const std::optional<nft::Bytes>& userdata) {
+  // A comment nft keeps in the rule's user data: type 0 (comment), length, text with its NUL.
+  if (userdata) {
+    const nft::Bytes& u = *userdata;
+    std::optional<std::string> comment;
+    for (std::size_t i = 0; i + 2 <= u.size();) {
+      std::size_t len = u[i + 1];
+      if (i + 2 + len > u.size()) {
+        comment.reset();  // malformed: iptables-nft takes no comment from it
+        break;
+      }
+      if (u[i] == 0) {
+        if (len == 0 || u[i + 2 + len - 1] != 0) {
+          comment.reset();
+          break;
+        }
+        comment.emplace(reinterpret_cast<const char*>(&u[i + 2]));
+      }
+      i += 2 + len;
+    }
+    const ext::MatchType* t = ext::find_match_by_kernel_name("comment", family_);
+    if (comment && t) {
+      nft::Bytes info(256, 0);
+      std::copy_n(comment->begin(), std::min<std::size_t>(comment->size(), 255), info.begin());
+      ext::DecodeContext dctx{family_, &rule_.ip};
+      if (auto m = t->decode_compat(dctx, info)) rule_.matches.push_back(std::move(m));
+    }
+  }
+  if (!ctx_.errors().empty()) {
+    rule_.incompatible = true;
+    rule_.decode_errors = ctx_.errors();
+  }
 }
 
 }  // namespace
 
-model::Rule decode_rule(const std::vector<Expr>& exprs, Family family) {
+model::Rule decode_rule(const std::vector<Expr>& exprs, Family family,
+                        const std::optional<nft::Bytes>& userdata, const model::IpHeader& ip) {
   model::Rule rule;
-  ext::ExprCursor cur(exprs);
-  ext::DecodeContext ctx{family, &rule.ip};
-  while (!cur.done()) {
-    const Expr* e = cur.peek();
-    if (decode_iface(cur, rule.ip)) continue;
-    if (e->kind == Expr::Kind::Meta && !e->meta_set && e->key == nft::kMetaL4proto) {
-      const Expr* b = cur.peek(1);
-      if (b && b->kind == Expr::Kind::Cmp && b->data.size() == 1 &&
-          (b->op == nft::kEq || b->op == nft::kNeq)) {
-        rule.ip.proto = b->data[0];
-        rule.ip.inv_proto = b->op == nft::kNeq;
-        cur.advance(2);
-        continue;
-      }
-    }
-    if (decode_network(cur, rule.ip, family)) continue;
-    if (e->kind == Expr::Kind::Counter) {
-      rule.counters = {e->packets, e->bytes};
-      cur.advance();
-      continue;
-    }
-    if (e->kind == Expr::Kind::Immediate && e->dreg == 0 && !e->imm_data) {
-      switch (e->verdict) {
-        case nft::kVerdictAccept: rule.verdict = model::VerdictKind::Accept; break;
-        case nft::kVerdictDrop: rule.verdict = model::VerdictKind::Drop; break;
-        case nft::kVerdictReturn: rule.verdict = model::VerdictKind::Return; break;
-        case nft::kVerdictJump:
-          rule.verdict = model::VerdictKind::Jump;
-          rule.jump_chain = e->chain;
-          break;
-        case nft::kVerdictGoto:
-          rule.verdict = model::VerdictKind::Goto;
-          rule.jump_chain = e->chain;
-          break;
-        default: rule.incompatible = true; break;
-      }
-      cur.advance();
-      continue;
-    }
-    if (e->kind == Expr::Kind::Match) {
-      const ext::MatchType* t = ext::find_match_by_kernel_name(e->xt_name, family);
-      std::unique_ptr<ext::Match> m;
-      if (t) m = t->decode_compat(ctx, e->info);
-      if (!m) {
-        rule.incompatible = true;
-        cur.advance();
-        continue;
-      }
-      rule.matches.push_back(std::move(m));
-      cur.advance();
-      continue;
-    }
-    if (e->kind == Expr::Kind::Target) {
-      const ext::TargetType* t = ext::find_target_by_kernel_name(e->xt_name, family);
-      std::unique_ptr<ext::Target> tg;
-      if (t) tg = t->decode_compat(ctx, e->info);
-      if (!tg) {
-        rule.incompatible = true;
-        cur.advance();
-        continue;
-      }
-      rule.verdict = model::VerdictKind::Target;
-      rule.target = std::move(tg);
-      cur.advance();
-      continue;
-    }
-    bool lifted = false;
-    for (const ext::MatchType* t : ext::all_matches()) {
-      if (!t->decode_native || !ext::has_family(t->families, family)) continue;
-      std::size_t before = cur.position();
-      if (auto m = t->decode_native(cur, ctx)) {
-        rule.matches.push_back(std::move(m));
-        lifted = true;
-        break;
-      }
-      cur.rewind(before);
-    }
-    if (lifted) continue;
-    for (const ext::TargetType* t : ext::all_targets()) {
-      if (!t->decode_native || !ext::has_family(t->families, family)) continue;
-      std::size_t before = cur.position();
-      if (auto tg = t->decode_native(cur, ctx)) {
-        rule.verdict = model::VerdictKind::Target;
-        rule.target = std::move(tg);
-        lifted = true;
-        break;
-      }
-      cur.rewind(before);
-    }
-    if (lifted) continue;
-    rule.incompatible = true;
-    cur.advance();
-  }
+  rule.ip = ip;
+  Lifter lifter(family, rule);
+  for (const Expr& e : exprs) lifter.step(e);
+  lifter.finish(userdata);
   return rule;
+}
+
+bool listable(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::Limit:
+      return e.limit_type == 0 && e.limit_flags == 0;  // packets, not over
+    case Expr::Kind::Log:
+      return e.log_group.has_value();  // NFLOG only
+    case Expr::Kind::Other:
+      // A kind iptables-nft reads although we do not (a payload write, a lookup).
+      return e.other_name == "lookup" || e.other_name == "payload" || e.other_name == "meta" ||
+             e.other_name == "immediate" || e.other_name == "cmp" || e.other_name == "bitwise";
+    default:
+      return true;
+  }
+}
+
+bool listable(const std::vector<Expr>& exprs) {
+  return std::all_of(exprs.begin(), exprs.end(), [](const Expr& e) { return listable(e); });
+}
+
+Error lift_error(const model::Rule& rule, const std::string& program) {
+  std::string text;
+  for (const auto& e : rule.decode_errors) text += "Error: " + e + "\n";
+  text += program + " v1.8.9 (nf_tables): Parsing nftables rule failed\nPerhaps " + program +
+          " or your kernel needs to be upgraded.";
+  return Error{ErrorKind::Version, std::move(text), ErrorStyle::Bare, 0};
 }
 
 }  // namespace cx::codec

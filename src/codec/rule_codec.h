@@ -1,6 +1,7 @@
 // Rule <-> kernel expressions. Encoding follows iptables-nft 1.8.9's order: the fixed part
 // (-i -o -p -s -d -f), the matches in command-line order, the counter, the verdict.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "common/result.h"
@@ -12,8 +13,21 @@ namespace cx::codec {
 
 Result<std::vector<nft::Expr>> encode_rule(const model::Rule& rule, const ext::RuleContext& ctx);
 
-// Lifts kernel expressions into a rule. Expressions nothing understands mark the rule
-// incompatible (listed as iptables-nft lists them, never dropped silently).
-model::Rule decode_rule(const std::vector<nft::Expr>& exprs, Family family);
+// Lifts kernel expressions (and the comment nft keeps in a rule's user data) into a rule, as
+// iptables-nft 1.8.9 reads them. What cannot be lifted exactly marks the rule incompatible,
+// with iptables-nft's messages in decode_errors; nothing is dropped silently. `ip`: a fixed
+// part to start from (tests lift extension expressions alone).
+model::Rule decode_rule(const std::vector<nft::Expr>& exprs, Family family,
+                        const std::optional<nft::Bytes>& userdata = std::nullopt,
+                        const model::IpHeader& ip = {});
+
+// Whether iptables-nft lists a table holding this expression at all: any other expression
+// kind (ct, reject, nat, quota, ...), a byte or inverted limit, a log without a group make
+// the table (or chain) "incompatible, use 'nft' tool".
+bool listable(const nft::Expr& e);
+// The error iptables-nft ends a listing with at a rule it cannot read: its "Error: ..." lines,
+// then "PROGRAM v1.8.9 (nf_tables): Parsing nftables rule failed" (exit 3).
+Error lift_error(const model::Rule& rule, const std::string& program);
+bool listable(const std::vector<nft::Expr>& exprs);
 
 }  // namespace cx::codec

@@ -210,6 +210,38 @@ Result<std::vector<std::string>> Session::existing_tables() {
   return out;
 }
 
+namespace {
+
+unsigned list_format(const Command& cmd) {
+  unsigned fmt = 0;
+  if (cmd.numeric) fmt |= cli::kFmtNumeric;
+  if (cmd.verbose) fmt |= cli::kFmtVerbose;
+  if (cmd.exact) fmt |= cli::kFmtExact;
+  if (cmd.line_numbers) fmt |= cli::kFmtLineNumbers;
+  return fmt;
+}
+
+}  // namespace
+
+Status check_listable(const model::Table& t, const std::string& chain, std::string& out) {
+  bool incompatible = false;
+  if (chain.empty()) {
+    incompatible = t.incompatible();
+  } else {
+    const model::Chain* c = t.find(chain);
+    incompatible = !c || c->incompatible;
+  }
+  if (incompatible)
+    return Error{ErrorKind::Other,
+                 (chain.empty() ? "" : "chain `" + chain + "' in ") + "table `" + t.name +
+                     "' is incompatible, use 'nft' tool.",
+                 ErrorStyle::VersionedOnly, 0};
+  if (t.tainted)
+    out += "# Table `" + t.name +
+           "' contains incompatible base-chains, use 'nft' tool to list them.\n";
+  return {};
+}
+
 Result<model::Table> Session::read_table(const std::string& table) {
   auto tsr = state(table);
   if (!tsr) return tsr.take_error();
@@ -218,13 +250,26 @@ Result<model::Table> Session::read_table(const std::string& table) {
   model::Table t;
   t.name = table;
   const TableSpec* spec = find_table(table);
+  // A base chain iptables would not make: another name, hook, priority or type than the
+  // table's built-in chain of that name (iptables-nft keeps such chains out of its cache).
+  auto foreign = [&](const nft::ChainObj& kc) {
+    if (!kc.hooknum) return false;
+    const BuiltinChain* bc = spec ? find_builtin(*spec, kc.name) : nullptr;
+    return !bc || bc->hooknum != *kc.hooknum || bc->priority != kc.priority || bc->type != kc.type;
+  };
   // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
   // decoded, so memory follows the largest chain, not the whole table.
   Status status;
   auto fill_rules = [&](model::Chain& mc) {
     if (!status) return;
     auto add = [&](const nft::RuleObj& r) {
-      model::Rule rule = codec::decode_rule(r.exprs, family_);
+      // A chain holding what iptables-nft does not list is not listed; its rules are not read.
+      if (mc.incompatible || !codec::listable(r.exprs)) {
+        mc.incompatible = true;
+        mc.rules.clear();
+        return;
+      }
+      model::Rule rule = codec::decode_rule(r.exprs, family_, r.userdata);
       rule.handle = r.handle.value_or(0);
       mc.rules.push_back(std::move(rule));
     };
@@ -232,7 +277,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
     if (it != ts.rules.end()) {
       for (const auto& r : it->second) add(r);
       ts.rules.erase(it);
-    } else if (ts.exists && ts.find_chain(mc.name)) {
+    } else if (ts.exists && ts.find_chain(mc.name) && !foreign(*ts.find_chain(mc.name))) {
       status = nl_.for_each_rule(
           family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); },
           [&] { mc.rules.clear(); });
@@ -243,7 +288,9 @@ Result<model::Table> Session::read_table(const std::string& table) {
       model::Chain mc;
       mc.name = std::string(bc.name);
       mc.builtin = true;
-      if (const nft::ChainObj* kc = ts.find_chain(mc.name)) {
+      const nft::ChainObj* kc = ts.find_chain(mc.name);
+      if (kc && foreign(*kc)) kc = nullptr;  // listed as if absent, as iptables-nft does
+      if (kc) {
         mc.policy_accept = kc->policy.value_or(1) == 1;
         if (kc->counters) mc.policy_counters = {kc->counters->first, kc->counters->second};
         mc.handle = kc->handle.value_or(0);
@@ -254,8 +301,12 @@ Result<model::Table> Session::read_table(const std::string& table) {
     }
   }
   std::vector<const nft::ChainObj*> users;
-  for (const auto& kc : ts.chains)
-    if (!kc.hooknum) users.push_back(&kc);
+  for (const auto& kc : ts.chains) {
+    if (!kc.hooknum)
+      users.push_back(&kc);
+    else if (foreign(kc))
+      t.tainted = true;
+  }
   std::sort(users.begin(), users.end(),
             [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
   for (const nft::ChainObj* kc : users) {
@@ -319,7 +370,10 @@ Status Session::execute(const Command& cmd, std::string& out) {
     CX_TRY(refresh());
     std::vector<Message> msgs;
     std::string listing;
-    CX_TRY(build(cmd, msgs, listing));
+    if (Status built = build(cmd, msgs, listing); !built) {
+      out += listing;  // a listing that stopped at a rule it cannot read: what came before
+      return built;
+    }
     bool restart = false;
     Status committed = commit(msgs, restart);
     if (restart && attempt < 1000) continue;
@@ -562,10 +616,30 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                    ErrorStyle::VersionedOnly, 0};
     auto table = read_table(cmd.table);
     if (!table) return table.take_error();
+    CX_TRY(check_listable(*table, cmd.chain, out));
+    // The rule iptables-nft would stop at (it reads and prints rule by rule): what precedes
+    // it is printed, then the error.
+    const model::Rule* unreadable = nullptr;
+    for (const model::Chain& ch : table->chains) {
+      if (unreadable || (!cmd.chain.empty() && ch.name != cmd.chain)) continue;
+      for (std::size_t i = 0; i < ch.rules.size() && !unreadable; ++i)
+        if (ch.rules[i].incompatible &&
+            (!cmd.rulenum || i + 1 == static_cast<std::size_t>(cmd.rulenum)))
+          unreadable = &ch.rules[i];
+    }
     bool first = true;
     auto refs = references(*table);
     for (const model::Chain& ch : table->chains) {
       if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+      if (!(c & cli::kCmdListRules) && unreadable && !ch.rules.empty() &&
+          unreadable >= ch.rules.data() && unreadable < ch.rules.data() + ch.rules.size()) {
+        model::Chain head = ch;  // the chain up to the rule that cannot be read
+        head.rules.resize(static_cast<std::size_t>(unreadable - ch.rules.data()));
+        unsigned fmt = list_format(cmd);
+        if (!first && !cmd.rulenum) out += "\n";
+        out += cli::list_chain(head, family_, fmt, refs[ch.name], cmd.rulenum);
+        return codec::lift_error(*unreadable, cmd.program);
+      }
       if (c & cli::kCmdListRules) {
         if (!cmd.rulenum) {
           if (ch.builtin) {
@@ -579,11 +653,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
           }
         }
       } else {
-        unsigned fmt = 0;
-        if (cmd.numeric) fmt |= cli::kFmtNumeric;
-        if (cmd.verbose) fmt |= cli::kFmtVerbose;
-        if (cmd.exact) fmt |= cli::kFmtExact;
-        if (cmd.line_numbers) fmt |= cli::kFmtLineNumbers;
+        unsigned fmt = list_format(cmd);
         if (!first && !cmd.rulenum) out += "\n";
         out += cli::list_chain(ch, family_, fmt, refs[ch.name], cmd.rulenum);
       }
@@ -597,6 +667,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         for (const model::Rule& r : ch.rules) {
           ++n;
           if (cmd.rulenum && n != cmd.rulenum) continue;
+          if (&r == unreadable) return codec::lift_error(r, cmd.program);
           out += cli::save_rule(r, ch.name, family_, cmd.verbose) + "\n";
         }
       }

@@ -31,6 +31,11 @@ struct TableState {
   void index_chains();
 };
 
+// iptables-nft's checks before it lists a table (or, named, one chain of it): an error when it
+// holds what iptables-nft does not list, else the header line about foreign base chains (on
+// `out`) when there are any.
+Status check_listable(const model::Table& t, const std::string& chain, std::string& out);
+
 class Session {
  public:
   explicit Session(Family family, std::string program);

@@ -48,21 +48,52 @@ struct SaveContext {
   const model::IpHeader* ip = nullptr;
 };
 
-// Reads kernel expressions front to back while a rule is lifted into the model.
-class ExprCursor {
- public:
-  explicit ExprCursor(const std::vector<nft::Expr>& exprs) : exprs_(exprs) {}
-  bool done() const { return pos_ >= exprs_.size(); }
-  const nft::Expr* peek(std::size_t ahead = 0) const {
-    return pos_ + ahead < exprs_.size() ? &exprs_[pos_ + ahead] : nullptr;
+// What a register holds while a dumped rule is lifted, as iptables-nft 1.8.9 tracks it: the
+// last load into it (payload or meta), or an immediate value, and whether a bitwise (mask and
+// xor) was applied on the way.
+struct RegValue {
+  enum class Source { None, Payload, Meta, Immediate };
+  Source source = Source::None;
+  std::uint32_t base = 0, offset = 0, len = 0;  // Payload
+  std::uint32_t key = 0;                        // Meta
+  nft::Bytes imm;                               // Immediate
+  bool masked = false;
+  nft::Bytes mask, xor_bits;
+  bool is_payload(std::uint32_t b, std::uint32_t off) const {
+    return source == Source::Payload && base == b && offset == off;
   }
-  void advance(std::size_t n = 1) { pos_ += n; }
-  std::size_t position() const { return pos_; }
-  void rewind(std::size_t pos) { pos_ = pos; }
+  bool is_meta(std::uint32_t k) const { return source == Source::Meta && key == k; }
+};
+
+// One step of a lift offered to the extensions: a comparison (cmp or range) of a register, or
+// a statement (limit, log, meta set). `reg` is the register compared or read, null for
+// statements without one.
+struct LiftStep {
+  const nft::Expr& expr;
+  const RegValue* reg = nullptr;
+};
+
+// The rule being lifted, for the extensions that take a step. Errors are iptables-nft's
+// "Error: ..." texts; the lift goes on after one, as iptables-nft does, and fails at the end.
+class LiftContext {
+ public:
+  LiftContext(Family family, model::Rule& rule) : family_(family), rule_(rule) {}
+  Family family() const { return family_; }
+  const model::IpHeader& ip() const { return rule_.ip; }
+  model::IpHeader& ip() { return rule_.ip; }
+  // The match of this name an earlier step of this rule lifted, to add to it (tcp --sport,
+  // --dport and --tcp-flags from three comparisons), or null.
+  Match* lifted(std::string_view name) const;
+  void add_match(std::unique_ptr<Match> m);
+  void set_target(std::unique_ptr<Target> t);
+  void fail(std::string message) { errors_.push_back(std::move(message)); }
+  const std::vector<std::string>& errors() const { return errors_; }
 
  private:
-  const std::vector<nft::Expr>& exprs_;
-  std::size_t pos_ = 0;
+  Family family_;
+  model::Rule& rule_;
+  std::vector<Match*> lifted_;
+  std::vector<std::string> errors_;
 };
 
 struct DecodeContext {
@@ -116,9 +147,9 @@ struct MatchType {
   std::string_view kernel_name;  // xt name in the kernel ("conntrack" for state)
   std::uint32_t revision;
   std::unique_ptr<Match> (*decode_compat)(const DecodeContext&, const nft::Bytes& info);
-  // Lift from native expressions at the cursor; returns nullptr and leaves the cursor alone
-  // when the expressions are not this extension's.
-  std::unique_ptr<Match> (*decode_native)(ExprCursor&, const DecodeContext&);
+  // Lift one step of native expressions into the rule (a new match, or more of one lifted
+  // before); false when the step is not this extension's.
+  bool (*decode_native)(const LiftStep&, LiftContext&);
 };
 
 struct TargetType {
@@ -129,7 +160,7 @@ struct TargetType {
   std::string_view kernel_name;
   std::uint32_t revision;
   std::unique_ptr<Target> (*decode_compat)(const DecodeContext&, const nft::Bytes& info);
-  std::unique_ptr<Target> (*decode_native)(ExprCursor&, const DecodeContext&);
+  bool (*decode_native)(const LiftStep&, LiftContext&);
 };
 
 const MatchType* find_match(std::string_view name, Family family);

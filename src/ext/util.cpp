@@ -428,51 +428,76 @@ void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& s
   if (dport) encode_port_range(out, 2, *dport, inv_dport);
 }
 
-bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
-                      PortRange& dport, bool& invert) {
-  if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
-      load->base != nft::kTransportHeader || load->offset != 0 || load->len != 4 ||
-      test->kind != nft::Expr::Kind::Cmp || (test->op != nft::kEq && test->op != nft::kNeq) ||
-      test->data.size() != 4)
+bool is_port_step(const LiftStep& s) {
+  if (!s.reg || s.reg->source != RegValue::Source::Payload || s.reg->base != nft::kTransportHeader)
     return false;
-  sport.lo = sport.hi = static_cast<std::uint16_t>((test->data[0] << 8) | test->data[1]);
-  dport.lo = dport.hi = static_cast<std::uint16_t>((test->data[2] << 8) | test->data[3]);
-  invert = test->op == nft::kNeq;
-  return true;
+  return (s.reg->offset == 0 && (s.reg->len == 2 || s.reg->len == 4)) ||
+         (s.reg->offset == 2 && s.reg->len == 2);
 }
 
-bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
-                       PortRange& r, bool& invert) {
-  if (load && test && load->kind == nft::Expr::Kind::Payload &&
-      load->base == nft::kTransportHeader && test->kind == nft::Expr::Kind::Cmp &&
-      test->data.size() == 2 && test->op == nft::kLte) {
-    if (load->len != 2 || (load->offset != 0 && load->offset != 2)) return false;
-    r.lo = 0;
-    r.hi = static_cast<std::uint16_t>((test->data[0] << 8) | test->data[1]);
-    invert = false;
-    offset = load->offset;
-    return true;
-  }
-  if (!load || !test || load->kind != nft::Expr::Kind::Payload ||
-      load->base != nft::kTransportHeader || load->len != 2 ||
-      (load->offset != 0 && load->offset != 2))
-    return false;
-  auto be = [](const nft::Bytes& b) {
-    return static_cast<std::uint16_t>(b.size() >= 2 ? (b[0] << 8) | b[1] : 0);
+namespace {
+std::uint16_t be16_at(const nft::Bytes& b, std::size_t at) {
+  return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
+}
+}  // namespace
+
+void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots) {
+  const nft::Expr& e = s.expr;
+  const RegValue& r = *s.reg;
+  if (r.masked) return ctx.fail("masked port comparison not supported");
+  auto slot = [](std::optional<PortRange>& p) -> PortRange& {
+    if (!p) p = PortRange{};
+    return *p;
   };
-  if (test->kind == nft::Expr::Kind::Cmp && test->data.size() == 2 &&
-      (test->op == nft::kEq || test->op == nft::kNeq)) {
-    r.lo = r.hi = be(test->data);
-    invert = test->op == nft::kNeq;
-  } else if (test->kind == nft::Expr::Kind::Range && test->data.size() == 2) {
-    r.lo = be(test->data);
-    r.hi = be(test->to_data);
-    invert = test->op == nft::kNeq;
-  } else {
-    return false;
+  const bool is_range = e.kind == nft::Expr::Kind::Range;
+  if (is_range) {
+    if (r.len != 2 || e.data.size() != 2 || e.to_data.size() != 2 ||
+        (e.op != nft::kEq && e.op != nft::kNeq))
+      return ctx.fail("transport header range not supported");
+    bool src = r.offset == 0;
+    slot(src ? slots.sport : slots.dport) = {be16_at(e.data, 0), be16_at(e.to_data, 0)};
+    if (e.op == nft::kNeq) (src ? slots.inv_sport : slots.inv_dport) = true;
+    return;
   }
-  offset = load->offset;
-  return true;
+  if (e.data.size() != r.len) return ctx.fail("unexpected RHS data length");
+  auto one = [&](std::optional<PortRange>& p, bool& inv, std::uint16_t port) {
+    PortRange& pr = slot(p);
+    switch (e.op) {
+      case nft::kNeq:
+        inv = true;
+        [[fallthrough]];
+      case nft::kEq:
+        pr.lo = pr.hi = port;
+        break;
+      case nft::kLt:
+        pr.hi = static_cast<std::uint16_t>(std::max(port - 1, 1));
+        break;
+      case nft::kLte:
+        pr.hi = port;
+        break;
+      case nft::kGt:
+        pr.lo = static_cast<std::uint16_t>(std::min(port + 1, 0xffff));
+        break;
+      case nft::kGte:
+        pr.lo = port;
+        break;
+      default:
+        ctx.fail("unsupported port comparison");
+        break;
+    }
+  };
+  if (r.len == 4) {
+    // Two ports in one comparison: iptables-nft writes "--sport S --dport D" (and both
+    // inverted) so; an order between the two would mean something else.
+    if (e.op != nft::kEq && e.op != nft::kNeq) return ctx.fail("unsupported port comparison");
+    one(slots.sport, slots.inv_sport, be16_at(e.data, 0));
+    one(slots.dport, slots.inv_dport, be16_at(e.data, 2));
+    return;
+  }
+  if (r.offset == 0)
+    one(slots.sport, slots.inv_sport, be16_at(e.data, 0));
+  else
+    one(slots.dport, slots.inv_dport, be16_at(e.data, 0));
 }
 
 Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,

@@ -176,12 +176,19 @@ void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const 
 // Both ports of tcp/udp: two single ports become one 4-byte compare, as iptables-nft does.
 void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& sport,
                   bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport);
-// Reads the 4-byte compare of two single ports (payload th+0 len 4, cmp eq).
-bool decode_port_pair(const nft::Expr* load, const nft::Expr* test, PortRange& sport,
-                      PortRange& dport, bool& invert);
-// Reads payload th+offset len 2 followed by cmp or range; false if not that shape.
-bool decode_port_range(const nft::Expr* load, const nft::Expr* test, std::uint32_t& offset,
-                       PortRange& r, bool& invert);
+// The ports of a tcp or udp match as a lift fills them.
+struct PortSlots {
+  std::optional<PortRange>& sport;
+  bool& inv_sport;
+  std::optional<PortRange>& dport;
+  bool& inv_dport;
+};
+// Whether a lift step compares transport ports (th+0 len 2 or 4, th+2 len 2).
+bool is_port_step(const LiftStep& s);
+// Reads a port comparison into the slots as iptables-nft 1.8.9 does into xt_tcp/xt_udp (a
+// slot starts as 0:65535; "<", "<=", ">", ">=" move one end, "!=" inverts). A shape it would
+// misread (a mask, two ports compared with "<") fails the lift instead.
+void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots);
 
 // The port fields of sctp and dccp (u16[2] in their xt structures): "A[:B]" with names as
 // parse_port reads them, an empty A meaning 0 and an empty B 65535 (a single port is A:A);

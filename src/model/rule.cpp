@@ -32,13 +32,27 @@ Rule::Rule(const Rule& o)
       counters(o.counters),
       has_counters(o.has_counters),
       handle(o.handle),
-      incompatible(o.incompatible) {
+      incompatible(o.incompatible),
+      decode_errors(o.decode_errors) {
   for (const auto& m : o.matches) matches.push_back(m->clone());
   if (o.target) target = o.target->clone();
 }
 Rule& Rule::operator=(const Rule& o) {
   if (this != &o) *this = Rule(o);
   return *this;
+}
+
+bool Table::incompatible() const {
+  for (const auto& c : chains)
+    if (c.incompatible) return true;
+  return false;
+}
+
+const Rule* Table::first_unreadable() const {
+  for (const auto& c : chains)
+    for (const auto& r : c.rules)
+      if (r.incompatible) return &r;
+  return nullptr;
 }
 
 Chain* Table::find(std::string_view n) {

@@ -53,8 +53,10 @@ struct Rule {
   Counters counters;
   bool has_counters = false;              // -c given
   std::uint64_t handle = 0;
-  // Set when the kernel holds something we cannot lift into this model.
+  // Set when the kernel holds something we cannot lift into this model; `decode_errors` then
+  // says what, as iptables-nft's "Error: ..." lines would (without the "Error: ").
   bool incompatible = false;
+  std::vector<std::string> decode_errors;
 
   Rule();
   ~Rule();
@@ -74,7 +76,9 @@ struct Chain {
   std::uint32_t hooknum = 0;
   std::int32_t priority = 0;
   std::string type;
-  bool incompatible = false;  // not a chain iptables would make
+  // Holds an expression iptables-nft does not list at all (ct, reject, nat, quota, ...): the
+  // table (or the chain, when named) is "incompatible, use 'nft' tool"; its rules are not read.
+  bool incompatible = false;
   std::vector<Rule> rules;
   bool rules_loaded = false;
 };
@@ -82,6 +86,12 @@ struct Chain {
 struct Table {
   std::string name;
   std::vector<Chain> chains;  // kernel order (base chains created lazily)
+  // The kernel holds base chains iptables would not make (other names, hooks, priorities):
+  // not listed, and said so in a header line.
+  bool tainted = false;
+  bool incompatible() const;
+  // The first rule that could not be lifted exactly, or null.
+  const Rule* first_unreadable() const;
   Chain* find(std::string_view name);
   const Chain* find(std::string_view name) const;
 };

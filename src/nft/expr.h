@@ -16,6 +16,7 @@ enum PayloadBase : std::uint32_t { kLinkLayer = 0, kNetworkHeader = 1, kTranspor
 enum MetaKey : std::uint32_t {
   kMetaLen = 0, kMetaProtocol = 1, kMetaMark = 3, kMetaIif = 4, kMetaOif = 5,
   kMetaIifname = 6, kMetaOifname = 7, kMetaL4proto = 16, kMetaNftrace = 12,
+  kMetaBriIifname = 17, kMetaBriOifname = 18, kMetaPkttype = 19,
 };
 enum CmpOp : std::uint32_t { kEq = 0, kNeq = 1, kLt = 2, kLte = 3, kGt = 4, kGte = 5 };
 enum VerdictCode : std::int32_t {

@@ -344,6 +344,12 @@ std::optional<RuleObj> parse_with_libnftnl(const nlmsghdr* n, bool as_sent) {
       while (nftnl_expr* x = nftnl_expr_iter_next(it)) o.exprs.push_back(from_nftnl(x));
       nftnl_expr_iter_destroy(it);
     }
+    if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA)) {
+      std::uint32_t len = 0;
+      const auto* p =
+          static_cast<const std::uint8_t*>(nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len));
+      o.userdata = Bytes(p, p + len);
+    }
     if (as_sent) {
       if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
         o.compat_proto = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO);
@@ -658,6 +664,9 @@ void write_rule_payload_libnftnl(nlmsghdr* nlh, const RuleObj& r) {
   if (r.compat_proto) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_PROTO, *r.compat_proto);
   if (r.compat_flags) nftnl_rule_set_u32(x, NFTNL_RULE_COMPAT_FLAGS, *r.compat_flags);
   if (r.id) nftnl_rule_set_u32(x, NFTNL_RULE_ID, *r.id);
+  if (r.userdata)
+    nftnl_rule_set_data(x, NFTNL_RULE_USERDATA, r.userdata->data(),
+                        static_cast<std::uint32_t>(r.userdata->size()));
   for (const Expr& e : r.exprs) nftnl_rule_add_expr(x, to_nftnl(e));
   nftnl_rule_nlmsg_build_payload(nlh, x);
   nftnl_rule_free(x);

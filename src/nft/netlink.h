@@ -42,6 +42,7 @@ struct RuleObj {
   bool exprs_set = true;  // EXPRESSIONS attribute present (a flush has none)
   std::optional<std::uint32_t> compat_proto, compat_flags;
   std::optional<std::uint32_t> id;
+  std::optional<Bytes> userdata;  // nft keeps a rule's comment here (iptables-nft: none)
 
   bool operator==(const RuleObj&) const = default;
 };

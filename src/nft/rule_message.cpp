@@ -255,6 +255,7 @@ std::optional<RuleObj> read_rule_message(const nlmsghdr* n) {
   o.chain = str(chain);
   o.handle = u64(top[NFTA_RULE_HANDLE]);
   if (top[NFTA_RULE_POSITION]) o.position = u64(top[NFTA_RULE_POSITION]);
+  if (top[NFTA_RULE_USERDATA]) o.userdata = bytes(top[NFTA_RULE_USERDATA]);
   if (exprs) {
     std::size_t count = 0;
     const char* payload = static_cast<const char*>(mnl_attr_get_payload(exprs));
@@ -377,6 +378,7 @@ bool write_rule_payload(nlmsghdr* n, const RuleObj& r) {
   if (!r.chain.empty()) mnl_attr_put_strz(n, NFTA_RULE_CHAIN, r.chain.c_str());
   if (r.handle) put_u64(n, NFTA_RULE_HANDLE, *r.handle);
   if (r.position) put_u64(n, NFTA_RULE_POSITION, *r.position);
+  if (r.userdata) put_bytes(n, NFTA_RULE_USERDATA, *r.userdata);  // libnftnl's place for it
   if (!r.exprs.empty()) {
     nlattr* list = mnl_attr_nest_start(n, NFTA_RULE_EXPRESSIONS);
     for (const Expr& e : r.exprs) put_expression(n, e);

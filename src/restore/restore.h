@@ -15,9 +15,12 @@ struct Options {
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
 };
 
-// iptables-save output for one table (`table` non-empty) or all existing tables.
+// iptables-save output for one table (`table` non-empty) or all existing tables. When it
+// stops at a rule it cannot read, `printed` (if given) receives what iptables-save prints on
+// stdout before its error.
 Result<std::string> save_text(core::Session& session, const std::string& table, bool counters,
-                              const std::string& date, const std::string& program);
+                              const std::string& date, const std::string& program,
+                              std::string* printed = nullptr);
 
 // The lines of a restore's input, read as they are needed rather than held whole (a
 // 50k-rule input is ~5 MB). A table is sent to the kernel at its COMMIT; when the ruleset

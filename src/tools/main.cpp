@@ -197,8 +197,11 @@ int run_save(const std::string& prog, const std::string& base, Family family, in
     print_error(prog, s.error());
     return s.error().exit_code();
   }
-  auto text = cx::restore::save_text(session, args.table, args.counters, now_text(), prog);
+  std::string printed;
+  auto text =
+      cx::restore::save_text(session, args.table, args.counters, now_text(), prog, &printed);
   if (!text) {
+    std::fwrite(printed.data(), 1, printed.size(), stdout);
     print_error(prog, text.error());
     return text.error().exit_code();
   }

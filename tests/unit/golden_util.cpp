@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "codec/rule_codec.h"
 #include "common/parse.h"
 
 namespace cx::test {
@@ -388,60 +389,23 @@ std::string list_text(const Driven& d, bool numeric) {
 
 std::string decode_save_text(const std::vector<nft::Expr>& exprs, Family family,
                              const model::IpHeader& ip) {
-  ext::DecodeContext dctx;
-  dctx.family = family;
-  dctx.ip = &ip;
+  model::Rule r = codec::decode_rule(exprs, family, std::nullopt, ip);
+  if (r.incompatible) {
+    std::string why = "!";
+    for (const auto& e : r.decode_errors) why += e + "; ";
+    return why;
+  }
   ext::SaveContext sctx;
   sctx.family = family;
-  sctx.ip = &ip;
-  ext::ExprCursor cur(exprs);
+  sctx.ip = &r.ip;
   std::string s;
-  while (!cur.done()) {
-    const nft::Expr* e = cur.peek();
-    if (e->kind == nft::Expr::Kind::Match) {
-      const ext::MatchType* t = ext::find_match_by_kernel_name(e->xt_name, family);
-      auto m = t ? t->decode_compat(dctx, e->info) : nullptr;
-      if (!m) return "!no compat match " + e->xt_name;
-      s += " -m " + std::string(m->name());
-      m->save(s, sctx);
-      cur.advance();
-      continue;
-    }
-    if (e->kind == nft::Expr::Kind::Target) {
-      const ext::TargetType* t = ext::find_target_by_kernel_name(e->xt_name, family);
-      auto tg = t ? t->decode_compat(dctx, e->info) : nullptr;
-      if (!tg) return "!no compat target " + e->xt_name;
-      s += " -j " + std::string(tg->name());
-      tg->save(s, sctx);
-      cur.advance();
-      continue;
-    }
-    bool found = false;
-    for (const ext::MatchType* t : ext::all_matches()) {
-      if (!t->decode_native || !ext::has_family(t->families, family)) continue;
-      std::size_t before = cur.position();
-      if (auto m = t->decode_native(cur, dctx)) {
-        if (cur.position() == before) return "!decoder did not advance: " + std::string(t->name);
-        s += " -m " + std::string(m->name());
-        m->save(s, sctx);
-        found = true;
-        break;
-      }
-      cur.rewind(before);
-    }
-    if (!found)
-      for (const ext::TargetType* t : ext::all_targets()) {
-        if (!t->decode_native || !ext::has_family(t->families, family)) continue;
-        std::size_t before = cur.position();
-        if (auto tg = t->decode_native(cur, dctx)) {
-          s += " -j " + std::string(tg->name());
-          tg->save(s, sctx);
-          found = true;
-          break;
-        }
-        cur.rewind(before);
-      }
-    if (!found) return "!unrecognised " + expr_text(*e);
+  for (const auto& m : r.matches) {
+    s += " -m " + std::string(m->name());
+    m->save(s, sctx);
+  }
+  if (r.target) {
+    s += " -j " + std::string(r.target->name());
+    r.target->save(s, sctx);
   }
   return s;
 }

@@ -251,10 +251,52 @@ std::unique_ptr<Match> decode6(const DecodeContext&, const nft::Bytes& b) {
   return decode<ip6t_icmp>(&kVarV6, b);
 }
 
+// Native: icmp/icmpv6 type (th+0, with the code when two bytes are compared) or code alone
+// (th+1), in a rule whose protocol is icmp or icmpv6; a new match for each comparison, as
+// iptables-nft 1.8.9 reads them. IPv4 "code alone" is "--icmp-type any"; IPv6 has no "any".
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  const std::uint8_t proto = ctx.ip().proto;
+  if ((proto != 1 && proto != 58) || !s.reg || s.expr.kind != nft::Expr::Kind::Cmp ||
+      s.reg->source != RegValue::Source::Payload || s.reg->base != nft::kTransportHeader)
+    return false;
+  const nft::Expr& e = s.expr;
+  auto m = std::make_unique<IcmpMatch>();
+  if (ctx.family() == Family::V6) m->var = &kVarV6;
+  m->type = 0xff;
+  m->given = true;
+  const nft::Bytes& d = e.data;
+  if (d.empty()) {
+    ctx.fail("unexpected RHS data length");
+    return true;
+  }
+  if (s.reg->offset == 0) {
+    m->type = d[0];
+    if (d.size() == 2) m->code_min = m->code_max = d[1];
+    if (d.size() > 2) ctx.fail("unexpected RHS data length");
+  } else if (s.reg->offset == 1) {
+    if (d.size() > 1) ctx.fail("unexpected RHS data length");
+    m->code_min = m->code_max = d[0];
+  } else {
+    ctx.fail("unexpected payload offset");
+    return true;
+  }
+  if (e.op != nft::kEq || s.reg->masked) {
+    ctx.fail("unsupported icmp comparison");  // iptables-nft would show "==" unmasked
+    return true;
+  }
+  if (m->var->v6 && m->type == 0xff) {
+    ctx.fail("icmp6 code with any type match not supported");
+    return true;
+  }
+  ctx.add_match(std::move(m));
+  return true;
+}
+
 }  // namespace
 
-extern const MatchType kIcmpMatch = {"icmp", kV4, kOptions4, create4, "icmp", 0, decode4, nullptr};
-extern const MatchType kIcmp6Match = {"icmp6", kV6, kOptions6, create6, "icmp6", 0, decode6,
-                                      nullptr};
+extern const MatchType kIcmpMatch = {"icmp", kV4, kOptions4, create4,
+                                     "icmp", 0,   decode4,   decode_native};
+extern const MatchType kIcmp6Match = {"icmp6", kV6, kOptions6, create6,
+                                      "icmp6", 0,   decode6,   decode_native};
 
 }  // namespace cx::ext

@@ -145,17 +145,19 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
   return m;
 }
 
-std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext&) {
-  const nft::Expr* e = cur.peek();
-  if (!e || e->kind != nft::Expr::Kind::Limit || e->limit_type != 0 || e->limit_flags != 0 ||
-      e->rate == 0)
-    return nullptr;
+// Native: a packet limit (nft's "limit rate N/unit burst B packets").
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  const nft::Expr& e = s.expr;
+  if (e.kind != nft::Expr::Kind::Limit || e.limit_type != 0 || e.limit_flags != 0) return false;
+  if (e.rate == 0) {
+    ctx.fail("limit rate 0 not supported");  // iptables-nft divides by it
+    return true;
+  }
   auto m = std::make_unique<LimitMatch>();
-  m->avg = static_cast<std::uint32_t>(static_cast<std::uint64_t>(XT_LIMIT_SCALE) * e->unit /
-                                      e->rate);
-  m->burst = e->burst;
-  cur.advance();
-  return m;
+  m->avg = static_cast<std::uint32_t>(static_cast<std::uint64_t>(XT_LIMIT_SCALE) * e.unit / e.rate);
+  m->burst = e.burst;
+  ctx.add_match(std::move(m));
+  return true;
 }
 
 }  // namespace

@@ -78,29 +78,26 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
   return m;
 }
 
-std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext&) {
-  const nft::Expr* load = cur.peek(0);
-  if (!load || load->kind != nft::Expr::Kind::Meta || load->meta_set ||
-      load->key != nft::kMetaMark)
-    return nullptr;
-  std::size_t n = 1;
-  std::uint32_t mask = 0xffffffff;
-  const nft::Expr* e = cur.peek(1);
-  if (e && e->kind == nft::Expr::Kind::Bitwise && e->mask.size() == 4 && e->sreg == load->dreg) {
-    mask = host_u32(e->mask);
-    e = cur.peek(2);
-    n = 2;
+// Native: meta mark [& MASK] == / != VALUE.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  if (!s.reg || !s.reg->is_meta(nft::kMetaMark) || s.expr.kind != nft::Expr::Kind::Cmp)
+    return false;
+  const nft::Expr& e = s.expr;
+  const RegValue& r = *s.reg;
+  bool xor_set = false;
+  for (auto b : r.xor_bits) xor_set |= b != 0;
+  if (e.data.size() != 4 || (e.op != nft::kEq && e.op != nft::kNeq) ||
+      (r.masked && (r.mask.size() != 4 || xor_set))) {
+    ctx.fail("unsupported mark comparison");
+    return true;
   }
-  if (!e || e->kind != nft::Expr::Kind::Cmp || e->data.size() != 4 || e->sreg != load->dreg ||
-      (e->op != nft::kEq && e->op != nft::kNeq))
-    return nullptr;
   auto m = std::make_unique<MarkMatch>();
-  m->mark = host_u32(e->data);
-  m->mask = mask;
-  m->invert = e->op == nft::kNeq;
+  m->mark = host_u32(e.data);
+  m->mask = r.masked ? host_u32(r.mask) : 0xffffffff;
+  m->invert = e.op == nft::kNeq;
   m->given = true;
-  cur.advance(n + 1);
-  return m;
+  ctx.add_match(std::move(m));
+  return true;
 }
 
 }  // namespace

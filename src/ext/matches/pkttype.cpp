@@ -82,9 +82,26 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
   return m;
 }
 
+// Native: meta pkttype == / != TYPE.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  if (!s.reg || !s.reg->is_meta(nft::kMetaPkttype) || s.expr.kind != nft::Expr::Kind::Cmp)
+    return false;
+  const nft::Expr& e = s.expr;
+  if (e.data.size() != 1 || (e.op != nft::kEq && e.op != nft::kNeq) || s.reg->masked) {
+    ctx.fail("unsupported pkttype comparison");
+    return true;
+  }
+  auto m = std::make_unique<PkttypeMatch>();
+  m->info.pkttype = e.data[0];
+  m->info.invert = e.op == nft::kNeq;
+  m->given = true;
+  ctx.add_match(std::move(m));
+  return true;
+}
+
 }  // namespace
 
-extern const MatchType kPkttypeMatch = {"pkttype", kBoth, kOptions, create, "pkttype", 0,
-                                        decode_compat, nullptr};
+extern const MatchType kPkttypeMatch = {"pkttype", kBoth, kOptions,      create,
+                                        "pkttype", 0,     decode_compat, decode_native};
 
 }  // namespace cx::ext

@@ -248,49 +248,33 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
   return m;
 }
 
-std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
-  if (!ctx.ip || ctx.ip->proto != 6 || ctx.ip->inv_proto) return nullptr;
-  std::unique_ptr<TcpMatch> m;
-  {
-    PortRange sp, dp;
-    bool inv = false;
-    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp, inv)) {
-      m = std::make_unique<TcpMatch>();
-      m->sport = sp;
-      m->dport = dp;
-      m->inv_sport = m->inv_dport = inv;
-      cur.advance(2);
-    }
+// Native: ports (see lift_ports) and the flags byte, th+13 with an optional mask, into one
+// tcp match per rule, as iptables-nft 1.8.9 reads them when the rule's protocol is tcp.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  if (ctx.ip().proto != 6 || !s.reg) return false;
+  const bool flags_step = s.reg->is_payload(nft::kTransportHeader, 13) &&
+                          s.expr.kind == nft::Expr::Kind::Cmp && s.reg->len == 1;
+  if (!flags_step && !is_port_step(s)) return false;
+  auto* m = static_cast<TcpMatch*>(ctx.lifted("tcp"));
+  if (!m) {
+    auto fresh = std::make_unique<TcpMatch>();
+    m = fresh.get();
+    ctx.add_match(std::move(fresh));
   }
-  for (;;) {
-    const nft::Expr* a = cur.peek(0);
-    const nft::Expr* b = cur.peek(1);
-    std::uint32_t offset = 0;
-    PortRange r;
-    bool inv = false;
-    if (decode_port_range(a, b, offset, r, inv)) {
-      if (!m) m = std::make_unique<TcpMatch>();
-      auto& slot = offset == 0 ? m->sport : m->dport;
-      if (slot) break;
-      slot = r;
-      (offset == 0 ? m->inv_sport : m->inv_dport) = inv;
-      cur.advance(2);
-      continue;
-    }
-    const nft::Expr* c = cur.peek(2);
-    if (a && b && c && a->kind == nft::Expr::Kind::Payload && a->base == nft::kTransportHeader &&
-        a->offset == 13 && a->len == 1 && b->kind == nft::Expr::Kind::Bitwise &&
-        b->mask.size() == 1 && c->kind == nft::Expr::Kind::Cmp && c->data.size() == 1) {
-      if (!m) m = std::make_unique<TcpMatch>();
-      if (m->flags) break;
-      m->flags = std::make_pair(b->mask[0], c->data[0]);
-      m->inv_flags = c->op == nft::kNeq;
-      cur.advance(3);
-      continue;
-    }
-    break;
+  if (!flags_step) {
+    lift_ports(s, ctx, {m->sport, m->inv_sport, m->dport, m->inv_dport});
+    return true;
   }
-  return m;
+  const nft::Expr& e = s.expr;
+  const RegValue& r = *s.reg;
+  if (e.data.size() != 1 || (e.op != nft::kEq && e.op != nft::kNeq) ||
+      (r.masked && (r.mask.size() != 1 || (!r.xor_bits.empty() && r.xor_bits[0] != 0)))) {
+    ctx.fail("unsupported tcp flags comparison");
+    return true;
+  }
+  m->flags = std::make_pair(r.masked ? r.mask[0] : std::uint8_t{0xff}, e.data[0]);
+  if (e.op == nft::kNeq) m->inv_flags = true;
+  return true;
 }
 
 }  // namespace

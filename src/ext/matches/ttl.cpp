@@ -101,11 +101,65 @@ std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& blob) {
   return m;
 }
 
+// Native: ip ttl (nh+8) / ip6 hoplimit (nh+7) compared with ==, !=, <, >, <=, >= (the last
+// two as < N+1 and > N-1, impossible at 255 and 0), as iptables-nft 1.8.9 reads them.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  const bool v6 = ctx.family() == Family::V6;
+  if (!s.reg || s.expr.kind != nft::Expr::Kind::Cmp ||
+      !s.reg->is_payload(nft::kNetworkHeader, v6 ? 7 : 8))
+    return false;
+  const nft::Expr& e = s.expr;
+  if (e.data.size() != 1 || s.reg->masked || s.reg->len != 1) {
+    ctx.fail("unsupported ttl field comparison");
+    return true;
+  }
+  std::uint8_t v = e.data[0];
+  std::uint8_t mode = 0;
+  bool ok = true;
+  switch (e.op) {
+    case nft::kEq:
+      mode = IPT_TTL_EQ;
+      break;
+    case nft::kNeq:
+      mode = IPT_TTL_NE;
+      break;
+    case nft::kLt:
+      mode = IPT_TTL_LT;
+      break;
+    case nft::kGt:
+      mode = IPT_TTL_GT;
+      break;
+    case nft::kLte:
+      mode = IPT_TTL_LT;
+      ok = v != 255;
+      ++v;
+      break;
+    case nft::kGte:
+      mode = IPT_TTL_GT;
+      ok = v != 0;
+      --v;
+      break;
+    default:
+      ok = false;
+      break;
+  }
+  if (!ok) {
+    ctx.fail("invalid ttl field match");
+    return true;
+  }
+  auto m = std::make_unique<TtlMatch>();
+  m->hl = v6;
+  m->mode = mode;
+  m->value = v;
+  ctx.add_match(std::move(m));
+  return true;
+}
+
 }  // namespace
 
-extern const MatchType kTtlMatch = {"ttl", kV4, kTtlOptions, create_ttl, "ttl", 0, decode<false>,
-                                    nullptr};
-extern const MatchType kHlMatch = {"hl", kV6, kHlOptions, create_hl, "hl", 0, decode<true>,
-                                   nullptr};
+extern const MatchType kTtlMatch = {"ttl", kV4, kTtlOptions,   create_ttl,
+                                    "ttl", 0,   decode<false>, decode_native};
+extern const MatchType kHlMatch = {"hl", kV6, kHlOptions,   create_hl,
+                                   "hl", 0,   decode<true>, decode_native};
 
 }  // namespace cx::ext

@@ -150,33 +150,18 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& inf
   return m;
 }
 
-std::unique_ptr<Match> decode_native(ExprCursor& cur, const DecodeContext& ctx) {
-  if (!ctx.ip || ctx.ip->proto != 17 || ctx.ip->inv_proto) return nullptr;
-  std::unique_ptr<UdpMatch> m;
-  {
-    PortRange sp, dp;
-    bool inv = false;
-    if (decode_port_pair(cur.peek(0), cur.peek(1), sp, dp, inv)) {
-      m = std::make_unique<UdpMatch>();
-      m->sport = sp;
-      m->dport = dp;
-      m->inv_sport = m->inv_dport = inv;
-      cur.advance(2);
-    }
+// Native: ports (see lift_ports) into one udp match per rule, as iptables-nft 1.8.9 reads
+// them when the rule's protocol is udp.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  if (ctx.ip().proto != 17 || !is_port_step(s)) return false;
+  auto* m = static_cast<UdpMatch*>(ctx.lifted("udp"));
+  if (!m) {
+    auto fresh = std::make_unique<UdpMatch>();
+    m = fresh.get();
+    ctx.add_match(std::move(fresh));
   }
-  for (;;) {
-    std::uint32_t offset = 0;
-    PortRange r;
-    bool inv = false;
-    if (!decode_port_range(cur.peek(0), cur.peek(1), offset, r, inv)) break;
-    if (!m) m = std::make_unique<UdpMatch>();
-    auto& slot = offset == 0 ? m->sport : m->dport;
-    if (slot) break;
-    slot = r;
-    (offset == 0 ? m->inv_sport : m->inv_dport) = inv;
-    cur.advance(2);
-  }
-  return m;
+  lift_ports(s, ctx, {m->sport, m->inv_sport, m->dport, m->inv_dport});
+  return true;
 }
 
 }  // namespace

@@ -125,17 +125,18 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
   return t;
 }
 
-std::unique_ptr<Target> decode_native(ExprCursor& cur, const DecodeContext&) {
-  const nft::Expr* e = cur.peek();
-  if (!e || e->kind != nft::Expr::Kind::Log || !e->log_group || e->log_level || e->log_flags)
-    return nullptr;
+// Native: nft's "log group N ..." (a log to a netlink group) is NFLOG; its level and flags
+// do not apply to a group and are not shown.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  const nft::Expr& e = s.expr;
+  if (e.kind != nft::Expr::Kind::Log || !e.log_group) return false;
   auto t = std::make_unique<NflogTarget>();
-  t->prefix = e->log_prefix.value_or("");
-  t->group = *e->log_group;
-  t->threshold = e->log_qthreshold.value_or(0);
-  t->size = e->log_snaplen;
-  cur.advance();
-  return t;
+  t->prefix = e.log_prefix.value_or("").substr(0, 127);
+  t->group = *e.log_group;
+  t->threshold = e.log_qthreshold.value_or(0);
+  t->size = e.log_snaplen;
+  ctx.set_target(std::move(t));
+  return true;
 }
 
 }  // namespace

@@ -34,16 +34,19 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes&) {
   return std::make_unique<TraceTarget>();
 }
 
-std::unique_ptr<Target> decode_native(ExprCursor& cur, const DecodeContext&) {
-  const nft::Expr* imm = cur.peek(0);
-  const nft::Expr* set = cur.peek(1);
-  if (!imm || !set || imm->kind != nft::Expr::Kind::Immediate || !imm->imm_data ||
-      imm->imm_data->size() != 1 || (*imm->imm_data)[0] != 1 ||
-      set->kind != nft::Expr::Kind::Meta || !set->meta_set || set->key != kMetaKeyNftrace ||
-      set->sreg != imm->dreg)
-    return nullptr;
-  cur.advance(2);
-  return std::make_unique<TraceTarget>();
+// Native: meta nftrace set from a register holding a non-zero immediate.
+bool decode_native(const LiftStep& s, LiftContext& ctx) {
+  const nft::Expr& e = s.expr;
+  if (e.kind != nft::Expr::Kind::Meta || !e.meta_set || e.key != kMetaKeyNftrace || !s.reg)
+    return false;
+  if (s.reg->source != RegValue::Source::Immediate) {
+    ctx.fail("meta nftrace but reg not immediate");
+  } else if (s.reg->imm.empty() || s.reg->imm[0] == 0) {
+    ctx.fail("trace is cleared");
+  } else {
+    ctx.set_target(std::make_unique<TraceTarget>());
+  }
+  return true;
 }
 
 }  // namespace
