@@ -188,6 +188,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     rebuild_table();
   };
 
+  bool table_set = false;
   optind = 0;  // full getopt reset (glibc)
   opterr = 0;
   int c;
@@ -394,7 +395,11 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         break;
       case 't':
         if (invert) return parameter_error("unexpected ! flag before --table");
+        // A restore line comes with "-t TABLE" already: a second one is refused.
+        if (restore_mode && table_set)
+          return option_error("The -t option cannot be used in " + program + ".");
         cmd.table = optarg;
+        table_set = true;
         break;
       case 'w':
         if (restore_mode) return parameter_error("You cannot use `-w' from iptables-restore");

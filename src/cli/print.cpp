@@ -33,7 +33,10 @@ void append_iface(std::string& out, const char* flag, const std::string& name, b
 
 }  // namespace
 
-std::string rule_spec(const model::Rule& r, Family family) {
+namespace {
+
+// The save form of a rule after "-A CHAIN"; `counters` (-v -S) stand before the target.
+std::string spec_text(const model::Rule& r, Family family, const model::Counters* counters) {
   std::string out;
   const int alen = addr_len(family);
   auto addr = [&](const char* flag, const std::optional<model::Address>& a, bool inv) {
@@ -61,6 +64,8 @@ std::string rule_spec(const model::Rule& r, Family family) {
     out += m->name();
     m->save(out, sc);
   }
+  if (counters)
+    out += " -c " + std::to_string(counters->packets) + " " + std::to_string(counters->bytes);
   switch (r.verdict) {
     case model::VerdictKind::None: break;
     case model::VerdictKind::Goto: out += " -g " + r.jump_chain; break;
@@ -74,13 +79,15 @@ std::string rule_spec(const model::Rule& r, Family family) {
   return out;
 }
 
+}  // namespace
+
+std::string rule_spec(const model::Rule& r, Family family) {
+  return spec_text(r, family, nullptr);
+}
+
 std::string save_rule(const model::Rule& r, const std::string& chain, Family family,
                       bool counters) {
-  std::string out = "-A " + chain;
-  if (counters)
-    out += " -c " + std::to_string(r.counters.packets) + " " + std::to_string(r.counters.bytes);
-  out += rule_spec(r, family);
-  return out;
+  return "-A " + chain + spec_text(r, family, counters ? &r.counters : nullptr);
 }
 
 namespace {

@@ -47,8 +47,9 @@ struct ProtoName {
   std::uint8_t num;
 };
 constexpr ProtoName kProtoNames[] = {
-    {"tcp", 6},  {"sctp", 132}, {"udp", 17}, {"udplite", 136}, {"icmp", 1},
-    {"icmpv6", 58}, {"ipv6-icmp", 58}, {"esp", 50}, {"ah", 51}, {"ipv6-mh", 135}, {"mh", 135},
+    {"tcp", 6},   {"sctp", 132},  {"udp", 17},    {"udplite", 136},
+    {"icmp", 1},  {"ipv6-icmp", 58}, {"icmpv6", 58}, {"esp", 50},
+    {"ah", 51},   {"mobility-header", 135}, {"ipv6-mh", 135}, {"mh", 135},
     {"all", 0},
 };
 }  // namespace
@@ -68,15 +69,14 @@ Result<std::uint8_t> parse_protocol(std::string_view s) {
 }
 
 std::string protocol_name(std::uint8_t proto, Family) {
-  // /etc/protocols first ("ipv6-icmp", "mobility-header"), then iptables' own names. Each
-  // lookup reads the file, and listings ask for every rule: remember the answers.
+  // iptables' own names first (a save or listing of common protocols reads no file), then
+  // /etc/protocols. Each lookup reads the file, and listings ask for every rule: remember.
+  for (const auto& p : kProtoNames)
+    if (p.num == proto) return p.name;
   static std::array<std::optional<std::string>, 256> known;
   std::optional<std::string>& slot = known[proto];
   if (slot) return *slot;
-  if (proto != 0)
-    if (const protoent* pe = getprotobynumber(proto)) return *(slot = pe->p_name);
-  for (const auto& p : kProtoNames)
-    if (p.num == proto) return *(slot = p.name);
+  if (const protoent* pe = getprotobynumber(proto)) return *(slot = pe->p_name);
   return *(slot = std::to_string(proto));
 }
 

@@ -721,8 +721,33 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return {};
   }
   if (c == cli::kCmdFlush) {
+    if (cmd.chain.empty() && cmd.verbose) {
+      // -v flushes chain by chain, saying so, every base chain made first where missing.
+      for (const auto& bc : spec.chains) {
+        const std::string name(bc.name);
+        if (ts.find_chain(name)) continue;
+        if (!ts.exists && msgs.empty()) msgs.push_back(new_table_msg(cmd.table));
+        msgs.push_back(new_base_chain_msg(cmd.table, name, 1));
+      }
+      std::vector<std::string> names;
+      for (const auto& bc : spec.chains) names.emplace_back(bc.name);
+      std::vector<std::string> users;
+      for (const auto& ch : ts.chains)
+        if (!ch.hooknum) users.push_back(ch.name);
+      std::sort(users.begin(), users.end());
+      names.insert(names.end(), users.begin(), users.end());
+      for (const auto& name : names) {
+        out += "Flushing chain `" + name + "'\n";
+        nft::RuleObj o;
+        o.table = cmd.table;
+        o.chain = name;
+        msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, o, "RULE_FLUSH"));
+      }
+      return {};
+    }
     if (!cmd.chain.empty()) {
       if (!kchain) return no_chain();
+      if (cmd.verbose) out += "Flushing chain `" + cmd.chain + "'\n";
       nft::RuleObj o;
       o.table = cmd.table;
       o.chain = cmd.chain;
@@ -749,25 +774,41 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if (c == cli::kCmdDeleteChain) {
     if (!cmd.chain.empty()) {
       if (!kchain) return no_chain();
+      // A base chain goes only with policy ACCEPT (iptables-nft does not look at its rules:
+      // the kernel refuses a chain that has some).
+      if (kchain->hooknum && kchain->policy.value_or(1) != 1) return plain("Directory not empty.");
+      if (cmd.verbose && !kchain->hooknum) out += "Deleting chain `" + cmd.chain + "'\n";
       msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
                                cached_chain(*kchain), "CHAIN_DEL"));
       return {};
+    }
+    // Every chain: the base chains that are empty with policy ACCEPT go too, quietly.
+    for (const auto& bc : spec.chains) {
+      const nft::ChainObj* ch = ts.find_chain(std::string(bc.name));
+      if (!ch || ch->policy.value_or(1) != 1) continue;
+      CX_TRY(load_rules(ts, ch->name));
+      if (!ts.rules[ch->name].empty()) continue;
+      msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
+                               cached_chain(*ch), "CHAIN_DEL"));
     }
     std::vector<const nft::ChainObj*> users;
     for (const auto& ch : ts.chains)
       if (!ch.hooknum) users.push_back(&ch);
     std::sort(users.begin(), users.end(),
               [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
-    for (const nft::ChainObj* ch : users)
+    for (const nft::ChainObj* ch : users) {
+      if (cmd.verbose) out += "Deleting chain `" + ch->name + "'\n";
       msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
                                cached_chain(*ch), "CHAIN_DEL"));
+    }
     return {};
   }
   if (c == cli::kCmdRenameChain) {
-    if (!kchain || kchain->hooknum) return no_chain();
+    // The new name is checked first; a base chain is renamed like any other.
     auto existing = chain(ts, cmd.new_name);
     if (!existing) return existing.take_error();
     if (*existing || find_builtin(spec, cmd.new_name)) return plain("File exists.");
+    if (!kchain) return no_chain();
     nft::ChainObj ch;
     ch.table = cmd.table;
     ch.name = cmd.new_name;

@@ -455,7 +455,13 @@ Result<std::uint32_t> Netlink::genid() {
     nftnl_gen_free(g);
     return MNL_CB_OK;
   });
-  if (!s) return s.take_error();
+  if (!s) {
+    const int err = errno;
+    return Error{ErrorKind::Resource,
+                 std::string("Could not fetch rule set generation id: ") +
+                     (err == EPERM ? "Permission denied (you must be root)" : std::strerror(err)),
+                 ErrorStyle::VersionedOnly, 0};
+  }
   return id;
 }
 
@@ -667,6 +673,7 @@ void write_rule_payload_libnftnl(nlmsghdr* nlh, const RuleObj& r) {
   if (r.userdata)
     nftnl_rule_set_data(x, NFTNL_RULE_USERDATA, r.userdata->data(),
                         static_cast<std::uint32_t>(r.userdata->size()));
+  if (r.position_id) nftnl_rule_set_u32(x, NFTNL_RULE_POSITION_ID, *r.position_id);
   for (const Expr& e : r.exprs) nftnl_rule_add_expr(x, to_nftnl(e));
   nftnl_rule_nlmsg_build_payload(nlh, x);
   nftnl_rule_free(x);
@@ -1057,7 +1064,8 @@ bool Netlink::compat_revision_supported(const std::string& name, std::uint32_t r
   mnl_attr_put_u32(nlh, NFTA_COMPAT_REV, htonl(rev));
   mnl_attr_put_u32(nlh, NFTA_COMPAT_TYPE, htonl(target ? 1 : 0));
   Status s = impl_->talk(nlh, [](const nlmsghdr*) { return MNL_CB_OK; });
-  return s.ok();
+  // Not allowed to ask (not root): taken as supported, so that help works for any user.
+  return s.ok() || errno == EPERM;
 }
 
 }  // namespace cx::nft

@@ -43,6 +43,7 @@ struct RuleObj {
   std::optional<std::uint32_t> compat_proto, compat_flags;
   std::optional<std::uint32_t> id;
   std::optional<Bytes> userdata;  // nft keeps a rule's comment here (iptables-nft: none)
+  std::optional<std::uint32_t> position_id;  // insert before the batch's rule of this id
 
   bool operator==(const RuleObj&) const = default;
 };

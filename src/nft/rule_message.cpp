@@ -391,6 +391,7 @@ bool write_rule_payload(nlmsghdr* n, const RuleObj& r) {
     mnl_attr_nest_end(n, compat);
   }
   if (r.id) put_u32(n, NFTA_RULE_ID, *r.id);
+  if (r.position_id) put_u32(n, NFTA_RULE_POSITION_ID, *r.position_id);
   return true;
 }
 

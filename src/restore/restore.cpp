@@ -6,6 +6,7 @@
 #include "codec/rule_codec.h"
 #include "common/parse.h"
 #include "core/tables.h"
+#include "restore/table_restore.h"
 
 namespace cx::restore {
 
@@ -119,479 +120,152 @@ Error at_line(Error e, int line) {
   return e;
 }
 
-// What iptables-restore prints when a command of a rule line fails against the ruleset:
-// "iptables-restore: line N failed: MESSAGE" (exit 1).
-Error line_failed(int line, const std::string& message) {
-  return Error{ErrorKind::Other, "line " + std::to_string(line) + " failed: " + message,
-               ErrorStyle::Plain, line};
+Error line_failed(int line) {
+  return Error{ErrorKind::Other, "line " + std::to_string(line) + " failed", ErrorStyle::Plain,
+               line};
 }
-constexpr const char* kNoChain = "No chain/target/match by that name.";
 
-struct TableBatch {
-  explicit TableBatch(Family family) : msgs(family) {}
-  std::string name;
-  int start_line = 0;
-  nft::Batch msgs;
-  bool table_in_kernel = false;  // exists and was not flushed away
-  std::set<std::string> chains;  // chains that exist in the kernel or the batch
-  std::set<std::string> base_created;
-  // The first jump to a chain that did not exist at that point of the table (declared
-  // later, or deleted before): iptables-nft-restore finds it at COMMIT, where it works
-  // through the table's commands in order.
-  std::optional<std::string> missing_jump;
-  // Rules this batch adds, for a later -D of the same batch (found by their save form and
-  // named by NFTA_RULE_ID, as iptables-nft-restore does).
-  struct Added {
-    std::string chain, key;
-    nft::RuleObj rule;
-    std::size_t message = 0;
-    bool at_head = false, deleted = false;
-    std::uint32_t id = 0;
-  };
-  std::vector<Added> added;
-  // Whether `added` is kept up to date: only from the first -D of the table on, when the
-  // rules added before it are read back from the batch (at 50k rules that record would be
-  // most of the memory a restore needs).
-  bool remembering = false;
-  void remember_added_rules(Family family) {
-    msgs.for_each_added_rule([&](std::size_t i, nft::RuleObj&& rule, std::uint16_t flags) {
-      std::string key = cli::rule_spec(codec::decode_rule(rule.exprs, family), family);
-      std::string chain = rule.chain;
-      added.push_back(Added{std::move(chain), std::move(key), std::move(rule), i,
-                            !(flags & nft::kNlmAppend), false, 0});
-    });
-    remembering = true;
+// strtok(" \t\n")'s first word after `from`.
+std::string first_word(const std::string& line, std::size_t from) {
+  std::size_t b = line.find_first_not_of(" \t", from);
+  if (b == std::string::npos) return {};
+  std::size_t e = line.find_first_of(" \t", b);
+  return line.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+// The input, line by line, as iptables-restore reads it: what a line is depends on its first
+// character only ('#', '*', ':', "COMMIT"); everything else inside a table is a command.
+class Restorer {
+ public:
+  Restorer(core::Session& session, LineReader& input, const Options& opts,
+           const std::string& program, std::vector<std::string>& warnings)
+      : session_(session), input_(input), opts_(opts), prog_(program), warnings_(warnings) {}
+
+  Status run() {
+    std::string line;
+    while (input_.next(line)) {
+      ++lineno_;
+      CX_TRY(one_line(line));
+    }
+    if (cur_)
+      return Error{ErrorKind::Other, "COMMIT expected at line " + std::to_string(lineno_ + 1),
+                   ErrorStyle::Plain, lineno_};
+    return {};
   }
-  std::uint32_t next_rule_id = 1;
+
+ private:
+  bool skipped() const { return !opts_.table.empty() && skip_table_; }
+
+  Status one_line(std::string& line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) return {};
+    if (line[0] == '#') {
+      if (opts_.verbose && opts_.verbose_out) *opts_.verbose_out += line + "\n";
+      return {};
+    }
+    if (cur_ && line.compare(0, 6, "COMMIT") == 0 && line.size() == 6) return commit();
+    // Inside a table, "*..." is read as a command ("Bad argument `*nat'").
+    if (line[0] == '*' && !cur_) return table_line(line);
+    if (!cur_) return skipped() ? Status{} : Status(line_failed(lineno_));
+    if (line[0] == ':') return chain_line(line);
+    return command_line(line);
+  }
+
+  Status table_line(const std::string& line) {
+    std::string name = first_word(line, 1);
+    if (name.empty())
+      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
+                                     " table name invalid"),
+                     lineno_);
+    if (!core::find_table(name))
+      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
+                                     " table name '" + name + "' invalid"),
+                     lineno_);
+    // -T: the lines of every other table are passed over unread.
+    skip_table_ = !opts_.table.empty() && opts_.table != name;
+    if (skip_table_) return {};
+    CX_TRY(session_.refresh());
+    input_.mark();
+    cur_.emplace(session_, opts_, prog_, name, lineno_);
+    return cur_->begin();
+  }
+
+  Status commit() {
+    bool restart = false;
+    CX_TRY(cur_->commit(lineno_, restart));
+    if (restart) {
+      // The ruleset changed while we read it: iptables-restore starts the table again.
+      lineno_ = cur_->start_line() - 1;
+      input_.rewind();
+    }
+    cur_.reset();
+    return {};
+  }
+
+  Status chain_line(const std::string& line) {
+    auto words = split_words(line.substr(1));
+    if (words.empty())
+      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
+                                     " chain name invalid"),
+                     lineno_);
+    if (!core::find_builtin(*core::find_table(cur_->name()), words[0])) {
+      if (auto ok = cli::check_chain_name(words[0], true); !ok)
+        return at_line(ok.take_error(), lineno_);
+    }
+    if (words.size() < 2)
+      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
+                                     " policy invalid"),
+                     lineno_);
+    return cur_->chain_line(words, lineno_);
+  }
+
+  // A command line: optional "[p:b]" counters, then iptables arguments, run as
+  // "PROG -t TABLE [-v] ARGS" (-v when -v was given without --noflush).
+  Status command_line(const std::string& line) {
+    std::vector<std::string> words = split_words(line);
+    std::optional<model::Counters> counters;
+    if (!words.empty() && words[0].size() > 2 && words[0].front() == '[') {
+      auto colon = words[0].find(':');
+      model::Counters c;
+      c.packets = parse_unsigned(words[0].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
+      c.bytes =
+          parse_unsigned(words[0].substr(colon + 1, words[0].size() - colon - 2), UINT64_MAX, 10)
+              .value_or(0);
+      if (opts_.counters) counters = c;
+      words.erase(words.begin());
+    }
+    if (auto s = check_line_limits(words, counters.has_value()); !s)
+      return at_line(s.take_error(), lineno_);
+    std::vector<std::string> args{prog_, "-t", cur_->name()};
+    if (opts_.verbose && !opts_.noflush) args.push_back("-v");
+    args.insert(args.end(), words.begin(), words.end());
+    auto cmd = cli::parse_command(args, session_.family(), prog_, true);
+    if (!cmd) return at_line(cmd.take_error(), lineno_);
+    for (auto& w : cmd->warnings) warnings_.push_back(w);
+    return cur_->command(*cmd, counters, lineno_);
+  }
+
+  core::Session& session_;
+  LineReader& input_;
+  const Options& opts_;
+  const std::string& prog_;
+  std::vector<std::string>& warnings_;
+  std::optional<TableRestore> cur_;
+  bool skip_table_ = false;
+  int lineno_ = 0;
 };
 
 }  // namespace
 
 Status restore_text(core::Session& session, const std::string& input, const Options& opts,
-                    const std::string& program, std::vector<std::string>& warnings) {
+                    const std::string& program_name, std::vector<std::string>& warnings) {
   LineReader lines(input);
-  return restore_lines(session, lines, opts, program, warnings);
+  return restore_lines(session, lines, opts, program_name, warnings);
 }
 
 Status restore_lines(core::Session& session, LineReader& input, const Options& opts,
-                     const std::string& prog_restore, std::vector<std::string>& warnings) {
-  std::optional<TableBatch> cur;
-  int lineno = 0;
-  std::string line;
-  auto ensure_table = [&](TableBatch& tb) {
-    if (!tb.table_in_kernel) tb.msgs.add(core::new_table_msg(tb.name));
-  };
-  auto ensure_base = [&](TableBatch& tb, const std::string& chain) {
-    const core::TableSpec* spec = core::find_table(tb.name);
-    if (!core::find_builtin(*spec, chain)) return;
-    if (tb.chains.count(chain)) return;
-    tb.msgs.add(core::new_base_chain_msg(tb.name, chain, 1));
-    tb.chains.insert(chain);
-  };
-  while (input.next(line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    line = line.substr(first);
-
-    // Inside a table, iptables-restore reads "*..." as a rule line ("Bad argument `*nat'").
-    if (line[0] == '*' && !cur) {
-      std::string name = line.substr(1);
-      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
-      if (!core::find_table(name))
-        return at_line(parameter_error(prog_restore + ": line " + std::to_string(lineno) +
-                                       " table name '" + name + "' invalid"),
-                       lineno);
-      CX_TRY(session.refresh());
-      TableBatch tb(session.family());
-      tb.name = name;
-      tb.start_line = lineno;
-      input.mark();
-      auto st = session.state(name);
-      if (!st) return st.take_error();
-      CX_TRY(session.load_chains(**st));
-      tb.table_in_kernel = (*st)->exists;
-      if (opts.verbose && !opts.noflush && !(*st)->exists) {
-        // -v flushes chain by chain, saying so: iptables-nft creates the base chains, empties
-        // and deletes them (one transaction with the rest of the table).
-        const core::TableSpec* spec = core::find_table(name);
-        tb.msgs.add(core::new_table_msg(name));
-        for (const auto& bc : spec->chains) {
-          nft::Message m = core::new_base_chain_msg(name, std::string(bc.name), 1);
-          m.line = lineno;
-          tb.msgs.add(m);
-        }
-        for (const auto& bc : spec->chains) {
-          nft::Message m;
-          m.type = nft::MsgType::DelRule;
-          m.flags = nft::kNlmRequest;
-          m.rule.table = name;
-          m.rule.chain = std::string(bc.name);
-          m.op_name = "RULE_FLUSH";
-          m.object_text = "rule in chain " + m.rule.chain;
-          m.line = lineno;
-          tb.msgs.add(m);
-          if (opts.verbose_out) *opts.verbose_out += "Flushing chain `" + m.rule.chain + "'\n";
-        }
-        for (const auto& bc : spec->chains) {
-          nft::Message m = core::new_base_chain_msg(name, std::string(bc.name), 1);
-          m.type = nft::MsgType::DelChain;
-          m.flags = nft::kNlmRequest | nft::kNlmNonrec;
-          m.op_name = "CHAIN_DEL";
-          m.line = lineno;
-          tb.msgs.add(m);
-        }
-        tb.table_in_kernel = false;
-      } else if ((*st)->exists && !opts.noflush) {
-        nft::Message del;
-        del.type = nft::MsgType::DelTable;
-        del.flags = nft::kNlmRequest;
-        del.table = name;
-        del.op_name = "TABLE_FLUSH";
-        del.object_text = "table " + name;
-        del.line = lineno;
-        tb.msgs.add(del);
-        tb.table_in_kernel = false;
-      } else {
-        for (const auto& c : (*st)->chains) tb.chains.insert(c.name);
-      }
-      cur = std::move(tb);
-      continue;
-    }
-    if (line.rfind("COMMIT", 0) == 0) {
-      if (!cur)
-        return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed",
-                     ErrorStyle::Plain, lineno};
-      if (cur->missing_jump)
-        return at_line(parameter_error("Chain '" + *cur->missing_jump + "' does not exist"),
-                       lineno);
-      bool skip = !opts.table.empty() && opts.table != cur->name;
-      if (opts.test && !skip) CX_TRY(session.netlink().send_test_batch());
-      if (!opts.test && !skip) {
-        bool restart = false;
-        if (Status committed = session.commit(cur->msgs, restart); !committed) {
-          // The kernel refused a message: iptables-restore names its line on a line of its
-          // own ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
-          Error e = committed.take_error();
-          if (e.kind == ErrorKind::Resource && e.line > 0)
-            e.message = "\nline " + std::to_string(e.line) + ":" + e.message;
-          return e;
-        }
-        if (restart) {
-          // The ruleset changed while we read it: iptables-restore starts the table again.
-          lineno = cur->start_line - 1;
-          input.rewind();
-          cur.reset();
-          continue;
-        }
-      }
-      cur.reset();
-      continue;
-    }
-    if (!cur)
-      return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed",
-                   ErrorStyle::Plain, lineno};
-    TableBatch& tb = *cur;
-    if (line[0] == ':') {
-      auto words = split_words(line.substr(1));
-      if (words.size() < 2)
-        return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed",
-                     ErrorStyle::Plain, lineno};
-      const std::string& chain = words[0];
-      const std::string& policy = words[1];
-      std::uint64_t pk = 0, by = 0;
-      if (words.size() >= 3 && words[2].size() > 2 && words[2].front() == '[') {
-        auto colon = words[2].find(':');
-        pk = parse_unsigned(words[2].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
-        by = parse_unsigned(words[2].substr(colon + 1, words[2].size() - colon - 2), UINT64_MAX, 10)
-                 .value_or(0);
-      }
-      const core::TableSpec* spec = core::find_table(tb.name);
-      if (core::find_builtin(*spec, chain)) {
-        if (policy != "ACCEPT" && policy != "DROP")
-          return Error{ErrorKind::Other,
-                       "line " + std::to_string(lineno) + " failed: Bad policy name.",
-                       ErrorStyle::Plain, lineno};
-        ensure_table(tb);
-        ensure_base(tb, chain);
-        nft::Message m = core::new_base_chain_msg(tb.name, chain, policy == "ACCEPT" ? 1 : 0);
-        m.chain.counters = opts.counters ? std::make_pair(pk, by) : std::make_pair(0ul, 0ul);
-        m.op_name = "CHAIN_UPDATE";
-        m.line = lineno;
-        tb.msgs.add(m);
-      } else {
-        CX_TRY(cli::check_chain_name(chain, true).ok()
-                   ? Status{}
-                   : Status(at_line(cli::check_chain_name(chain, true).error(), lineno)));
-        if (tb.chains.count(chain)) {
-          // --noflush: a declared chain that exists is flushed, not created.
-          nft::Message m;
-          m.type = nft::MsgType::DelRule;
-          m.flags = nft::kNlmRequest;
-          m.rule.table = tb.name;
-          m.rule.chain = chain;
-          m.op_name = "RULE_FLUSH";
-          m.object_text = "rule in chain " + chain;
-          m.line = lineno;
-          tb.msgs.add(m);
-        } else {
-          ensure_table(tb);
-          nft::Message m;
-          m.type = nft::MsgType::NewChain;
-          m.flags = nft::kNlmRequest | nft::kNlmExcl;
-          m.chain.table = tb.name;
-          m.chain.name = chain;
-          m.op_name = "CHAIN_USER_ADD";
-          m.object_text = "chain " + chain;
-          m.line = lineno;
-          tb.msgs.add(m);
-          tb.chains.insert(chain);
-        }
-      }
-      continue;
-    }
-    // A rule line: optional "[p:b]" counters, then iptables arguments.
-    std::vector<std::string> words = split_words(line);
-    model::Counters counters;
-    bool has_counters = false;
-    if (!words.empty() && words[0].size() > 2 && words[0].front() == '[') {
-      auto colon = words[0].find(':');
-      counters.packets = parse_unsigned(words[0].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
-      counters.bytes =
-          parse_unsigned(words[0].substr(colon + 1, words[0].size() - colon - 2), UINT64_MAX, 10)
-              .value_or(0);
-      has_counters = opts.counters;
-      words.erase(words.begin());
-    }
-    if (auto s = check_line_limits(words, has_counters); !s) return at_line(s.take_error(), lineno);
-    std::vector<std::string> args;
-    args.push_back(prog_restore);
-    args.push_back("-t");
-    args.push_back(tb.name);
-    args.insert(args.end(), words.begin(), words.end());
-    auto cmd = cli::parse_command(args, session.family(), prog_restore, true);
-    if (!cmd) return at_line(cmd.take_error(), lineno);
-    for (auto& w : cmd->warnings) warnings.push_back(w);
-    ext::RuleContext ctx;
-    ctx.family = session.family();
-    ctx.table = tb.name;
-    ctx.program = prog_restore;
-    const unsigned c = cmd->command;
-    if (c == cli::kCmdAppend || c == cli::kCmdInsert) {
-      const core::TableSpec* spec = core::find_table(tb.name);
-      bool builtin = core::find_builtin(*spec, cmd->chain) != nullptr;
-      if (!builtin && !tb.chains.count(cmd->chain)) return line_failed(lineno, kNoChain);
-      for (auto& r : cmd->rules)
-        if ((r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto) &&
-            !tb.missing_jump && !core::find_builtin(*spec, r.jump_chain) &&
-            !tb.chains.count(r.jump_chain))
-          tb.missing_jump = r.jump_chain;
-      ensure_table(tb);
-      ensure_base(tb, cmd->chain);
-      bool first_rule = true;
-      for (auto& r : cmd->rules) {
-        // Each rule of a multi-address line is preceded by the table, as for the first.
-        if (!first_rule) ensure_table(tb);
-        first_rule = false;
-        if (opts.verbose && opts.verbose_out)
-          *opts.verbose_out += cli::verbose_rule(r, session.family());
-        if (has_counters) r.counters = counters;
-        ctx.ip = &r.ip;
-        auto exprs = codec::encode_rule(r, ctx);
-        if (!exprs) return at_line(exprs.take_error(), lineno);
-        nft::Message m;
-        m.type = nft::MsgType::NewRule;
-        m.flags = nft::kNlmRequest | nft::kNlmCreate | (c == cli::kCmdAppend ? nft::kNlmAppend : 0);
-        m.rule.table = tb.name;
-        m.rule.chain = cmd->chain;
-        m.rule.exprs = std::move(*exprs);
-        m.rule.compat_proto = r.ip.proto;
-        m.rule.compat_flags = r.ip.inv_proto ? 2u : 0u;
-        m.op_name = c == cli::kCmdAppend ? "RULE_APPEND" : "RULE_INSERT";
-        m.object_text = "rule in chain " + cmd->chain;
-        m.line = lineno;
-        if (tb.remembering)
-          tb.added.push_back(TableBatch::Added{cmd->chain, cli::rule_spec(r, session.family()),
-                                               m.rule, tb.msgs.size(), c == cli::kCmdInsert, false,
-                                               0});
-        tb.msgs.add(std::move(m));
-      }
-      continue;
-    }
-    const bool builtin_chain =
-        !cmd->chain.empty() && core::find_builtin(*core::find_table(tb.name), cmd->chain);
-    // Chains that exist in the kernel (and were not flushed away) or earlier in this table.
-    const bool have_chain = !cmd->chain.empty() && tb.chains.count(cmd->chain) > 0;
-    if (c == cli::kCmdNewChain && have_chain) return line_failed(lineno, "Chain already exists.");
-    if ((c == cli::kCmdDeleteChain || c == cli::kCmdZero || c == cli::kCmdRenameChain ||
-         (c == cli::kCmdFlush && !builtin_chain)) &&
-        !cmd->chain.empty() && !have_chain)
-      return line_failed(lineno, kNoChain);
-    if (c == cli::kCmdDelete && !builtin_chain && !have_chain)
-      return line_failed(lineno, "Bad rule (does a matching rule exist in that chain?).");
-    if (c == cli::kCmdSetPolicy && !builtin_chain)
-      return line_failed(lineno, "Bad built-in chain name.");
-    // "-F INPUT" with no INPUT in the kernel: iptables-restore makes the table and that
-    // base chain (empty, so there is nothing to flush).
-    if (c == cli::kCmdFlush && builtin_chain && !have_chain) {
-      ensure_table(tb);
-      ensure_base(tb, cmd->chain);
-      continue;
-    }
-    if (c == cli::kCmdNewChain) {
-      ensure_table(tb);
-      nft::Message m;
-      m.type = nft::MsgType::NewChain;
-      m.flags = nft::kNlmRequest | nft::kNlmExcl;
-      m.chain.table = tb.name;
-      m.chain.name = cmd->chain;
-      m.op_name = "CHAIN_USER_ADD";
-      m.object_text = "chain " + cmd->chain;
-      m.line = lineno;
-      tb.msgs.add(m);
-      tb.chains.insert(cmd->chain);
-      continue;
-    }
-    if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain) && cmd->chain.empty()) {
-      auto st = session.state(tb.name);
-      if (!st) return st.take_error();
-      CX_TRY(session.load_chains(**st));
-      if (c == cli::kCmdFlush && (*st)->exists && tb.table_in_kernel) {
-        nft::Message m;
-        m.type = nft::MsgType::DelRule;
-        m.flags = nft::kNlmRequest;
-        m.rule.table = tb.name;
-        m.op_name = "TABLE_FLUSH";
-        m.object_text = "table " + tb.name;
-        m.line = lineno;
-        tb.msgs.add(m);
-      }
-      if (c == cli::kCmdDeleteChain && tb.table_in_kernel) {
-        for (const auto& ch : (*st)->chains) {
-          if (ch.hooknum) continue;
-          nft::Message m;
-          m.type = nft::MsgType::DelChain;
-          m.flags = nft::kNlmRequest | nft::kNlmNonrec;
-          m.chain.table = tb.name;
-          m.chain.name = ch.name;
-          m.chain.use = ch.use;
-          m.op_name = "CHAIN_DEL";
-          m.object_text = "chain " + ch.name;
-          m.line = lineno;
-          tb.msgs.add(m);
-          tb.chains.erase(ch.name);
-        }
-      }
-      continue;
-    }
-    if (c == cli::kCmdFlush && !cmd->chain.empty()) {
-      nft::Message m;
-      m.type = nft::MsgType::DelRule;
-      m.flags = nft::kNlmRequest;
-      m.rule.table = tb.name;
-      m.rule.chain = cmd->chain;
-      m.op_name = "RULE_FLUSH";
-      m.object_text = "rule in chain " + cmd->chain;
-      m.line = lineno;
-      tb.msgs.add(m);
-      continue;
-    }
-    if (c == cli::kCmdDeleteChain && !cmd->chain.empty()) {
-      nft::Message m;
-      m.type = nft::MsgType::DelChain;
-      m.flags = nft::kNlmRequest | nft::kNlmNonrec;
-      m.chain.table = tb.name;
-      m.chain.name = cmd->chain;
-      m.op_name = "CHAIN_DEL";
-      m.object_text = "chain " + cmd->chain;
-      m.line = lineno;
-      tb.msgs.add(m);
-      tb.chains.erase(cmd->chain);
-      continue;
-    }
-    if (c == cli::kCmdSetPolicy) {
-      ensure_table(tb);
-      ensure_base(tb, cmd->chain);
-      nft::Message m = core::new_base_chain_msg(tb.name, cmd->chain, cmd->new_name == "ACCEPT");
-      m.chain.counters = std::make_pair(0, 0);
-      m.line = lineno;
-      tb.msgs.add(m);
-      continue;
-    }
-    if (c == cli::kCmdDelete) {
-      // Delete by spec: find the rule in the kernel as of the start of this table.
-      auto st = session.state(tb.name);
-      if (!st) return st.take_error();
-      CX_TRY(session.load_rules(**st, cmd->chain));
-      if (!tb.remembering) tb.remember_added_rules(session.family());
-      bool done = false;
-      for (const auto& r : cmd->rules) {
-        std::string key = cli::rule_spec(r, session.family());
-        // Rules added by this batch first: head inserts come before the kernel's rules,
-        // appends after them; iptables-restore deletes the first in chain order.
-        auto pending = [&](bool at_head) -> TableBatch::Added* {
-          for (auto it = tb.added.rbegin(); it != tb.added.rend(); ++it)
-            if (at_head && it->at_head && !it->deleted && it->chain == cmd->chain && it->key == key)
-              return &*it;
-          if (!at_head)
-            for (auto& a : tb.added)
-              if (!a.at_head && !a.deleted && a.chain == cmd->chain && a.key == key) return &a;
-          return nullptr;
-        };
-        TableBatch::Added* a = pending(true);
-        bool in_kernel = false;
-        if (!a)
-          for (const auto& ro : (*st)->rules[cmd->chain]) {
-            model::Rule have = codec::decode_rule(ro.exprs, session.family());
-            in_kernel |= cli::rule_spec(have, session.family()) == key;
-          }
-        if (!a && !in_kernel) a = pending(false);
-        if (a) {
-          if (!a->id) {
-            a->id = tb.next_rule_id++;
-            tb.msgs.set_rule_id(a->message, a->id);
-          }
-          a->deleted = true;
-          nft::Message m;
-          m.type = nft::MsgType::DelRule;
-          m.flags = nft::kNlmRequest;
-          m.rule = a->rule;
-          m.rule.id = a->id;
-          m.op_name = "RULE_DELETE";
-          m.object_text = "rule in chain " + cmd->chain;
-          m.line = lineno;
-          tb.msgs.add(m);
-          done = true;
-          continue;
-        }
-        for (const auto& ro : (*st)->rules[cmd->chain]) {
-          model::Rule have = codec::decode_rule(ro.exprs, session.family());
-          if (cli::rule_spec(have, session.family()) == key) {
-            nft::Message m;
-            m.type = nft::MsgType::DelRule;
-            m.flags = nft::kNlmRequest;
-            m.rule = ro;
-            m.op_name = "RULE_DELETE";
-            m.object_text = "rule in chain " + cmd->chain;
-            m.line = lineno;
-            tb.msgs.add(m);
-            done = true;
-            break;
-          }
-        }
-      }
-      if (!done)
-        return line_failed(lineno, "Bad rule (does a matching rule exist in that chain?).");
-      continue;
-    }
-    return Error{ErrorKind::Other, "line " + std::to_string(lineno) + " failed", ErrorStyle::Plain,
-                 lineno};
-  }
-  if (cur)
-    return Error{ErrorKind::Other, "COMMIT expected at line " + std::to_string(lineno + 1),
-                 ErrorStyle::Plain, lineno};
-  return {};
+                     const std::string& program_name, std::vector<std::string>& warnings) {
+  return Restorer(session, input, opts, program_name, warnings).run();
 }
 
 }  // namespace cx::restore

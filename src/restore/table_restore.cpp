@@ -1,0 +1,626 @@
+#include "restore/table_restore.h"
+
+#include <algorithm>
+
+#include "cli/print.h"
+#include "codec/rule_codec.h"
+#include "common/parse.h"
+
+namespace cx::restore {
+
+namespace {
+
+constexpr const char* kNoChain = "No chain/target/match by that name.";
+constexpr const char* kBadRule = "Bad rule (does a matching rule exist in that chain?).";
+
+nft::Message rule_flush_msg(const std::string& table, const std::string& chain) {
+  nft::Message m;
+  m.type = nft::MsgType::DelRule;
+  m.flags = nft::kNlmRequest;
+  m.rule.table = table;
+  m.rule.chain = chain;
+  m.op_name = "RULE_FLUSH";
+  m.object_text = "rule in chain " + chain;
+  return m;
+}
+
+nft::Message chain_del_msg(nft::ChainObj chain) {
+  nft::Message m;
+  m.type = nft::MsgType::DelChain;
+  m.flags = nft::kNlmRequest | nft::kNlmNonrec;
+  m.op_name = "CHAIN_DEL";
+  m.object_text = "chain " + chain.name;
+  m.chain = std::move(chain);
+  return m;
+}
+
+nft::Message new_user_chain_msg(const std::string& table, const std::string& chain) {
+  nft::Message m;
+  m.type = nft::MsgType::NewChain;
+  m.flags = nft::kNlmRequest | nft::kNlmExcl;
+  m.chain.table = table;
+  m.chain.name = chain;
+  m.op_name = "CHAIN_USER_ADD";
+  m.object_text = "chain " + chain;
+  return m;
+}
+
+bool is_jump(const model::Rule& r) {
+  return r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto;
+}
+
+}  // namespace
+
+TableRestore::TableRestore(core::Session& session, const Options& opts, std::string program,
+                           std::string table, int start_line)
+    : session_(session),
+      opts_(opts),
+      program_(std::move(program)),
+      name_(std::move(table)),
+      start_line_(start_line),
+      spec_(core::find_table(name_)),
+      msgs_(session.family()) {}
+
+bool TableRestore::is_builtin(const std::string& chain) const {
+  return core::find_builtin(*spec_, chain) != nullptr;
+}
+
+void TableRestore::add(nft::Message m, int line) {
+  m.line = line;
+  msgs_.add(m);
+}
+
+void TableRestore::print_verbose(const std::string& text) {
+  if (opts_.verbose_out) *opts_.verbose_out += text;
+}
+
+Status TableRestore::defer(Error e) {
+  if (!deferred_ && !missing_jump_) deferred_ = std::move(e);
+  return {};
+}
+
+Status TableRestore::failed(int line, const std::string& message) {
+  return defer(Error{ErrorKind::Other, "line " + std::to_string(line) + " failed: " + message,
+                     ErrorStyle::Plain, line});
+}
+
+void TableRestore::ensure_table() {
+  if (!table_in_kernel_) msgs_.add(core::new_table_msg(name_));
+}
+
+void TableRestore::ensure_base(const std::string& chain) {
+  if (!is_builtin(chain) || chains_.count(chain)) return;
+  msgs_.add(core::new_base_chain_msg(name_, chain, 1));
+  chains_.insert(chain);
+  views_[chain].loaded = true;  // a new chain: no rules in the kernel
+}
+
+Status TableRestore::begin() {
+  auto st = session_.state(name_);
+  if (!st) return st.take_error();
+  state_ = *st;
+  CX_TRY(session_.load_chains(*state_));
+  table_in_kernel_ = state_->exists;
+  for (const auto& c : state_->chains) {
+    chains_.insert(c.name);
+    if (c.hooknum) base_policy_[c.name] = c.policy.value_or(1);
+  }
+  if (opts_.noflush) return {};
+  if (opts_.verbose) return flush_table_verbose();
+  if (state_->exists) {
+    nft::Message del;
+    del.type = nft::MsgType::DelTable;
+    del.flags = nft::kNlmRequest;
+    del.table = name_;
+    del.op_name = "TABLE_FLUSH";
+    del.object_text = "table " + name_;
+    add(del, start_line_);
+  }
+  table_in_kernel_ = false;
+  chains_.clear();
+  base_policy_.clear();
+  return {};
+}
+
+// The base chains in hook order, then the user chains by name: the order in which
+// iptables-nft flushes, zeroes and deletes "every chain".
+std::vector<std::string> TableRestore::chains_in_order() const {
+  std::vector<std::string> out;
+  for (const auto& bc : spec_->chains)
+    if (chains_.count(std::string(bc.name))) out.emplace_back(bc.name);
+  for (const auto& c : chains_)
+    if (!is_builtin(c)) out.push_back(c);
+  return out;
+}
+
+// -v without --noflush empties the table chain by chain, saying so: every base chain is
+// created where missing, every chain flushed, the user chains deleted and the base chains
+// whose policy is ACCEPT too (they are empty now).
+Status TableRestore::flush_table_verbose() {
+  const bool existed = state_->exists;
+  if (!existed) add(core::new_table_msg(name_), start_line_);
+  for (const auto& bc : spec_->chains) {
+    std::string n(bc.name);
+    if (chains_.count(n)) continue;
+    add(core::new_base_chain_msg(name_, n, 1), start_line_);
+    chains_.insert(n);
+    base_policy_[n] = 1;
+  }
+  std::vector<std::string> order = chains_in_order();
+  for (const auto& c : order) {
+    print_verbose("Flushing chain `" + c + "'\n");
+    add(rule_flush_msg(name_, c), start_line_);
+  }
+  for (const auto& c : order) {
+    if (is_builtin(c)) {
+      if (base_policy_[c] != 1) continue;  // a DROP policy keeps the chain
+      add(chain_del_msg(core::new_base_chain_msg(name_, c, 1).chain), start_line_);
+      chains_.erase(c);
+      base_policy_.erase(c);
+      continue;
+    }
+    print_verbose("Deleting chain `" + c + "'\n");
+    nft::ChainObj o;
+    o.table = name_;
+    o.name = c;
+    add(chain_del_msg(std::move(o)), start_line_);
+    chains_.erase(c);
+  }
+  for (const auto& c : chains_) views_[c].loaded = true;  // emptied
+  // A table that was not there is created again by the commands that need it.
+  table_in_kernel_ = existed;
+  return {};
+}
+
+Status TableRestore::chain_line(const std::vector<std::string>& words, int line) {
+  const std::string& chain = words[0];
+  const std::string& policy = words[1];
+  if (deferred_ || missing_jump_) return {};
+  if (is_builtin(chain)) {
+    std::optional<std::uint32_t> verdict;
+    if (policy == "ACCEPT")
+      verdict = 1;
+    else if (policy == "DROP")
+      verdict = 0;
+    else if (policy != "-")
+      return failed(line, "Bad policy name.");
+    std::uint64_t pk = 0, by = 0;
+    if (opts_.counters && words.size() >= 3 && words[2].size() > 2 && words[2].front() == '[') {
+      auto colon = words[2].find(':');
+      pk = parse_unsigned(words[2].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
+      by = parse_unsigned(words[2].substr(colon + 1, words[2].size() - colon - 2), UINT64_MAX, 10)
+               .value_or(0);
+    }
+    ensure_table();
+    ensure_base(chain);
+    nft::Message m = core::new_base_chain_msg(name_, chain, verdict.value_or(1));
+    if (!verdict) m.chain.policy.reset();  // "-": the chain keeps its policy
+    m.chain.counters = std::make_pair(pk, by);
+    m.op_name = "CHAIN_UPDATE";
+    add(m, line);
+    if (verdict) base_policy_[chain] = *verdict;
+    return {};
+  }
+  if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
+  ensure_table();
+  add(new_user_chain_msg(name_, chain), line);
+  chains_.insert(chain);
+  views_[chain] = emptied_view();
+  return {};
+}
+
+Status TableRestore::flush_chain(const std::string& chain, int line) {
+  add(rule_flush_msg(name_, chain), line);
+  views_[chain] = emptied_view();
+  return {};
+}
+
+Result<nft::RuleObj> TableRestore::encode(const model::Rule& r, const std::string& chain,
+                                          const std::optional<model::Counters>& counters) {
+  model::Rule rule(r);
+  if (counters) rule.counters = *counters;
+  ext::RuleContext ctx;
+  ctx.family = session_.family();
+  ctx.table = name_;
+  ctx.program = program_;
+  ctx.ip = &rule.ip;
+  auto exprs = codec::encode_rule(rule, ctx);
+  if (!exprs) return exprs.take_error();
+  nft::RuleObj o;
+  o.table = name_;
+  o.chain = chain;
+  o.exprs = std::move(*exprs);
+  o.compat_proto = rule.ip.proto;
+  o.compat_flags = rule.ip.inv_proto ? 2u : 0u;
+  return o;
+}
+
+std::string TableRestore::spec_of(const nft::RuleObj& r) const {
+  return cli::rule_spec(codec::decode_rule(r.exprs, session_.family()), session_.family());
+}
+
+void TableRestore::start_tracking() {
+  if (tracking_) return;
+  tracking_ = true;
+  msgs_.for_each_added_rule([&](std::size_t i, nft::RuleObj&& rule, std::uint16_t flags) {
+    ChainView& v = views_[rule.chain];
+    if (i < v.flushed_at) return;  // flushed or deleted since
+    Entry e{std::move(rule), i, 0};
+    const bool at_head = !(flags & nft::kNlmAppend);
+    if (v.loaded) {
+      if (at_head)
+        v.rules.insert(v.rules.begin(), std::move(e));
+      else
+        v.rules.push_back(std::move(e));
+    } else {
+      (at_head ? v.head : v.tail).push_back(std::move(e));
+    }
+  });
+}
+
+void TableRestore::track_added(const std::string& chain, Entry e, bool at_head) {
+  if (!tracking_) return;
+  ChainView& v = views_[chain];
+  if (v.loaded) {
+    if (at_head)
+      v.rules.insert(v.rules.begin(), std::move(e));
+    else
+      v.rules.push_back(std::move(e));
+  } else {
+    (at_head ? v.head : v.tail).push_back(std::move(e));
+  }
+}
+
+Result<TableRestore::ChainView*> TableRestore::loaded_view(const std::string& chain) {
+  start_tracking();
+  ChainView& v = views_[chain];
+  if (v.loaded) return &v;
+  std::vector<Entry> rules;
+  for (auto it = v.head.rbegin(); it != v.head.rend(); ++it) rules.push_back(std::move(*it));
+  if (table_in_kernel_ && state_->find_chain(chain)) {
+    CX_TRY(session_.load_rules(*state_, chain));
+    for (const auto& ro : state_->rules[chain]) rules.push_back(Entry{ro, kNoMessage, 0});
+  }
+  for (auto& e : v.tail) rules.push_back(std::move(e));
+  v.rules = std::move(rules);
+  v.head.clear();
+  v.tail.clear();
+  v.loaded = true;
+  return &v;
+}
+
+void TableRestore::delete_entry(ChainView& v, std::size_t index, int line) {
+  Entry& e = v.rules[index];
+  nft::Message m;
+  m.type = nft::MsgType::DelRule;
+  m.flags = nft::kNlmRequest;
+  m.rule = e.rule;
+  if (e.message != kNoMessage) {
+    // A rule of this batch has no handle yet: the deletion names it by NFTA_RULE_ID.
+    if (!e.id) {
+      e.id = next_rule_id_++;
+      msgs_.set_rule_id(e.message, e.id);
+    }
+    m.rule.id = e.id;
+  }
+  m.op_name = "RULE_DELETE";
+  m.object_text = "rule in chain " + e.rule.chain;
+  add(m, line);
+  v.rules.erase(v.rules.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+Status TableRestore::command(cli::Command& cmd, const std::optional<model::Counters>& counters,
+                             int line) {
+  if (deferred_ || missing_jump_) return {};  // iptables-restore stops at the first failure
+  const unsigned c = cmd.command;
+  if (cmd.other_family && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete |
+                                cli::kCmdCheck | cli::kCmdReplace)))
+    return {};
+  if (c == cli::kCmdNone) return {};
+  if (c == cli::kCmdAppend || (c == cli::kCmdInsert && cmd.rulenum <= 1))
+    return add_rules(cmd, counters, line);
+  if (c == cli::kCmdInsert) return insert_at(cmd, counters, line);
+  if (c == cli::kCmdDelete || c == cli::kCmdCheck) return delete_or_check(cmd, line);
+  if (c == cli::kCmdDeleteNum || c == cli::kCmdReplace) return by_number(cmd, line);
+  if (c == cli::kCmdZero || c == cli::kCmdZeroNum) return zero(cmd, line);
+  if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain) && cmd.chain.empty())
+    return flush_or_delete_all(cmd, line);
+  return chain_command(cmd, line);
+}
+
+Status TableRestore::add_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
+                               int line) {
+  const bool append = cmd.command == cli::kCmdAppend;
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  for (auto& r : cmd.rules)
+    if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
+      missing_jump_ = missing_jump_.value_or(r.jump_chain);
+  ensure_table();
+  ensure_base(cmd.chain);
+  bool first_rule = true;
+  for (auto& r : cmd.rules) {
+    // Each rule of a multi-address line is preceded by the table, as for the first.
+    if (!first_rule) ensure_table();
+    first_rule = false;
+    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
+    auto o = encode(r, cmd.chain, counters);
+    if (!o) return o.take_error();
+    nft::Message m;
+    m.type = nft::MsgType::NewRule;
+    m.flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
+    m.rule = std::move(*o);
+    m.op_name = append ? "RULE_APPEND" : "RULE_INSERT";
+    m.object_text = "rule in chain " + cmd.chain;
+    Entry e{tracking_ ? m.rule : nft::RuleObj{}, msgs_.size(), 0};
+    add(std::move(m), line);
+    track_added(cmd.chain, std::move(e), !append);
+  }
+  return {};
+}
+
+// -I CHAIN N with N > 1: before the rule now at N, by its handle or, for a rule of this
+// batch, its NFTA_RULE_ID; one past the end appends.
+Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters,
+                               int line) {
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  auto vr = loaded_view(cmd.chain);
+  if (!vr) return vr.take_error();
+  ChainView& v = **vr;
+  const std::size_t at = static_cast<std::size_t>(cmd.rulenum - 1);
+  if (at >= v.rules.size() && !(at == v.rules.size() && at > 0))
+    return failed(line, "Index of insertion too big.");
+  if (at == v.rules.size()) {
+    cmd.command = cli::kCmdAppend;
+    return add_rules(cmd, counters, line);
+  }
+  for (auto& r : cmd.rules)
+    if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
+      missing_jump_ = missing_jump_.value_or(r.jump_chain);
+  ensure_table();
+  ensure_base(cmd.chain);
+  bool first_rule = true;
+  for (auto& r : cmd.rules) {
+    if (!first_rule) ensure_table();
+    first_rule = false;
+    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
+    auto o = encode(r, cmd.chain, counters);
+    if (!o) return o.take_error();
+    Entry& ref = v.rules[at];
+    if (ref.message == kNoMessage) {
+      o->position = ref.rule.handle;
+    } else {
+      if (!ref.id) {
+        ref.id = next_rule_id_++;
+        msgs_.set_rule_id(ref.message, ref.id);
+      }
+      o->position_id = ref.id;
+    }
+    nft::Message m;
+    m.type = nft::MsgType::NewRule;
+    m.flags = nft::kNlmRequest | nft::kNlmCreate;
+    m.rule = *o;
+    m.op_name = "RULE_INSERT";
+    m.object_text = "rule in chain " + cmd.chain;
+    Entry e{std::move(*o), msgs_.size(), 0};
+    add(std::move(m), line);
+    v.rules.insert(v.rules.begin() + static_cast<std::ptrdiff_t>(at), std::move(e));
+  }
+  return {};
+}
+
+Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kBadRule);
+  auto vr = loaded_view(cmd.chain);
+  if (!vr) return vr.take_error();
+  ChainView& v = **vr;
+  for (const auto& r : cmd.rules) {
+    const std::string key = cli::rule_spec(r, session_.family());
+    std::size_t i = 0;
+    while (i < v.rules.size() && spec_of(v.rules[i].rule) != key) ++i;
+    if (i == v.rules.size()) return failed(line, kBadRule);
+    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
+    if (cmd.command == cli::kCmdDelete) delete_entry(v, i, line);
+  }
+  return {};
+}
+
+Status TableRestore::by_number(const cli::Command& cmd, int line) {
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  auto vr = loaded_view(cmd.chain);
+  if (!vr) return vr.take_error();
+  ChainView& v = **vr;
+  const std::size_t at = static_cast<std::size_t>(cmd.rulenum - 1);
+  const bool del = cmd.command == cli::kCmdDeleteNum;
+  if (at >= v.rules.size())
+    return failed(line, del ? "Index of deletion too big." : "Index of replacement too big.");
+  if (del) {
+    delete_entry(v, at, line);
+    return {};
+  }
+  const model::Rule& r = cmd.rules.front();
+  if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
+    missing_jump_ = missing_jump_.value_or(r.jump_chain);
+  if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
+  auto o = encode(r, cmd.chain, std::nullopt);
+  if (!o) return o.take_error();
+  o->handle = v.rules[at].rule.handle;
+  nft::Message m;
+  m.type = nft::MsgType::NewRule;
+  m.flags = nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate;
+  m.rule = *o;
+  m.op_name = "RULE_REPLACE";
+  m.object_text = "rule in chain " + cmd.chain;
+  v.rules[at] = Entry{std::move(*o), msgs_.size(), 0};
+  add(std::move(m), line);
+  return {};
+}
+
+// -Z [CHAIN [N]]: base chains get their counters zeroed, the kernel's rules are replaced by
+// themselves with zeroed counters.
+Status TableRestore::zero(const cli::Command& cmd, int line) {
+  if (!cmd.chain.empty() && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  std::vector<std::string> names =
+      cmd.chain.empty() ? chains_in_order() : std::vector<std::string>{cmd.chain};
+  for (const auto& name : names) {
+    if (cmd.verbose && cmd.command == cli::kCmdZero)
+      print_verbose("Zeroing chain `" + name + "'\n");
+    if (is_builtin(name) && cmd.command == cli::kCmdZero) {
+      nft::Message m = core::new_base_chain_msg(name_, name, 1);
+      const nft::ChainObj* k = state_->find_chain(name);
+      if (k && table_in_kernel_) {
+        m.chain = *k;  // the chain as the kernel has it, as iptables-nft's cache keeps it
+        m.chain.handle.reset();
+      }
+      m.chain.counters = std::make_pair(0, 0);
+      m.op_name = "CHAIN_ZERO";
+      add(m, line);
+    }
+    auto vr = loaded_view(name);
+    if (!vr) return vr.take_error();
+    std::size_t n = 0;
+    for (const Entry& e : (*vr)->rules) {
+      ++n;
+      if (cmd.command == cli::kCmdZeroNum && n != static_cast<std::size_t>(cmd.rulenum)) continue;
+      if (e.message != kNoMessage) continue;  // added by this batch with its own counters
+      nft::RuleObj o = e.rule;
+      o.position.reset();
+      for (auto& x : o.exprs)
+        if (x.kind == nft::Expr::Kind::Counter) x.packets = x.bytes = 0;
+      nft::Message m;
+      m.type = nft::MsgType::NewRule;
+      m.flags = nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate;
+      m.rule = std::move(o);
+      m.op_name = "RULE_REPLACE";
+      m.object_text = "rule in chain " + name;
+      add(m, line);
+    }
+  }
+  return {};
+}
+
+Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
+  if (cmd.command == cli::kCmdFlush) {
+    if (cmd.verbose) {
+      for (const auto& c : chains_in_order()) {
+        print_verbose("Flushing chain `" + c + "'\n");
+        CX_TRY(flush_chain(c, line));
+      }
+      return {};
+    }
+    if (state_->exists && table_in_kernel_) {
+      nft::Message m;
+      m.type = nft::MsgType::DelRule;
+      m.flags = nft::kNlmRequest;
+      m.rule.table = name_;
+      m.op_name = "TABLE_FLUSH";
+      m.object_text = "table " + name_;
+      add(m, line);
+    }
+    for (const auto& c : chains_) views_[c] = emptied_view();
+    return {};
+  }
+  if (!table_in_kernel_) return {};
+  // The kernel's user chains (iptables-nft's cache), by name.
+  std::vector<const nft::ChainObj*> users;
+  for (const auto& k : state_->chains)
+    if (!k.hooknum && chains_.count(k.name)) users.push_back(&k);
+  std::sort(users.begin(), users.end(),
+            [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
+  for (const nft::ChainObj* k : users) {
+    if (cmd.verbose) print_verbose("Deleting chain `" + k->name + "'\n");
+    nft::ChainObj o;
+    o.table = name_;
+    o.name = k->name;
+    o.use = k->use;
+    add(chain_del_msg(std::move(o)), line);
+    chains_.erase(k->name);
+    views_.erase(k->name);
+  }
+  return {};
+}
+
+Status TableRestore::chain_command(const cli::Command& cmd, int line) {
+  const unsigned c = cmd.command;
+  const bool builtin = !cmd.chain.empty() && is_builtin(cmd.chain);
+  const bool have = chains_.count(cmd.chain) > 0;
+  if (c == cli::kCmdNewChain) {
+    if (have || builtin) return failed(line, "Chain already exists.");
+    ensure_table();
+    add(new_user_chain_msg(name_, cmd.chain), line);
+    chains_.insert(cmd.chain);
+    views_[cmd.chain] = emptied_view();
+    return {};
+  }
+  if (c == cli::kCmdFlush) {
+    if (!have && !builtin) return failed(line, kNoChain);
+    if (cmd.verbose) print_verbose("Flushing chain `" + cmd.chain + "'\n");
+    if (!have) {
+      // "-F INPUT" with no INPUT in the kernel: the table and that base chain are made
+      // (empty, so there is nothing to flush).
+      ensure_table();
+      ensure_base(cmd.chain);
+      return {};
+    }
+    return flush_chain(cmd.chain, line);
+  }
+  if (c == cli::kCmdDeleteChain) {
+    if (!have) return failed(line, kNoChain);
+    if (cmd.verbose) print_verbose("Deleting chain `" + cmd.chain + "'\n");
+    nft::ChainObj o;
+    o.table = name_;
+    o.name = cmd.chain;
+    add(chain_del_msg(std::move(o)), line);
+    chains_.erase(cmd.chain);
+    views_.erase(cmd.chain);
+    return {};
+  }
+  if (c == cli::kCmdRenameChain) {
+    if (!have || builtin) return failed(line, kNoChain);
+    if (chains_.count(cmd.new_name) || is_builtin(cmd.new_name))
+      return failed(line, "File exists.");
+    const nft::ChainObj* k = state_->find_chain(cmd.chain);
+    if (!k || !table_in_kernel_) return failed(line, kNoChain);
+    nft::Message m;
+    m.type = nft::MsgType::NewChain;
+    m.flags = nft::kNlmRequest;
+    m.chain.table = name_;
+    m.chain.name = cmd.new_name;
+    m.chain.handle = k->handle;
+    m.op_name = "CHAIN_RENAME";
+    m.object_text = "chain " + cmd.new_name;
+    add(m, line);
+    return {};
+  }
+  if (c == cli::kCmdSetPolicy) {
+    if (!builtin) return failed(line, "Bad built-in chain name.");
+    ensure_table();
+    ensure_base(cmd.chain);
+    nft::Message m = core::new_base_chain_msg(name_, cmd.chain, cmd.new_name == "ACCEPT");
+    m.chain.counters = std::make_pair(0, 0);
+    add(m, line);
+    base_policy_[cmd.chain] = cmd.new_name == "ACCEPT";
+    return {};
+  }
+  return failed(line, kNoChain);
+}
+
+Status TableRestore::commit(int line, bool& restart) {
+  restart = false;
+  if (missing_jump_)
+    return Error{ErrorKind::Parameter, "Chain '" + *missing_jump_ + "' does not exist",
+                 ErrorStyle::Versioned, line};
+  if (deferred_) return *deferred_;
+  if (!opts_.table.empty() && opts_.table != name_) return {};
+  if (opts_.test) return session_.netlink().send_test_batch();
+  if (Status committed = session_.commit(msgs_, restart); !committed) {
+    // The kernel refused a message: iptables-restore names its line on a line of its own
+    // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
+    Error e = committed.take_error();
+    if (e.kind == ErrorKind::Resource && e.line > 0)
+      e.message = "\nline " + std::to_string(e.line) + ":" + e.message;
+    return e;
+  }
+  return {};
+}
+
+}  // namespace cx::restore
