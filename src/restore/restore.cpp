@@ -64,40 +64,37 @@ Result<std::string> save_text(core::Session& session, const std::string& table, 
 }
 
 std::vector<std::string> split_words(const std::string& line) {
+  // Only double quotes quote; inside them a backslash takes the next character as it is, and
+  // the closing quote ends the word (also an empty one). Outside, '\'' and '\\' are plain.
   std::vector<std::string> words;
   std::string cur;
-  bool in_word = false;
-  char quote = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote) {
-      if (c == '\\' && i + 1 < line.size() && line[i + 1] == quote) {
-        cur += quote;
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
+  bool quote_open = false, escaped = false;
+  for (char c : line) {
+    if (quote_open) {
+      if (escaped) {
+        cur += c;
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        quote_open = false;
+        words.push_back(std::move(cur));
+        cur.clear();
       } else {
         cur += c;
       }
       continue;
     }
-    if (c == '"' || c == '\'') {
-      quote = c;
-      in_word = true;
-      continue;
+    if (c == '"') {
+      quote_open = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (!cur.empty()) words.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
     }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (in_word) {
-        words.push_back(cur);
-        cur.clear();
-        in_word = false;
-      }
-      continue;
-    }
-    cur += c;
-    in_word = true;
   }
-  if (in_word) words.push_back(cur);
+  if (!cur.empty()) words.push_back(std::move(cur));
   return words;
 }
 
@@ -203,7 +200,14 @@ class Restorer {
   }
 
   Status chain_line(const std::string& line) {
-    auto words = split_words(line.substr(1));
+    // strtok(" \t\n"): no quoting on chain lines.
+    std::vector<std::string> words;
+    for (std::size_t at = 1; at < line.size();) {
+      std::string w = first_word(line, at);
+      if (w.empty()) break;
+      at = line.find(w, at) + w.size();
+      words.push_back(std::move(w));
+    }
     if (words.empty())
       return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
                                      " chain name invalid"),

@@ -1,6 +1,7 @@
 #include "restore/table_restore.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "cli/print.h"
 #include "codec/rule_codec.h"
@@ -45,6 +46,21 @@ nft::Message new_user_chain_msg(const std::string& table, const std::string& cha
   return m;
 }
 
+Error at_line(Error e, int line) {
+  e.line = line;
+  return e;
+}
+
+// "[packets:bytes]" as iptables-restore reads it (sscanf "[%llu:%llu]"): the closing bracket
+// is not checked.
+bool parse_counter_pair(const std::string& w, std::uint64_t& packets, std::uint64_t& bytes) {
+  unsigned long long p = 0, b = 0;
+  if (std::sscanf(w.c_str(), "[%llu:%llu]", &p, &b) != 2) return false;
+  packets = p;
+  bytes = b;
+  return true;
+}
+
 bool is_jump(const model::Rule& r) {
   return r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto;
 }
@@ -70,9 +86,7 @@ void TableRestore::add(nft::Message m, int line) {
   msgs_.add(m);
 }
 
-void TableRestore::print_verbose(const std::string& text) {
-  if (opts_.verbose_out) *opts_.verbose_out += text;
-}
+void TableRestore::print_verbose(const std::string& text) { verbose_ += text; }
 
 Status TableRestore::defer(Error e) {
   if (!deferred_ && !missing_jump_) deferred_ = std::move(e);
@@ -175,37 +189,36 @@ Status TableRestore::flush_table_verbose() {
 Status TableRestore::chain_line(const std::vector<std::string>& words, int line) {
   const std::string& chain = words[0];
   const std::string& policy = words[1];
-  if (deferred_ || missing_jump_) return {};
-  if (is_builtin(chain)) {
-    std::optional<std::uint32_t> verdict;
-    if (policy == "ACCEPT")
-      verdict = 1;
-    else if (policy == "DROP")
-      verdict = 0;
-    else if (policy != "-")
-      return failed(line, "Bad policy name.");
-    std::uint64_t pk = 0, by = 0;
-    if (opts_.counters && words.size() >= 3 && words[2].size() > 2 && words[2].front() == '[') {
-      auto colon = words[2].find(':');
-      pk = parse_unsigned(words[2].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
-      by = parse_unsigned(words[2].substr(colon + 1, words[2].size() - colon - 2), UINT64_MAX, 10)
-               .value_or(0);
-    }
+  const bool stopped = deferred_ || missing_jump_;
+  if (!is_builtin(chain)) {
+    if (stopped) return {};
+    if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
     ensure_table();
-    ensure_base(chain);
-    nft::Message m = core::new_base_chain_msg(name_, chain, verdict.value_or(1));
-    if (!verdict) m.chain.policy.reset();  // "-": the chain keeps its policy
-    m.chain.counters = std::make_pair(pk, by);
-    m.op_name = "CHAIN_UPDATE";
-    add(m, line);
-    if (verdict) base_policy_[chain] = *verdict;
+    add(new_user_chain_msg(name_, chain), line);
+    chains_.insert(chain);
+    views_[chain] = emptied_view();
     return {};
   }
-  if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
+  // Counters are read with the line; the policy is checked when the table is committed.
+  std::uint64_t pk = 0, by = 0;
+  if (opts_.counters && (words.size() < 3 || !parse_counter_pair(words[2], pk, by)))
+    return at_line(parameter_error("invalid policy counters for chain '" + chain + "'"), line);
+  if (stopped) return {};
+  std::optional<std::uint32_t> verdict;
+  if (policy == "ACCEPT")
+    verdict = 1;
+  else if (policy == "DROP")
+    verdict = 0;
+  else if (policy != "-")
+    return failed(line, "Bad policy name.");
   ensure_table();
-  add(new_user_chain_msg(name_, chain), line);
-  chains_.insert(chain);
-  views_[chain] = emptied_view();
+  ensure_base(chain);
+  nft::Message m = core::new_base_chain_msg(name_, chain, verdict.value_or(1));
+  if (!verdict) m.chain.policy.reset();  // "-": the chain keeps its policy
+  m.chain.counters = std::make_pair(pk, by);
+  m.op_name = "CHAIN_UPDATE";
+  add(m, line);
+  if (verdict) base_policy_[chain] = *verdict;
   return {};
 }
 
@@ -606,12 +619,17 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
 
 Status TableRestore::commit(int line, bool& restart) {
   restart = false;
+  // --test: iptables-nft-restore drops the table's commands unrun, so it neither checks
+  // them against the ruleset nor says what they would do.
+  if (opts_.test) return session_.netlink().send_test_batch();
+  // Otherwise it runs them at COMMIT, and -v speaks as they run.
+  if (opts_.verbose_out) *opts_.verbose_out += verbose_;
+  verbose_.clear();
   if (missing_jump_)
     return Error{ErrorKind::Parameter, "Chain '" + *missing_jump_ + "' does not exist",
                  ErrorStyle::Versioned, line};
   if (deferred_) return *deferred_;
   if (!opts_.table.empty() && opts_.table != name_) return {};
-  if (opts_.test) return session_.netlink().send_test_batch();
   if (Status committed = session_.commit(msgs_, restart); !committed) {
     // The kernel refused a message: iptables-restore names its line on a line of its own
     // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").

@@ -106,6 +106,7 @@ class TableRestore {
   // later, or deleted before): iptables-nft-restore finds it at COMMIT.
   std::optional<std::string> missing_jump_;
   std::optional<Error> deferred_;
+  std::string verbose_;  // what -v prints, once COMMIT is reached
   bool tracking_ = false;
   std::map<std::string, ChainView> views_;
   std::uint32_t next_rule_id_ = 1;

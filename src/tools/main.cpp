@@ -52,6 +52,7 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
       break;
     case ErrorStyle::Raw:
       if (!e.message.empty()) msg = e.message + "\n";
+      if (restore_line && e.line) msg += "Error occurred at line: " + std::to_string(e.line) + "\n";
       msg += try_line;
       break;
   }
