@@ -67,7 +67,12 @@ class HmarkTarget final : public Target {
     };
     switch (id) {
       case kHmTuple:
-        for (const std::string& w : split(arg.value, ',')) {
+        // Each bad type is named with the rest of the list after it, as iptables names it.
+        for (std::string_view rest = arg.value;;) {
+          const std::size_t comma = rest.find(',');
+          const std::string w(rest.substr(0, comma));
+          if (comma == std::string_view::npos && w.empty())
+            return parameter_error("\"--hmark-tuple\" requires a list of types with no spaces, e.g. src,dst,sport,dport,proto");
           if (w == "src") {
             std::memset(&info.src_mask, 0xff, 16);
             info.flags |= F(XT_HMARK_SADDR_MASK);
@@ -89,8 +94,10 @@ class HmarkTarget final : public Target {
           } else if (w == "ct") {
             info.flags |= F(XT_HMARK_CT);
           } else {
-            return parameter_error("Bad value for option --hmark-tuple " + w);
+            return parameter_error("Bad type \"" + std::string(rest) + "\"");
           }
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
         }
         break;
       case kHmSrcPrefix:
