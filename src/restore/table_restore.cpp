@@ -343,8 +343,32 @@ Status TableRestore::command(cli::Command& cmd, const std::optional<model::Count
 
 Status TableRestore::add_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
                                int line) {
-  const bool append = cmd.command == cli::kCmdAppend;
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  return put_rules(cmd, counters, line, nullptr, 0);
+}
+
+// -I CHAIN N with N > 1: before the rule now at N; one past the end appends.
+Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters,
+                               int line) {
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  auto vr = loaded_view(cmd.chain);
+  if (!vr) return vr.take_error();
+  ChainView& v = **vr;
+  const std::size_t at = static_cast<std::size_t>(cmd.rulenum - 1);
+  if (at >= v.rules.size() && !(at == v.rules.size() && at > 0))
+    return failed(line, "Index of insertion too big.");
+  if (at == v.rules.size()) {
+    cmd.command = cli::kCmdAppend;
+    return put_rules(cmd, counters, line, nullptr, 0);
+  }
+  return put_rules(cmd, counters, line, &v, at);
+}
+
+// The rules of an -A or -I line. With `view`, each goes before the rule at `at`, named by its
+// handle or, for a rule of this batch, its NFTA_RULE_ID.
+Status TableRestore::put_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
+                               int line, ChainView* view, std::size_t at) {
+  const bool append = cmd.command == cli::kCmdAppend;
   for (auto& r : cmd.rules)
     if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
       missing_jump_ = missing_jump_.value_or(r.jump_chain);
@@ -358,6 +382,18 @@ Status TableRestore::add_rules(cli::Command& cmd, const std::optional<model::Cou
     if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
     auto o = encode(r, cmd.chain, counters);
     if (!o) return o.take_error();
+    if (view) {
+      Entry& ref = view->rules[at];
+      if (ref.message == kNoMessage) {
+        o->position = ref.rule.handle;
+      } else {
+        if (!ref.id) {
+          ref.id = next_rule_id_++;
+          msgs_.set_rule_id(ref.message, ref.id);
+        }
+        o->position_id = ref.id;
+      }
+    }
     nft::Message m;
     m.type = nft::MsgType::NewRule;
     m.flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
@@ -366,57 +402,10 @@ Status TableRestore::add_rules(cli::Command& cmd, const std::optional<model::Cou
     m.object_text = "rule in chain " + cmd.chain;
     Entry e{tracking_ ? m.rule : nft::RuleObj{}, msgs_.size(), 0};
     add(std::move(m), line);
-    track_added(cmd.chain, std::move(e), !append);
-  }
-  return {};
-}
-
-// -I CHAIN N with N > 1: before the rule now at N, by its handle or, for a rule of this
-// batch, its NFTA_RULE_ID; one past the end appends.
-Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters,
-                               int line) {
-  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
-  auto vr = loaded_view(cmd.chain);
-  if (!vr) return vr.take_error();
-  ChainView& v = **vr;
-  const std::size_t at = static_cast<std::size_t>(cmd.rulenum - 1);
-  if (at >= v.rules.size() && !(at == v.rules.size() && at > 0))
-    return failed(line, "Index of insertion too big.");
-  if (at == v.rules.size()) {
-    cmd.command = cli::kCmdAppend;
-    return add_rules(cmd, counters, line);
-  }
-  for (auto& r : cmd.rules)
-    if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
-      missing_jump_ = missing_jump_.value_or(r.jump_chain);
-  ensure_table();
-  ensure_base(cmd.chain);
-  bool first_rule = true;
-  for (auto& r : cmd.rules) {
-    if (!first_rule) ensure_table();
-    first_rule = false;
-    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
-    auto o = encode(r, cmd.chain, counters);
-    if (!o) return o.take_error();
-    Entry& ref = v.rules[at];
-    if (ref.message == kNoMessage) {
-      o->position = ref.rule.handle;
-    } else {
-      if (!ref.id) {
-        ref.id = next_rule_id_++;
-        msgs_.set_rule_id(ref.message, ref.id);
-      }
-      o->position_id = ref.id;
-    }
-    nft::Message m;
-    m.type = nft::MsgType::NewRule;
-    m.flags = nft::kNlmRequest | nft::kNlmCreate;
-    m.rule = *o;
-    m.op_name = "RULE_INSERT";
-    m.object_text = "rule in chain " + cmd.chain;
-    Entry e{std::move(*o), msgs_.size(), 0};
-    add(std::move(m), line);
-    v.rules.insert(v.rules.begin() + static_cast<std::ptrdiff_t>(at), std::move(e));
+    if (view)
+      view->rules.insert(view->rules.begin() + static_cast<std::ptrdiff_t>(at), std::move(e));
+    else
+      track_added(cmd.chain, std::move(e), !append);
   }
   return {};
 }

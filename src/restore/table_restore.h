@@ -67,6 +67,8 @@ class TableRestore {
   Status flush_chain(const std::string& chain, int line);
   Status add_rules(cli::Command& cmd, const std::optional<model::Counters>& counters, int line);
   Status insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters, int line);
+  Status put_rules(cli::Command& cmd, const std::optional<model::Counters>& counters, int line,
+                   ChainView* view, std::size_t at);
   Status delete_or_check(const cli::Command& cmd, int line);
   Status by_number(const cli::Command& cmd, int line);
   Status zero(const cli::Command& cmd, int line);
