@@ -24,7 +24,7 @@ std::string target_name(const model::Rule& r) {
 }
 
 void append_iface(std::string& out, const char* flag, const std::string& name, bool inv) {
-  if (name.empty() || name == "+") return;
+  if (name.empty() || (name == "+" && !inv)) return;  // "-i +" matches any: not shown
   out += inv ? " ! " : " ";
   out += flag;
   out += " ";

@@ -205,7 +205,7 @@ void Lifter::bitwise(const Expr& e) {
   if (e.mask.size() > 16) return ctx_.fail("bitwise mask too large");
   // A shift, or a second bitwise over the first: iptables-nft reads them as one mask.
   if ((e.bitwise_op && *e.bitwise_op != 0) || dst->masked)
-    return ctx_.fail("bitwise operation not supported");
+    return ctx_.refuse("bitwise operation not supported");
   dst->masked = true;
   dst->mask = e.mask;
   dst->xor_bits = e.xor_bits;
@@ -250,8 +250,8 @@ void Lifter::step(const Expr& e) {
       return;
     case Expr::Kind::Other:
       // iptables-nft skips a set lookup and lists the rule without it; we refuse.
-      if (e.other_name == "lookup") return ctx_.fail("set lookup not supported");
-      return ctx_.fail("expression " + e.other_name + " not supported");
+      if (e.other_name == "lookup") return ctx_.refuse("set lookup not supported");
+      return ctx_.refuse("expression " + e.other_name + " not supported");
   }
 }
 
@@ -326,7 +326,7 @@ void Lifter::cmp(const Expr& e) {
       return cmp_transport(e, *r);
     default:
       // iptables-nft ignores the comparison (and lists the rule without it); we refuse.
-      return ctx_.fail("payload base not supported");
+      return ctx_.refuse("payload base not supported");
   }
 }
 
@@ -370,31 +370,31 @@ void Lifter::cmp_meta(const Expr& e, const RegValue& r) {
   switch (r.key) {
     case nft::kMetaL4proto:
       if (!eq_or_neq(e) || r.masked || e.data.size() != 1)
-        return ctx_.fail("unsupported layer 4 protocol comparison");
-      if (!set_proto(ip, e.data[0], neq)) ctx_.fail("repeated protocol comparison not supported");
+        return ctx_.refuse("unsupported layer 4 protocol comparison");
+      if (!set_proto(ip, e.data[0], neq)) ctx_.refuse("repeated protocol comparison not supported");
       return;
     case nft::kMetaIif:
     case nft::kMetaOif: {
       char name[IF_NAMESIZE] = {};
       std::uint32_t index = 0;
       if (!eq_or_neq(e) || r.masked || e.data.size() != 4)
-        return ctx_.fail("unsupported interface comparison");
+        return ctx_.refuse("unsupported interface comparison");
       std::memcpy(&index, e.data.data(), 4);
       // iptables-nft looks the index up here and now; an unknown one would list as any.
-      if (!if_indextoname(index, name)) return ctx_.fail("unknown interface index");
+      if (!if_indextoname(index, name)) return ctx_.refuse("unknown interface index");
       if (!set_iface(ip, r.key == nft::kMetaIif, name, neq))
-        ctx_.fail("repeated interface comparison not supported");
+        ctx_.refuse("repeated interface comparison not supported");
       return;
     }
     case nft::kMetaIifname:
     case nft::kMetaOifname:
     case nft::kMetaBriIifname:
     case nft::kMetaBriOifname:
-      if (!eq_or_neq(e) || r.masked) return ctx_.fail("unsupported interface comparison");
+      if (!eq_or_neq(e) || r.masked) return ctx_.refuse("unsupported interface comparison");
       if (e.data.empty()) return;
       if (!set_iface(ip, r.key == nft::kMetaIifname || r.key == nft::kMetaBriIifname,
                      iface_name(e.data), neq))
-        ctx_.fail("repeated interface comparison not supported");
+        ctx_.refuse("repeated interface comparison not supported");
       return;
     default:
       break;
@@ -411,7 +411,7 @@ void Lifter::cmp_network(const Expr& e, const RegValue& r) {
   if (r.offset == src_off || r.offset == dst_off) {
     if (!eq_or_neq(e) || e.data.size() > alen || r.len > alen ||
         (r.masked && std::any_of(r.xor_bits.begin(), r.xor_bits.end(), [](auto b) { return b; })))
-      return ctx_.fail("unsupported address comparison");
+      return ctx_.refuse("unsupported address comparison");
     model::Address a;
     std::copy(e.data.begin(), e.data.end(), a.addr.begin());
     if (r.masked)
@@ -422,7 +422,7 @@ void Lifter::cmp_network(const Expr& e, const RegValue& r) {
     // A second, different comparison of the same field: iptables-nft keeps the last only.
     const auto& have = src ? ip.src : ip.dst;
     if (have && (*have != a || (src ? ip.inv_src : ip.inv_dst) != (e.op == nft::kNeq)))
-      return ctx_.fail("repeated address comparison not supported");
+      return ctx_.refuse("repeated address comparison not supported");
     (src ? ip.src : ip.dst) = a;
     (src ? ip.inv_src : ip.inv_dst) = e.op == nft::kNeq;
     return;
@@ -431,15 +431,15 @@ void Lifter::cmp_network(const Expr& e, const RegValue& r) {
     // (For IPv6, iptables-nft 1.8.9 also adds "-m hl --hl-eq PROTO" here: a switch falls
     // through. We list the protocol alone.)
     if (!eq_or_neq(e) || r.masked || e.data.size() != 1)
-      return ctx_.fail("unsupported protocol comparison");
+      return ctx_.refuse("unsupported protocol comparison");
     if (!set_proto(ip, e.data[0], e.op == nft::kNeq))
-      ctx_.fail("repeated protocol comparison not supported");
+      ctx_.refuse("repeated protocol comparison not supported");
     return;
   }
   if (v4 && r.offset == 6) {
     // -f: the fragment offset, masked with 0x1fff, compared with 0.
     if (!eq_or_neq(e) || !r.masked || r.mask != nft::be16(0x1fff) || e.data != nft::Bytes{0, 0})
-      return ctx_.fail("unsupported fragment offset comparison");
+      return ctx_.refuse("unsupported fragment offset comparison");
     ip.frag = true;
     ip.inv_frag = e.op == nft::kEq;
     return;
@@ -458,7 +458,7 @@ void Lifter::cmp_transport(const Expr& e, const RegValue& r) {
       return ctx_.fail("unsupported layer 4 protocol value");
   }
   // iptables-nft ignores a comparison of a field it does not know; we refuse.
-  if (!offer_matches({e, &r})) ctx_.fail("transport header field not supported");
+  if (!offer_matches({e, &r})) ctx_.refuse("transport header field not supported");
 }
 
 void Lifter::range(const Expr& e) {
@@ -473,7 +473,7 @@ void Lifter::range(const Expr& e) {
       return ctx_.fail("range sreg type unsupported");
   }
   if (r->base != nft::kTransportHeader) return ctx_.fail("range with unknown payload base");
-  if (!offer_matches({e, r})) ctx_.fail("transport header range not supported");
+  if (!offer_matches({e, r})) ctx_.refuse("transport header range not supported");
 }
 
 void Lifter::finish(const std::optional<nft::Bytes>& userdata) {

@@ -236,7 +236,15 @@ Status check_listable(const model::Table& t, const std::string& chain, std::stri
                  (chain.empty() ? "" : "chain `" + chain + "' in ") + "table `" + t.name +
                      "' is incompatible, use 'nft' tool.",
                  ErrorStyle::VersionedOnly, 0};
-  if (t.tainted)
+  // With a chain named, iptables-nft reads that chain alone when the kernel has it.
+  bool tainted = t.tainted();
+  if (!chain.empty()) {
+    const auto& f = t.foreign_base_chains;
+    const model::Chain* c = t.find(chain);
+    if (std::find(f.begin(), f.end(), chain) == f.end() && c && (!c->builtin || c->handle))
+      tainted = false;
+  }
+  if (tainted)
     out += "# Table `" + t.name +
            "' contains incompatible base-chains, use 'nft' tool to list them.\n";
   return {};
@@ -305,7 +313,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
     if (!kc.hooknum)
       users.push_back(&kc);
     else if (foreign(kc))
-      t.tainted = true;
+      t.foreign_base_chains.push_back(kc.name);
   }
   std::sort(users.begin(), users.end(),
             [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });

@@ -86,14 +86,20 @@ class LiftContext {
   Match* lifted(std::string_view name) const;
   void add_match(std::unique_ptr<Match> m);
   void set_target(std::unique_ptr<Target> t);
+  // An error iptables-nft 1.8.9 reports here, with its text.
   void fail(std::string message) { errors_.push_back(std::move(message)); }
-  const std::vector<std::string>& errors() const { return errors_; }
+  // Where iptables-nft would go on and list the rule as something else than it is (a
+  // comparison skipped, an operator or a mask ignored), we stop. These texts are ours; they
+  // are shown only when iptables-nft itself would not fail the rule.
+  void refuse(std::string message) { refusals_.push_back(std::move(message)); }
+  // What failed the lift, as "Error: ..." lines would say; empty when it did not fail.
+  const std::vector<std::string>& errors() const { return errors_.empty() ? refusals_ : errors_; }
 
  private:
   Family family_;
   model::Rule& rule_;
   std::vector<Match*> lifted_;
-  std::vector<std::string> errors_;
+  std::vector<std::string> errors_, refusals_;
 };
 
 struct DecodeContext {

@@ -444,7 +444,7 @@ std::uint16_t be16_at(const nft::Bytes& b, std::size_t at) {
 void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots) {
   const nft::Expr& e = s.expr;
   const RegValue& r = *s.reg;
-  if (r.masked) return ctx.fail("masked port comparison not supported");
+  if (r.masked) return ctx.refuse("masked port comparison not supported");
   auto slot = [](std::optional<PortRange>& p) -> PortRange& {
     if (!p) p = PortRange{};
     return *p;
@@ -453,13 +453,13 @@ void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots) {
   if (is_range) {
     if (r.len != 2 || e.data.size() != 2 || e.to_data.size() != 2 ||
         (e.op != nft::kEq && e.op != nft::kNeq))
-      return ctx.fail("transport header range not supported");
+      return ctx.refuse("transport header range not supported");
     bool src = r.offset == 0;
     slot(src ? slots.sport : slots.dport) = {be16_at(e.data, 0), be16_at(e.to_data, 0)};
     if (e.op == nft::kNeq) (src ? slots.inv_sport : slots.inv_dport) = true;
     return;
   }
-  if (e.data.size() != r.len) return ctx.fail("unexpected RHS data length");
+  if (e.data.size() != r.len) return ctx.refuse("unsupported port comparison");
   auto one = [&](std::optional<PortRange>& p, bool& inv, std::uint16_t port) {
     PortRange& pr = slot(p);
     switch (e.op) {
@@ -482,14 +482,14 @@ void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots) {
         pr.lo = port;
         break;
       default:
-        ctx.fail("unsupported port comparison");
+        ctx.refuse("unsupported port comparison");
         break;
     }
   };
   if (r.len == 4) {
     // Two ports in one comparison: iptables-nft writes "--sport S --dport D" (and both
     // inverted) so; an order between the two would mean something else.
-    if (e.op != nft::kEq && e.op != nft::kNeq) return ctx.fail("unsupported port comparison");
+    if (e.op != nft::kEq && e.op != nft::kNeq) return ctx.refuse("unsupported port comparison");
     one(slots.sport, slots.inv_sport, be16_at(e.data, 0));
     one(slots.dport, slots.inv_dport, be16_at(e.data, 2));
     return;

@@ -86,9 +86,10 @@ struct Chain {
 struct Table {
   std::string name;
   std::vector<Chain> chains;  // kernel order (base chains created lazily)
-  // The kernel holds base chains iptables would not make (other names, hooks, priorities):
-  // not listed, and said so in a header line.
-  bool tainted = false;
+  // Base chains the kernel holds that iptables would not make (other names, hooks,
+  // priorities): not listed, and said so in a header line.
+  std::vector<std::string> foreign_base_chains;
+  bool tainted() const { return !foreign_base_chains.empty(); }
   bool incompatible() const;
   // The first rule that could not be lifted exactly, or null.
   const Rule* first_unreadable() const;

@@ -281,7 +281,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
     return true;
   }
   if (e.op != nft::kEq || s.reg->masked) {
-    ctx.fail("unsupported icmp comparison");  // iptables-nft would show "==" unmasked
+    ctx.refuse("unsupported icmp comparison");  // iptables-nft would show "==" unmasked
     return true;
   }
   if (m->var->v6 && m->type == 0xff) {

@@ -150,7 +150,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
   const nft::Expr& e = s.expr;
   if (e.kind != nft::Expr::Kind::Limit || e.limit_type != 0 || e.limit_flags != 0) return false;
   if (e.rate == 0) {
-    ctx.fail("limit rate 0 not supported");  // iptables-nft divides by it
+    ctx.refuse("limit rate 0 not supported");  // iptables-nft divides by it
     return true;
   }
   auto m = std::make_unique<LimitMatch>();

@@ -53,8 +53,7 @@ class MarkMatch final : public Match {
     out += value_text();
   }
   void list(std::string& out, bool, const SaveContext&) const override {
-    out += " mark match ";
-    out += invert ? "!" : "";
+    out += invert ? " mark match ! " : " mark match ";
     out += value_text();
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
@@ -88,7 +87,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
   for (auto b : r.xor_bits) xor_set |= b != 0;
   if (e.data.size() != 4 || (e.op != nft::kEq && e.op != nft::kNeq) ||
       (r.masked && (r.mask.size() != 4 || xor_set))) {
-    ctx.fail("unsupported mark comparison");
+    ctx.refuse("unsupported mark comparison");
     return true;
   }
   auto m = std::make_unique<MarkMatch>();

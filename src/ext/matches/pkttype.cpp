@@ -88,7 +88,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
     return false;
   const nft::Expr& e = s.expr;
   if (e.data.size() != 1 || (e.op != nft::kEq && e.op != nft::kNeq) || s.reg->masked) {
-    ctx.fail("unsupported pkttype comparison");
+    ctx.refuse("unsupported pkttype comparison");
     return true;
   }
   auto m = std::make_unique<PkttypeMatch>();

@@ -269,7 +269,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
   const RegValue& r = *s.reg;
   if (e.data.size() != 1 || (e.op != nft::kEq && e.op != nft::kNeq) ||
       (r.masked && (r.mask.size() != 1 || (!r.xor_bits.empty() && r.xor_bits[0] != 0)))) {
-    ctx.fail("unsupported tcp flags comparison");
+    ctx.refuse("unsupported tcp flags comparison");
     return true;
   }
   m->flags = std::make_pair(r.masked ? r.mask[0] : std::uint8_t{0xff}, e.data[0]);

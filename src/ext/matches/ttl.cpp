@@ -110,7 +110,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
     return false;
   const nft::Expr& e = s.expr;
   if (e.data.size() != 1 || s.reg->masked || s.reg->len != 1) {
-    ctx.fail("unsupported ttl field comparison");
+    ctx.refuse("unsupported ttl field comparison");
     return true;
   }
   std::uint8_t v = e.data[0];
