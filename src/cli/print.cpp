@@ -168,7 +168,7 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
     out += r.ip.frag ? (r.ip.inv_frag ? "!f " : "-f ") : "-- ";
     if (verbose) {
       auto iface = [numeric](const std::string& name, bool inv) {
-        if (name.empty() || name == "+") return std::string(numeric ? "*" : "any");
+        if (name.empty() || (name == "+" && !inv)) return std::string(numeric ? "*" : "any");
         return (inv ? "!" : "") + name;
       };
       out += ' ';
@@ -192,7 +192,7 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
 
 std::string verbose_rule(const model::Rule& r, Family family) {
   auto iface = [](const std::string& name, bool inv) {
-    if (name.empty() || name == "+") return std::string("*");
+    if (name.empty() || (name == "+" && !inv)) return std::string("*");
     return (inv ? "!" : "") + name;
   };
   std::string out = target_name(r) + " ";

@@ -485,7 +485,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     }
     std::string key = rule_key(want, family_);
     for (const auto& ro : ts.rules[cmd.chain]) {
-      model::Rule have = codec::decode_rule(ro.exprs, family_);
+      model::Rule have = codec::decode_rule(ro.exprs, family_, ro.userdata);
       if (!have.incompatible && rule_key(have, family_) == key) return &ro;
     }
     return nullptr;

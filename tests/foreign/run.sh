@@ -16,7 +16,7 @@
 #                                ("CHAIN: rule" for another chain: c2, c3, a base chain)
 #   ### NAME raw FAMILY TABLE    a complete nft script follows (foreign base chains ...)
 # Each scenario gets a fresh network namespace (unshare -n); in it the table is made with
-# nft, then -S, -S CHAIN, -S -v, -L -n -v -x --line-numbers and save -t TABLE are recorded
+# nft, then -S, -S CHAIN, -S -v, -L -n -v -x --line-numbers, save -t TABLE and save -c are recorded
 # (stdout, stderr, exit code). Prints "N passed, N failed"; exit 0 when none failed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +49,7 @@ run $p-nft -t "$tbl" -S "$chain"
 run $p-nft -t "$tbl" -S -v
 run $p-nft -t "$tbl" -L -n -v -x --line-numbers
 run $p-nft-save -t "$tbl"
+run $p-nft-save -c -t "$tbl"
 EOS
 chmod +x "$TMP/scenario.sh"
 
