@@ -15,7 +15,13 @@ using nft::Expr;
 
 void encode_iface(std::vector<Expr>& out, std::uint32_t key, const std::string& name, bool inv) {
   out.push_back(Expr::meta_load(key));
-  if (name == "+") return;  // matches any interface: iptables-nft emits the load alone
+  if (name == "+") {
+    // "-i +" matches any interface: iptables-nft emits the load alone. "! -i +" (no
+    // interface) it writes as a comparison with a name no interface has.
+    static constexpr char kNoName[] = "INVAL/D";
+    if (inv) out.push_back(Expr::cmp(nft::kEq, nft::Bytes(kNoName, kNoName + sizeof kNoName)));
+    return;
+  }
   nft::Bytes data;
   if (!name.empty() && name.back() == '+') {
     data.assign(name.begin(), name.end() - 1);
