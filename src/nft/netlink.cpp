@@ -892,9 +892,13 @@ nlmsghdr* Batch::message(std::size_t i) const {
 }
 
 void Batch::add(const Message& m) {
-  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < estimate_size(m))
-    add_chunk(std::max(kChunkSize, estimate_size(m)), count_, chunks_.size());
+  const std::size_t room = estimate_size(m);
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < room)
+    add_chunk(std::max(kChunkSize, room), count_, chunks_.size());
   Chunk& c = chunks_.back();
+  // libmnl 1.0.4 leaves attribute padding as it finds it: zero the message's room first, so
+  // that a batch's bytes depend on its messages only (the pages are touched here anyway).
+  std::memset(c.data.get() + c.used, 0, room);
   std::uint32_t seq = first_seq_ + 1 + static_cast<std::uint32_t>(count_);
   c.used += build_message(c.data.get() + c.used, m, family_, seq);
   put_varint(meta_, intern_pair(intern(m.op_name), intern_object(m)));

@@ -63,7 +63,7 @@ check "install_manifest.txt lists the links" grep -qx /usr/local/sbin/ip6tables-
 P=$T/pfx
 cmake --install "$BUILD" --prefix "$P" >"$T/install2.log" 2>&1
 check_eq "installed iptables -V" "iptables v1.8.9 (nf_tables)" "$("$P/sbin/iptables" -V 2>&1)"
-check_eq "installed ip6tables-nft-save -V" "ip6tables-save v1.8.9 (nf_tables)" "$("$P/sbin/ip6tables-nft-save" -V 2>&1)"
+check_eq "installed ip6tables-nft-save -V" "ip6tables-nft-save v1.8.9 (nf_tables)" "$("$P/sbin/ip6tables-nft-save" -V 2>&1)"
 check_eq "unit with --prefix names it" "ExecStart=$P/sbin/cxtables-persistent reload" \
     "$(grep ^ExecStart "$P/lib/systemd/system/cxtables-persistent.service")"
 if command -v systemd-analyze >/dev/null; then
