@@ -51,9 +51,11 @@ struct Command {
   std::string help_target;
 };
 
-// `restore_mode` is set when the words come from an iptables-restore line.
+// `restore_mode` is set when the words come from an iptables-restore line. On an error, the
+// warnings iptables prints before it go to `warnings_on_error` when given.
 Result<Command> parse_command(const std::vector<std::string>& args, Family family,
-                              const std::string& program, bool restore_mode = false);
+                              const std::string& program, bool restore_mode = false,
+                              std::vector<std::string>* warnings_on_error = nullptr);
 
 // iptables' chain name rules for -N / -E.
 Status check_chain_name(const std::string& name, bool is_new);

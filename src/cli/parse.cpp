@@ -2,6 +2,7 @@
 // iptables builds it: the core options, then the options of every extension loaded so far.
 #include <getopt.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -81,20 +82,23 @@ Status check_chain_name(const std::string& name, bool is_new) {
   (void)is_new;
   if (name.size() >= 29)
     return parameter_error("chain name `" + name + "' too long (must be under 29 chars)");
-  if (!name.empty() && name[0] == '-')
-    return parameter_error("chain name not allowed to start with `-'");
-  for (char c : name)
-    if (std::isspace(static_cast<unsigned char>(c)))
-      return parameter_error("Invalid chain name `" + name + "'");
+  if (!name.empty() && (name[0] == '-' || name[0] == '!'))
+    return parameter_error(std::string("chain name not allowed to start with `") + name[0] + "'");
   if (name == "ACCEPT" || name == "DROP" || name == "RETURN" || name == "QUEUE" ||
       ext::find_target(name, Family::V4) || ext::find_target(name, Family::V6))
     return parameter_error("chain name may not clash with target name");
+  for (char c : name)
+    if (std::isspace(static_cast<unsigned char>(c)))
+      return parameter_error("Invalid chain name `" + name + "'");
   return {};
 }
 
-Result<Command> parse_command(const std::vector<std::string>& args, Family family,
-                              const std::string& program, bool restore_mode) {
-  Command cmd;
+namespace {
+
+// The words of one command, read into `cmd`. iptables prints its warnings while it reads,
+// so those in cmd.warnings so far are due even when an error ends the reading.
+Status parse_into(Command& cmd, const std::vector<std::string>& args, Family family,
+                  const std::string& program, bool restore_mode) {
   cmd.family = family;
   cmd.program = program;
 
@@ -189,6 +193,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
   };
 
   bool table_set = false;
+  int wait = 0;
+  bool wait_interval_set = false;
   optind = 0;  // full getopt reset (glibc)
   opterr = 0;
   int c;
@@ -297,10 +303,11 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
           if (ext::find_match(pname, family)) cmd.help_matches.push_back(pname);
         }
         // iptables prints the help and exits right here: what follows -h is not read.
-        return cmd;
+        return {};
       case 'V':
+        // iptables prints its version and exits right here, too.
         cmd.version = true;
-        break;
+        return {};
       case 'p': {
         CX_TRY(set_option(kOptProto, 'p', invert, true));
         auto p = parse_protocol(optarg);
@@ -310,9 +317,10 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         proto_text = to_lower(optarg);
         if (rule.ip.proto == 0 && invert)
           return parameter_error("rule would never match protocol");
-        if (family == Family::V6 && (rule.ip.proto == 51 || rule.ip.proto == 0x2b ||
-                                     rule.ip.proto == 0x3c || rule.ip.proto == 0x2c))
-          cmd.warnings.push_back("Warning: never matched protocol: " + std::string(optarg) +
+        if (family == Family::V6 && !invert &&
+            (rule.ip.proto == 51 || rule.ip.proto == 0x2b || rule.ip.proto == 0x3c ||
+             rule.ip.proto == 0x2c))
+          cmd.warnings.push_back("Warning: never matched protocol: " + proto_text +
                                  ". use extension match instead.");
         break;
       }
@@ -326,8 +334,8 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       }
       case 'i':
       case 'o': {
-        CX_TRY(set_option(c == 'i' ? kOptIn : kOptOut, static_cast<char>(c), invert, true));
         if (optarg[0] == '\0') return parameter_error("Empty interface is likely to be undesired");
+        CX_TRY(set_option(c == 'i' ? kOptIn : kOptOut, static_cast<char>(c), invert, true));
         CX_TRY(check_interface(optarg));
         if (c == 'i') {
           rule.ip.iniface = optarg;
@@ -401,14 +409,27 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         cmd.table = optarg;
         table_set = true;
         break;
-      case 'w':
+      case 'w': {
         if (restore_mode) return parameter_error("You cannot use `-w' from iptables-restore");
-        if (!optarg && next_is_arg()) optind++;
+        const char* arg = optarg ? optarg : next_is_arg() ? argv[optind++] : nullptr;
+        wait = -1;
+        if (arg && std::sscanf(arg, "%i", &wait) != 1)
+          return parameter_error("wait seconds not numeric");
         break;
-      case 'W':
-        if (!optarg && next_is_arg()) optind++;
+      }
+      case 'W': {
+        if (restore_mode) return parameter_error("You cannot use `-W' from iptables-restore");
+        const char* arg = optarg ? optarg : next_is_arg() ? argv[optind++] : nullptr;
+        if (!arg) return parameter_error("wait interval value required");
+        unsigned usec = 0;
+        if (std::sscanf(arg, "%u", &usec) != 1)
+          return parameter_error("wait interval not numeric");
+        if (usec > 999999)
+          return parameter_error("too long usec wait " + std::to_string(usec) + " > 999999 usec");
         cmd.warnings.push_back("Ignoring deprecated --wait-interval option.");
+        wait_interval_set = true;
         break;
+      }
       case 'M':
         break;
       case 'c': {
@@ -437,7 +458,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
         // parsed so far with no address pair, so rule commands do nothing.
         if (restore_mode) {
           cmd.other_family = true;
-          return cmd;
+          return {};
         }
         return Error{ErrorKind::Parameter, "", ErrorStyle::Raw, 0};
       case 1:  // a word that is not an option
@@ -471,7 +492,7 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
           break;
         }
         // Unknown option: iptables loads the match named after -p and tries again.
-        if (!proto_match_loaded && (options & kOptProto) && !rule.ip.inv_proto) {
+        if (!proto_match_loaded && (options & kOptProto)) {
           // A name as given ("-p tcp") names the match itself; only a number needs the
           // protocol database (whose lookup costs more than the rest of a short command).
           const ext::MatchType* t = nullptr;
@@ -500,9 +521,39 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
     invert = false;
   }
 
-  if (invert) return parameter_error("nothing appropriate following !");
-  if (cmd.help || cmd.version) return cmd;
+  // The checks after the words, in iptables' order.
+  const bool set_policy = cmd.command & kCmdSetPolicy;
+  if (cmd.table == "nat" && ((set_policy && cmd.new_name == "DROP") || jumpto == "DROP"))
+    return Error{
+        ErrorKind::Parameter,
+        "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
+        ErrorStyle::Versioned, 0};
+  if (!wait && wait_interval_set)
+    return option_error("--wait-interval only makes sense with --wait");
+  // Final checks of the extensions: the matches in load order, then the target.
+  for (auto& le : loaded)
+    if (le.match) CX_TRY(le.match->final_check(ctx));
+  for (auto& le : loaded)
+    if (le.target) CX_TRY(le.target->final_check(ctx));
   if (cmd.command == kCmdNone) return parameter_error("no command specified");
+  if (invert) return parameter_error("nothing appropriate following !");
+
+  // -s / -d: read whatever the command, "any" for a rule that gives none.
+  const bool rule_cmd =
+      cmd.command & (kCmdAppend | kCmdDelete | kCmdInsert | kCmdReplace | kCmdCheck);
+  for (auto [text, out] : {std::pair{&src_text, &srcs}, std::pair{&dst_text, &dsts}}) {
+    if (text->empty() && !(options & (out == &srcs ? kOptSource : kOptDest))) {
+      if (rule_cmd) out->push_back({});
+      continue;
+    }
+    auto a = parse_addresses(*text, family);
+    if (!a) return a.take_error();
+    *out = std::move(*a);
+  }
+  if ((srcs.size() > 1 || dsts.size() > 1) && (rule.ip.inv_src || rule.ip.inv_dst))
+    return parameter_error("! not allowed with multiple source or destination IP addresses");
+  if (cmd.command == kCmdReplace && (srcs.size() != 1 || dsts.size() != 1))
+    return parameter_error("Replacement rule does not specify a unique address");
 
   // Which options go with which command: legal when any of the given commands allows it.
   for (int i = 0; kOptionLetters[i]; ++i) {
@@ -521,34 +572,16 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       return parameter_error("Illegal option `" + opt + "' with this command");
     }
   }
-  if (cmd.command & (kCmdAppend | kCmdDelete | kCmdInsert | kCmdReplace | kCmdCheck)) {
-    for (auto [text, out] : {std::pair{&src_text, &srcs}, std::pair{&dst_text, &dsts}}) {
-      if (text->empty()) continue;
-      auto a = parse_addresses(*text, family);
-      if (!a) return a.take_error();
-      *out = std::move(*a);
-    }
-    if ((rule.ip.inv_src && srcs.size() > 1) || (rule.ip.inv_dst && dsts.size() > 1))
-      return parameter_error("! not allowed with multiple source or destination IP addresses");
-    if (cmd.chain.size() >= 29)
-      return parameter_error("chain name `" + cmd.chain + "' too long (must be under 29 chars)");
+  if (cmd.chain.size() >= 29)
+    return parameter_error("chain name `" + cmd.chain + "' too long (must be under 29 chars)");
+  if (rule_cmd || cmd.command == kCmdDeleteNum) {
     // iptables rejects interface directions that a base chain can never see.
-    if (options & kOptOut) {
-      if (cmd.chain == "PREROUTING" || cmd.chain == "INPUT")
-        return option_error("Can't use -o with " + cmd.chain);
-    }
-    if (options & kOptIn) {
-      if (cmd.chain == "POSTROUTING" || cmd.chain == "OUTPUT")
-        return option_error("Can't use -i with " + cmd.chain);
-    }
-    // Final checks of the extensions, in load order.
-    for (auto& le : loaded) {
-      Status s = le.match ? le.match->final_check(ctx) : le.target->final_check(ctx);
-      if (!s) return s.take_error();
-    }
-    if (cmd.command == kCmdReplace && (srcs.size() > 1 || dsts.size() > 1))
-      return parameter_error("Replacement rule does not specify a unique address");
-
+    if ((options & kOptOut) && (cmd.chain == "PREROUTING" || cmd.chain == "INPUT"))
+      return option_error("Can't use -o with " + cmd.chain);
+    if ((options & kOptIn) && (cmd.chain == "POSTROUTING" || cmd.chain == "OUTPUT"))
+      return option_error("Can't use -i with " + cmd.chain);
+  }
+  if (rule_cmd) {
     if (jumpto.empty()) {
       rule.verdict = model::VerdictKind::None;
     } else if (is_goto) {
@@ -569,16 +602,9 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       rule.verdict = model::VerdictKind::Jump;
       rule.jump_chain = jumpto;
     }
-    if (cmd.table == "nat" && rule.verdict == model::VerdictKind::Drop)
-      return Error{
-          ErrorKind::Parameter,
-          "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
-          ErrorStyle::Versioned, 0};
     for (auto& le : loaded)
       if (le.match) rule.matches.push_back(std::move(le.match));
 
-    if (srcs.empty()) srcs.push_back({});
-    if (dsts.empty()) dsts.push_back({});
     for (const auto& s : srcs) {
       for (const auto& d : dsts) {
         model::Rule r(rule);
@@ -588,13 +614,22 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
       }
     }
   }
-  if (cmd.command == kCmdSetPolicy && cmd.table == "nat" && cmd.new_name == "DROP")
-    return Error{
-        ErrorKind::Parameter,
-        "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
-        ErrorStyle::Versioned, 0};
   if (rule.has_counters && cmd.command == kCmdSetPolicy) {
     cmd.rules.push_back(std::move(rule));  // carries the policy counters
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Command> parse_command(const std::vector<std::string>& args, Family family,
+                              const std::string& program, bool restore_mode,
+                              std::vector<std::string>* warnings_on_error) {
+  Command cmd;
+  Status s = parse_into(cmd, args, family, program, restore_mode);
+  if (!s) {
+    if (warnings_on_error) *warnings_on_error = std::move(cmd.warnings);
+    return s.take_error();
   }
   return cmd;
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <map>
@@ -151,28 +152,34 @@ bool resolve_host(const std::string& host, Family family, std::vector<model::Add
 }  // namespace
 
 Result<std::vector<model::Address>> parse_addresses(std::string_view s, Family family) {
+  // As xtables_ipparse_multiple: every item counts, duplicates included (each one becomes
+  // a rule); the mask follows the last '/', and a zero mask ignores the name ("any/0").
   std::vector<model::Address> out;
   const int len = addr_len(family);
-  for (const std::string& item : split(s, ',')) {
+  for (std::string item : split(s, ',')) {
+    item.erase(0, item.find_first_not_of(" \t\n\v\f\r"));
+    if (item.size() > 255) return parameter_error("Hostname too long");
     std::string host = item, maskstr;
-    if (auto slash = item.find('/'); slash != std::string::npos) {
+    const auto slash = item.rfind('/');
+    if (slash != std::string::npos) {
       host = item.substr(0, slash);
       maskstr = item.substr(slash + 1);
     }
     std::uint8_t mask[16] = {};
-    if (maskstr.empty()) {
+    if (slash == std::string::npos) {
       std::memset(mask, 0xff, len);
     } else if (family == Family::V4 && maskstr.find('.') != std::string::npos) {
       if (!parse_v4_numeric(maskstr, mask) || split(maskstr, '.').size() != 4)
         return parameter_error("invalid mask `" + maskstr + "' specified");
-    } else if (family == Family::V6 && maskstr.find(':') != std::string::npos) {
-      if (inet_pton(AF_INET6, maskstr.c_str(), mask) != 1)
-        return parameter_error("invalid mask `" + maskstr + "' specified");
+    } else if (family == Family::V6 && inet_pton(AF_INET6, maskstr.c_str(), mask) == 1) {
+      // an IPv6 mask written as an address
     } else {
-      auto bits = parse_unsigned(maskstr, len * 8, 10);
+      auto bits = parse_unsigned(maskstr, len * 8, 0);
       if (!bits) return parameter_error("invalid mask `" + maskstr + "' specified");
       for (unsigned i = 0; i < *bits; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
     }
+    if (std::all_of(mask, mask + len, [](std::uint8_t b) { return b == 0; }))
+      host = family == Family::V4 ? "0.0.0.0" : "::";
     model::Address a;
     bool numeric = false;
     if (family == Family::V4) {
@@ -189,9 +196,7 @@ Result<std::vector<model::Address>> parse_addresses(std::string_view s, Family f
     }
     for (auto& f : found) {
       for (int i = 0; i < len; ++i) f.addr[i] &= f.mask[i];
-      bool dup = false;
-      for (auto& o : out) dup |= o == f;
-      if (!dup) out.push_back(f);
+      out.push_back(f);
     }
   }
   return out;

@@ -61,8 +61,10 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
 
 int run_iptables(const std::string& prog, Family family, int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  auto cmd = cx::cli::parse_command(args, family, prog);
+  std::vector<std::string> early_warnings;
+  auto cmd = cx::cli::parse_command(args, family, prog, false, &early_warnings);
   if (!cmd) {
+    for (const auto& w : early_warnings) std::fprintf(stderr, "%s\n", w.c_str());
     print_error(prog, cmd.error());
     return cmd.error().exit_code();
   }
