@@ -122,9 +122,9 @@ class TcpMatch final : public Match {
       }
       case kOptOption: {
         if (option) return parameter_error("Only one `--tcp-option' allowed");
-        auto v = parse_unsigned(arg.value, 255, 10);
+        auto v = parse_unsigned(arg.value, 255, 0);
         if (!v || *v == 0)
-          return parameter_error("Bad TCP option `" + std::string(arg.value) + "'");
+          return parameter_error("Bad TCP option \"" + std::string(arg.value) + "\"");
         option = static_cast<std::uint8_t>(*v);
         inv_option = arg.invert;
         return {};
@@ -136,7 +136,7 @@ class TcpMatch final : public Match {
   // iptables-nft checks -p only when it builds the native expressions: a compat tcp match
   // (no options, --tcp-option, 0:65535) without -p tcp passes and the kernel refuses it.
   Status final_check(const RuleContext& ctx) override {
-    if (!needs_compat() && ctx.ip && (ctx.ip->proto != 6 || ctx.ip->inv_proto))
+    if (!needs_compat() && ctx.ip && ctx.ip->proto != 6)
       return parameter_error("TCP match requires '-p tcp'");
     return {};
   }

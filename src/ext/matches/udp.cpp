@@ -17,13 +17,16 @@ constexpr OptionSpec kOptions[] = {
     {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
 };
 
+// libxtables' XTTYPE_PORTRC: a number (getaddrinfo's strtoul, kept to 16 bits) or a service
+// name of any protocol; no check that min <= max.
 Result<std::uint16_t> parse_udp_port(std::string_view s) {
-  if (auto n = parse_unsigned(s, UINT32_MAX, 10)) return static_cast<std::uint16_t>(*n);
-  if (auto p = service_port(s, "udp")) return *p;
-  return parameter_error("invalid port/service `" + std::string(s) + "' specified");
+  if (auto n = parse_unsigned(s, UINT64_MAX, 10)) return static_cast<std::uint16_t>(*n);
+  for (const char* proto : {"tcp", "udp", "dccp", "sctp"})
+    if (auto p = service_port(s, proto)) return *p;
+  return option_error("Port \"" + std::string(s) + "\" does not resolve to anything.");
 }
 
-Result<PortRange> parse_udp_range(std::string_view s) {
+Result<PortRange> parse_udp_range(std::string_view s, std::string_view opt) {
   PortRange r;
   auto colon = s.find(':');
   if (colon == std::string_view::npos) {
@@ -32,6 +35,9 @@ Result<PortRange> parse_udp_range(std::string_view s) {
     r.lo = r.hi = *p;
     return r;
   }
+  if (s.find(':', colon + 1) != std::string_view::npos)
+    return option_error("udp: Too many components for option \"" + std::string(opt) +
+                        "\" (max: 2)");
   if (colon > 0) {
     auto p = parse_udp_port(s.substr(0, colon));
     if (!p) return p.take_error();
@@ -42,7 +48,6 @@ Result<PortRange> parse_udp_range(std::string_view s) {
     if (!p) return p.take_error();
     r.hi = *p;
   }
-  if (r.lo > r.hi) return parameter_error("invalid portrange (min > max)");
   return r;
 }
 
@@ -75,10 +80,9 @@ class UdpMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     auto& slot = id == kOptSport ? sport : dport;
-    if (slot)
-      return parameter_error(id == kOptSport ? "Only one `--source-port' allowed"
-                                             : "Only one `--destination-port' allowed");
-    auto r = parse_udp_range(arg.value);
+    const char* opt = id == kOptSport ? "--source-port" : "--destination-port";
+    if (slot) return only_once("udp", opt);
+    auto r = parse_udp_range(arg.value, opt);
     if (!r) return r.take_error();
     slot = *r;
     (id == kOptSport ? inv_sport : inv_dport) = arg.invert;
@@ -88,7 +92,7 @@ class UdpMatch final : public Match {
   // Checked only for the native encoding, as in iptables-nft (see tcp.cpp).
   Status final_check(const RuleContext& ctx) override {
     bool compat = (!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport);
-    if (!compat && ctx.ip && (ctx.ip->proto != 17 || ctx.ip->inv_proto))
+    if (!compat && ctx.ip && ctx.ip->proto != 17)
       return parameter_error("UDP match requires '-p udp'");
     return {};
   }
