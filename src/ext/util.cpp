@@ -143,6 +143,39 @@ Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]) {
   return {};
 }
 
+Status parse_hostmask(std::string_view arg, Family f, std::string_view ext, std::string_view opt,
+                      std::uint8_t addr[16], std::uint8_t mask[16]) {
+  std::string_view host = arg, plen;
+  const auto slash = arg.find('/');
+  if (slash != std::string_view::npos) {
+    host = arg.substr(0, slash);
+    plen = arg.substr(slash + 1);
+  }
+  CX_TRY(resolve_one(host, f, addr));
+  std::memset(mask, 0xff, 16);
+  if (slash == std::string_view::npos) return {};
+  const unsigned maxlen = f == Family::V4 ? 32 : 128;
+  const std::string p(plen);
+  unsigned len = 0;
+  std::uint8_t asmask[16] = {};
+  if (auto n = parse_unsigned(p, maxlen, 0)) {
+    len = static_cast<unsigned>(*n);
+  } else if (f == Family::V4 ? inet_aton(p.c_str(), reinterpret_cast<in_addr*>(asmask)) != 0
+                             : inet_pton(AF_INET6, p.c_str(), asmask) == 1) {
+    const int l = mask_prefix_len(asmask, f == Family::V4 ? 4 : 16);
+    len = l < 0 ? 255 : static_cast<unsigned>(l);
+  } else {
+    return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
+                        "\", neither a valid network mask nor valid CIDR (0-" +
+                        std::to_string(maxlen) + ").");
+  }
+  if (len <= 128) {
+    std::memset(mask, 0, 16);
+    for (unsigned i = 0; i < len; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+  }
+  return {};
+}
+
 namespace {
 bool equal_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -317,6 +350,36 @@ bool parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& ma
     mask = static_cast<std::uint32_t>(*pm);
   }
   return true;
+}
+
+Status parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& mask,
+                       std::string_view ext, std::string_view opt) {
+  // xtables_strtoui with an end pointer: a number at the start, the rest left to the caller.
+  const std::string str(s);
+  auto number = [&](const char* from, const char*& end) -> std::optional<std::uint32_t> {
+    errno = 0;
+    char* e = nullptr;
+    unsigned long long v = std::strtoull(from, &e, 0);
+    if (e == from || errno == ERANGE || v > UINT32_MAX) return std::nullopt;
+    end = e;
+    return static_cast<std::uint32_t>(v);
+  };
+  auto garbage = [&] {
+    return option_error(std::string(ext) + ": trailing garbage after value for option \"" +
+                        std::string(opt) + "\".");
+  };
+  const char* end = nullptr;
+  auto v = number(str.c_str(), end);
+  if (!v) return bad_integer(ext, opt);
+  value = *v;
+  mask = UINT32_MAX;
+  if (*end == '\0') return {};
+  if (*end != '/') return garbage();
+  auto m = number(end + 1, end);
+  if (!m) return bad_integer(ext, opt);
+  mask = *m;
+  if (*end != '\0') return garbage();
+  return {};
 }
 
 std::string hex(std::uint32_t v) {

@@ -78,6 +78,9 @@ std::string quote_string(std::string_view s);
 
 // "VALUE[/MASK]" as libxtables' XTTYPE_MARKMASK32 reads it.
 bool parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& mask);
+// Same, with libxtables' two errors: "trailing garbage after value" and "bad integer value".
+Status parse_mark_mask(std::string_view s, std::uint32_t& value, std::uint32_t& mask,
+                       std::string_view ext, std::string_view opt);
 
 // Formats "0x%x" like iptables.
 std::string hex(std::uint32_t v);
@@ -122,6 +125,11 @@ std::string addr_anyname(const std::uint8_t* a, Family f);
 // A host for XTTYPE_HOST / XTTYPE_HOSTMASK: numeric or resolved with getaddrinfo. On failure
 // the libxtables message "getaddrinfo: <gai_strerror>".
 Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]);
+// XTTYPE_HOSTMASK: "host[/len]", the length also written as a mask ("/ffff:ffff::" is /32).
+// The address is not masked; a mask that is not a prefix gives all ones (libxtables keeps
+// its length -1 in 8 bits); without a length the mask is all ones too.
+Status parse_hostmask(std::string_view arg, Family f, std::string_view ext, std::string_view opt,
+                      std::uint8_t addr[16], std::uint8_t mask[16]);
 // DSCP class names (CS0-CS7, BE, AF11-AF43, EF; case-insensitive) to their value.
 std::optional<std::uint8_t> dscp_class_value(std::string_view name);
 // TOS symbolic names of libxt_tos/TOS: Minimize-Cost 0x02, Maximize-Reliability 0x04,

@@ -23,7 +23,7 @@ class ConnmarkMatch final : public Match {
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (given) return only_once("connmark", "--mark");
-    if (!parse_mark_mask(arg.value, info.mark, info.mask)) return bad_integer("connmark", "--mark");
+    CX_TRY(parse_mark_mask(arg.value, info.mark, info.mask, "connmark", "--mark"));
     info.invert = arg.invert;
     given = true;
     return {};

@@ -10,8 +10,6 @@
 // * state/status names are case-insensitive prefixes ("est" is ESTABLISHED); a bad one is
 //   reported with the rest of the list ("Bad ctstate "FOO,BAR"");
 // * --ctproto is printed numerically, --ctdir REPLY is stored as the direction invert bit.
-// <arpa/inet.h> before the kernel headers: glibc's in.h must come first.
-#include <arpa/inet.h>
 #include <linux/netfilter/xt_conntrack.h>
 
 #include <cstring>
@@ -264,43 +262,11 @@ class ConntrackMatch final : public Match {
   }
   const char* ext() const { return alias ? "state" : "conntrack"; }
 
-  // XTTYPE_HOSTMASK: "host[/len]", the length also as a mask ("/ffff:ffff::" is /32); a mask
-  // that is not a prefix gives an all-ones mask, as libxtables' 8-bit length -1 does.
   Status parse_addr(std::string_view arg, std::string_view opt, nf_inet_addr& addr,
                     nf_inet_addr& mask) {
-    std::string_view host = arg, plen;
-    bool has_slash = false;
-    if (auto slash = arg.find('/'); slash != std::string_view::npos) {
-      host = arg.substr(0, slash);
-      plen = arg.substr(slash + 1);
-      has_slash = true;
-    }
-    std::uint8_t a[16];
-    CX_TRY(resolve_one(host, family, a));
+    std::uint8_t a[16], m[16];
+    CX_TRY(parse_hostmask(arg, family, ext(), opt, a, m));
     std::memcpy(&addr, a, 16);
-    std::uint8_t m[16];
-    std::memset(m, 0xff, 16);
-    const unsigned maxlen = family == Family::V4 ? 32 : 128;
-    if (has_slash) {
-      unsigned len = 0;
-      std::uint8_t asmask[16] = {};
-      if (auto n = parse_unsigned(plen, maxlen, 0)) {
-        len = static_cast<unsigned>(*n);
-      } else if (family == Family::V4
-                     ? inet_aton(std::string(plen).c_str(), reinterpret_cast<in_addr*>(asmask)) != 0
-                     : inet_pton(AF_INET6, std::string(plen).c_str(), asmask) == 1) {
-        const int l = mask_prefix_len(asmask, family == Family::V4 ? 4 : 16);
-        len = l < 0 ? 255 : static_cast<unsigned>(l);
-      } else {
-        return option_error(std::string(ext()) + ": bad value for option \"" + std::string(opt) +
-                            "\", neither a valid network mask nor valid CIDR (0-" +
-                            std::to_string(maxlen) + ").");
-      }
-      if (len <= 128) {
-        std::memset(m, 0, 16);
-        for (unsigned i = 0; i < len; ++i) m[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-      }
-    }
     std::memcpy(&mask, m, 16);
     return {};
   }

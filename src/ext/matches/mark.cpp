@@ -34,7 +34,7 @@ class MarkMatch final : public Match {
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
     if (given) return only_once("mark", "--mark");
-    if (!parse_mark_mask(arg.value, mark, mask)) return bad_integer("mark", "--mark");
+    CX_TRY(parse_mark_mask(arg.value, mark, mask, "mark", "--mark"));
     invert = arg.invert;
     given = true;
     return {};

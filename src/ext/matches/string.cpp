@@ -28,28 +28,49 @@ std::string opt_name(int id) {
   return "";
 }
 
+// libxt_string's reader, step by step: a '|' toggles hex mode and the character after it is
+// read in the same step (so "||" outside hex is a literal '|'); '\\' quotes one character
+// outside hex; spaces after an opening '|' and after each hex pair are skipped.
 Result<std::string> parse_hex(std::string_view s) {
+  const std::size_t n = s.size();
+  if (n == 0) return parameter_error("STRING must contain at least one char");
   std::string out;
-  bool in_hex = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '|') {
-      in_hex = !in_hex;
-      continue;
+  bool hex = false, literal = false;
+  std::size_t i = 0;
+  while (i < n) {
+    if (out.size() >= XT_STRING_MAX_PATTERN_SIZE)
+      return parameter_error("STRING too long \"" + std::string(s) + "\"");
+    if (s[i] == '\\' && !hex) {
+      literal = true;
+    } else if (s[i] == '\\') {
+      return parameter_error("Cannot include literals in hex data");
+    } else if (s[i] == '|') {
+      if (hex) {
+        hex = false;
+      } else {
+        hex = true;
+        while (i + 1 < n && s[i + 1] == ' ') ++i;
+      }
+      if (i + 1 >= n) break;
+      ++i;
     }
-    if (!in_hex) {
-      if (c == '\\' && i + 1 < s.size()) c = s[++i];
-      out += c;
-      continue;
+    if (literal) {
+      if (i + 1 >= n) return parameter_error("Bad literal placement at end of string");
+      out += s[i + 1];
+      i += 2;
+      literal = false;
+    } else if (hex) {
+      if (i + 1 >= n) return parameter_error("Odd number of hex digits");
+      if (i + 2 >= n) return parameter_error("Invalid hex block");
+      for (std::size_t k = i; k < i + 2; ++k)
+        if (!std::isxdigit(static_cast<unsigned char>(s[k])))
+          return parameter_error(std::string("Invalid hex char '") + s[k] + "'");
+      out += static_cast<char>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16));
+      i += s[i + 2] == ' ' ? 3 : 2;
+    } else {
+      out += s[i++];
     }
-    if (c == ' ') continue;
-    if (i + 1 >= s.size() || !std::isxdigit(static_cast<unsigned char>(c)) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 1])))
-      return parameter_error("Invalid hex block");
-    out += static_cast<char>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16));
-    ++i;
   }
-  if (in_hex) return parameter_error("Invalid hex block");
   return out;
 }
 

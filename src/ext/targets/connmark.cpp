@@ -56,14 +56,14 @@ class ConnmarkTarget final : public Target {
     std::uint32_t v = 0, m = 0xffffffff;
     auto u32 = [&]() -> Status {
       auto x = parse_uint(arg.value, 0, UINT32_MAX);
-      if (!x) return bad_integer("CONNMARK", opt_name(id));
+      if (!x) return out_of_range("CONNMARK", opt_name(id), 0, UINT32_MAX);
       v = static_cast<std::uint32_t>(*x);
       return {};
     };
     switch (id) {
       case kOptSetXmark:
       case kOptSetMark:
-        if (!parse_mark_mask(arg.value, v, m)) return bad_integer("CONNMARK", opt_name(id));
+        CX_TRY(parse_mark_mask(arg.value, v, m, "CONNMARK", opt_name(id)));
         info.mode = XT_CONNMARK_SET;
         info.ctmark = v;
         info.ctmask = id == kOptSetMark ? (m | v) : m;

@@ -49,10 +49,10 @@ class MarkTarget final : public Target {
     seen |= 1u << id;
     std::uint32_t v = 0, m = 0xffffffff;
     if (id == kOptSetXmark || id == kOptSetMark) {
-      if (!parse_mark_mask(arg.value, v, m)) return bad_integer("MARK", opt_name(id));
+      CX_TRY(parse_mark_mask(arg.value, v, m, "MARK", opt_name(id)));
     } else {
       auto x = parse_uint(arg.value, 0, UINT32_MAX);
-      if (!x) return bad_integer("MARK", opt_name(id));
+      if (!x) return out_of_range("MARK", opt_name(id), 0, UINT32_MAX);
       v = static_cast<std::uint32_t>(*x);
     }
     switch (id) {

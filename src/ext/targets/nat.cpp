@@ -288,25 +288,9 @@ class NatTarget final : public Target {
   }
 
   Status parse_netmap(std::string_view arg) {
-    std::string_view host = arg, m;
-    auto slash = arg.find('/');
-    if (slash != std::string_view::npos) {
-      host = arg.substr(0, slash);
-      m = arg.substr(slash + 1);
-    }
-    int bytes = family == Family::V4 ? 4 : 16;
+    const int bytes = family == Family::V4 ? 4 : 16;
     std::uint8_t addr[16], mask[16];
-    CX_TRY(parse_ip(host, family, addr));
-    std::memset(mask, 0, 16);
-    if (slash == std::string_view::npos) {
-      std::memset(mask, 0xff, static_cast<std::size_t>(bytes));
-    } else if (auto n = parse_unsigned(m, static_cast<std::uint64_t>(bytes) * 8, 10)) {
-      for (unsigned i = 0; i < *n; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-    } else {
-      std::string ms(m);
-      if (inet_pton(family == Family::V4 ? AF_INET : AF_INET6, ms.c_str(), mask) != 1)
-        return parameter_error("Bad netmask \"" + ms + "\"");
-    }
+    CX_TRY(parse_hostmask(arg, family, "NETMAP", "--to", addr, mask));
     for (int i = 0; i < bytes; ++i) {
       range.min_addr[i] = addr[i] & mask[i];
       range.max_addr[i] = static_cast<std::uint8_t>(addr[i] | ~mask[i]);

@@ -75,6 +75,8 @@ class NfqueueTarget final : public Target {
   Status final_check(const RuleContext&) override {
     if ((seen & (1u << kOptNum)) && (seen & (1u << kOptBalance)))
       return cannot_combine("NFQUEUE", "--queue-num", "--queue-balance");
+    if ((seen & (1u << kOptFanout)) && !(seen & (1u << kOptBalance)))
+      return also_requires("NFQUEUE", "--queue-cpu-fanout", "--queue-balance");
     return {};
   }
   std::string last() const { return std::to_string(info.queuenum + info.queues_total - 1); }

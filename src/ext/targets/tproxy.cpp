@@ -32,7 +32,7 @@ class TproxyTarget final : public SimpleTarget<xt_tproxy_target_info_v1> {
       std::memcpy(&info.laddr, a, 16);
     } else {
       std::uint32_t v = 0, m = 0xffffffff;
-      if (!parse_mark_mask(arg.value, v, m)) return bad_integer("TPROXY", "--tproxy-mark");
+      CX_TRY(parse_mark_mask(arg.value, v, m, "TPROXY", "--tproxy-mark"));
       info.mark_value = v;
       info.mark_mask = m;
     }
