@@ -584,7 +584,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return {};
   }
   if (c == cli::kCmdDeleteNum || c == cli::kCmdReplace || c == cli::kCmdZeroNum) {
-    if (!kchain) return no_chain();
+    // iptables-nft looks for the rule to zero in the chain's rule cache: no chain, no rule.
+    if (!kchain) return c == cli::kCmdZeroNum ? bad_rule() : no_chain();
     auto at = rule_at(ts, cmd.chain, static_cast<std::size_t>(cmd.rulenum - 1));
     if (!at) return at.take_error();
     if (!at->rule) {
@@ -825,9 +826,10 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return {};
   }
   if (c == cli::kCmdSetPolicy) {
-    if (!builtin) return plain("Bad built-in chain name.");
+    // The policy name is checked before the chain.
     if (cmd.new_name != "ACCEPT" && cmd.new_name != "DROP")
       return plain("Bad policy name. Run `dmesg' for more information.");
+    if (!builtin) return plain("Bad built-in chain name.");
     ensure_base_chain();
     Message m = new_base_chain_msg(cmd.table, cmd.chain, cmd.new_name == "ACCEPT" ? 1 : 0);
     m.flags = nft::kNlmRequest;
