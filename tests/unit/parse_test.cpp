@@ -1,10 +1,71 @@
 #include <gtest/gtest.h>
 
+#include "cli/command.h"
 #include "common/parse.h"
 #include "restore/restore.h"
 
 namespace cx {
 namespace {
+
+// Differential fuzzer findings (tests/difffuzz/FINDINGS.md) on the command line.
+std::string parse_error(std::vector<std::string> args, Family f = Family::V4) {
+  args.insert(args.begin(), "iptables");
+  auto c = cli::parse_command(args, f, "iptables");
+  return c.ok() ? "" : c.error().message;
+}
+
+TEST(ParseAddresses, KeepsDuplicatesAndRefusesEmptyMask) {  // F20, F29
+  auto a = parse_addresses("192.0.2.1,192.0.2.1", Family::V4);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->size(), 2u);
+  auto b = parse_addresses("192.0.2.1/", Family::V4);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().message, "invalid mask `' specified");
+  auto any = parse_addresses("any/0", Family::V4);
+  ASSERT_TRUE(any.ok());
+}
+
+TEST(ParseCommand, OrderOfChecks) {
+  // F30, F41: duplicates count as several addresses.
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-s", "192.0.2.1,198.51.100.2", "!", "-d", "192.0.2.5"}),
+            "! not allowed with multiple source or destination IP addresses");
+  EXPECT_EQ(parse_error({"-R", "INPUT", "1", "-d", "192.0.2.1/32,192.0.2.1", "-j", "DROP"}),
+            "Replacement rule does not specify a unique address");
+  // F27, F09: extension final checks before the addresses and the interfaces.
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-m", "statistic", "--mode", "nth", "--every", "1",
+                         "--packet", "2", "-s", "192.0.2.1/33"}),
+            "the --packet p must be 0 <= p <= n-1");
+  EXPECT_EQ(parse_error({"-t", "nat", "-A", "PREROUTING", "-o", "lo", "-j", "SNAT"}),
+            "SNAT: option \"--to-source\" must be specified");
+  // F42, F15, F10
+  EXPECT_EQ(parse_error({"-A", "FORWARD", "-o", "eth0", "-o", ""}),
+            "Empty interface is likely to be undesired");
+  EXPECT_EQ(parse_error({"-N", "!x"}), "chain name not allowed to start with `!'");
+  EXPECT_EQ(parse_error({"-X", std::string(31, 'c')}),
+            "chain name `" + std::string(31, 'c') + "' too long (must be under 29 chars)");
+  EXPECT_EQ(parse_error({"-W", "-S"}), "wait interval value required");
+  EXPECT_EQ(parse_error({"-W", "100", "-S"}), "--wait-interval only makes sense with --wait");
+}
+
+TEST(ParseCommand, ExtensionMessages) {
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "udp", "--sport", "abc"}),
+            "Port \"abc\" does not resolve to anything.");                        // F06
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "udp", "--dport", "2000:1000"}), "");  // F21
+  EXPECT_EQ(parse_error({"-A", "INPUT", "!", "-p", "tcp", "--dport", "22"}), "");     // F37
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-j", "MARK", "--and-mark", "5/0xf"}),
+            "MARK: bad value for option \"--and-mark\", or out of range (0-4294967295).");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-m", "mark", "--mark", "1/2/3"}),
+            "mark: trailing garbage after value for option \"--mark\".");  // F16
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-m", "string", "--algo", "bm", "--hex-string", "|zz|"}),
+            "Invalid hex char 'z'");  // F26
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "tcp", "--tcp-option", "0x1/0x1"}),
+            "Bad TCP option \"0x1/0x1\"");  // F32
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-j", "NFQUEUE", "--queue-num", "3", "--queue-cpu-fanout"}),
+            "NFQUEUE: option \"--queue-cpu-fanout\" also requires \"--queue-balance\".");  // F43
+  EXPECT_EQ(parse_error({"-A", "FORWARD", "-j", "NETMAP", "--to", "192.0.2.1/-1"}),
+            "NETMAP: bad value for option \"--to\", neither a valid network mask nor valid "
+            "CIDR (0-32).");  // F23
+}
 
 TEST(ParseAddresses, MasksHostBitsAndKeepsPrefix) {
   auto a = parse_addresses("10.1.2.3/8", Family::V4);
