@@ -154,26 +154,40 @@ Status parse_hostmask(std::string_view arg, Family f, std::string_view ext, std:
   CX_TRY(resolve_one(host, f, addr));
   std::memset(mask, 0xff, 16);
   if (slash == std::string_view::npos) return {};
-  const unsigned maxlen = f == Family::V4 ? 32 : 128;
-  const std::string p(plen);
-  unsigned len = 0;
-  std::uint8_t asmask[16] = {};
-  if (auto n = parse_unsigned(p, maxlen, 0)) {
-    len = static_cast<unsigned>(*n);
-  } else if (f == Family::V4 ? inet_aton(p.c_str(), reinterpret_cast<in_addr*>(asmask)) != 0
-                             : inet_pton(AF_INET6, p.c_str(), asmask) == 1) {
-    const int l = mask_prefix_len(asmask, f == Family::V4 ? 4 : 16);
-    len = l < 0 ? 255 : static_cast<unsigned>(l);
-  } else {
+  auto len = parse_plen(plen, f, ext, opt);
+  if (!len) return len.take_error();
+  plen_mask(*len, mask);
+  return {};
+}
+
+Result<std::uint8_t> parse_plen(std::string_view s, Family family, std::string_view ext,
+                                std::string_view opt) {
+  const unsigned max = family == Family::V4 ? 32 : 128;
+  const std::string str(s);
+  if (auto n = parse_uint(str, 0, max)) return static_cast<std::uint8_t>(*n);
+  addrinfo hints{};
+  hints.ai_family = family == Family::V4 ? AF_INET : AF_INET6;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(str.c_str(), nullptr, &hints, &res) != 0 || !res)
     return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
                         "\", neither a valid network mask nor valid CIDR (0-" +
-                        std::to_string(maxlen) + ").");
-  }
-  if (len <= 128) {
-    std::memset(mask, 0, 16);
-    for (unsigned i = 0; i < len; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-  }
-  return {};
+                        std::to_string(max) + ").");
+  std::uint8_t mask[16] = {};
+  if (family == Family::V4)
+    std::memcpy(mask, &reinterpret_cast<const sockaddr_in*>(res->ai_addr)->sin_addr, 4);
+  else
+    std::memcpy(mask, &reinterpret_cast<const sockaddr_in6*>(res->ai_addr)->sin6_addr, 16);
+  freeaddrinfo(res);
+  int n = mask_prefix_len(mask, static_cast<int>(max / 8));
+  return static_cast<std::uint8_t>(n < 0 ? 0xff : n);
+}
+
+void plen_mask(std::uint8_t len, std::uint8_t mask[16]) {
+  std::memset(mask, 0xff, 16);
+  if (len > 128) return;
+  std::memset(mask, 0, 16);
+  for (unsigned i = 0; i < len; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
 }
 
 namespace {

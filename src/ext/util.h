@@ -125,6 +125,13 @@ std::string addr_anyname(const std::uint8_t* a, Family f);
 // A host for XTTYPE_HOST / XTTYPE_HOSTMASK: numeric or resolved with getaddrinfo. On failure
 // the libxtables message "getaddrinfo: <gai_strerror>".
 Status resolve_one(std::string_view host, Family f, std::uint8_t out[16]);
+// libxtables' XTTYPE_PLEN: a prefix length up to the family's width, else a numeric address
+// taken as a mask (IPv4 in inet_aton's forms, so "33" is 0.0.0.33); a mask that is not a
+// prefix gives 255, which the kernel then refuses.
+Result<std::uint8_t> parse_plen(std::string_view s, Family family, std::string_view ext,
+                                std::string_view opt);
+// XTTYPE_PLENMASK: the mask of such a length; 255 gives all ones.
+void plen_mask(std::uint8_t len, std::uint8_t mask[16]);
 // XTTYPE_HOSTMASK: "host[/len]", the length also written as a mask ("/ffff:ffff::" is /32).
 // The address is not masked; a mask that is not a prefix gives all ones (libxtables keeps
 // its length -1 in 8 bits); without a length the mask is all ones too.

@@ -57,17 +57,11 @@ class ConnlimitMatch final : public Match {
         break;
       }
       case kOptMask: {
-        int bits = ctx.family == Family::V4 ? 32 : 128;
-        std::uint8_t m[16] = {};
-        std::string v(arg.value);
-        if (auto n = parse_unsigned(v, static_cast<std::uint64_t>(bits), 10)) {
-          for (unsigned i = 0; i < *n; ++i) m[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-        } else if (inet_pton(ctx.family == Family::V4 ? AF_INET : AF_INET6, v.c_str(), m) != 1 ||
-                   mask_prefix_len(m, bits / 8) < 0) {
-          return option_error(
-              "connlimit: bad value for option \"--connlimit-mask\", neither a valid network mask nor valid CIDR (0-" +
-              std::to_string(bits) + ").");
-        }
+        // XTTYPE_PLENMASK: a mask that is not a prefix ("64" is 0.0.0.64) gives all ones.
+        auto len = parse_plen(arg.value, ctx.family, "connlimit", "--connlimit-mask");
+        if (!len) return len.take_error();
+        std::uint8_t m[16];
+        plen_mask(*len, m);
         std::memcpy(&info.mask, m, 16);
         break;
       }

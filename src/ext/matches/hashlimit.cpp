@@ -133,31 +133,6 @@ std::uint64_t size_factor(char c) { return c == 'm' ? 1024 * 1024 : c == 'k' ? 1
 
 constexpr std::uint64_t kBurstMax = 1000000;
 
-// libxtables' XTTYPE_PLEN: a prefix length up to the family's width, else a numeric address
-// taken as a mask (IPv4 in inet_aton's forms, so "33" is 0.0.0.33); a mask that is not a
-// prefix gives 255, which the kernel then refuses.
-Result<std::uint8_t> parse_plen(std::string_view s, Family family, const std::string& opt) {
-  const unsigned max = family == Family::V4 ? 32 : 128;
-  const std::string str(s);
-  if (auto n = parse_uint(str, 0, max)) return static_cast<std::uint8_t>(*n);
-  addrinfo hints{};
-  hints.ai_family = family == Family::V4 ? AF_INET : AF_INET6;
-  hints.ai_flags = AI_NUMERICHOST;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(str.c_str(), nullptr, &hints, &res) != 0 || !res)
-    return option_error("hashlimit: bad value for option \"" + opt +
-                        "\", neither a valid network mask nor valid CIDR (0-" +
-                        std::to_string(max) + ").");
-  std::uint8_t mask[16] = {};
-  if (family == Family::V4)
-    std::memcpy(mask, &reinterpret_cast<const sockaddr_in*>(res->ai_addr)->sin_addr, 4);
-  else
-    std::memcpy(mask, &reinterpret_cast<const sockaddr_in6*>(res->ai_addr)->sin6_addr, 16);
-  freeaddrinfo(res);
-  int n = mask_prefix_len(mask, static_cast<int>(max / 8));
-  return static_cast<std::uint8_t>(n < 0 ? 0xff : n);
-}
-
 Error burst_error() {
   return parameter_error(
       "bad value for option \"--hashlimit-burst\", or out of range (1-1000000).");
@@ -288,7 +263,7 @@ class HashlimitMatch final : public Match {
       case kOptExpire: CX_TRY(u32(info.cfg.expire, UINT32_MAX)); break;
       case kOptSrcmask:
       case kOptDstmask: {
-        auto v = parse_plen(arg.value, ctx.family, opt);
+        auto v = parse_plen(arg.value, ctx.family, "hashlimit", opt);
         if (!v) return v.take_error();
         (id == kOptSrcmask ? info.cfg.srcmask : info.cfg.dstmask) = *v;
         break;
