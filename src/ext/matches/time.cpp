@@ -200,6 +200,13 @@ class TimeMatch final : public Match {
     return {};
   }
 
+  Status final_check(const RuleContext&) override {
+    if ((info.flags & XT_TIME_CONTIGUOUS) && info.daytime_start < info.daytime_stop)
+      return parameter_error(
+          "time: --contiguous only makes sense when stoptime is smaller than starttime");
+    return {};
+  }
+
   std::string weekdays_text() const {
     std::string s;
     for (int i = 1; i <= 7; ++i)
