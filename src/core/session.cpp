@@ -755,7 +755,10 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       return {};
     }
     if (!cmd.chain.empty()) {
-      if (!kchain) return no_chain();
+      // A base chain the kernel does not have yet is made first (with its table), as
+      // iptables-nft makes it, and then flushed.
+      if (!kchain && !builtin) return no_chain();
+      ensure_base_chain();
       if (cmd.verbose) out += "Flushing chain `" + cmd.chain + "'\n";
       nft::RuleObj o;
       o.table = cmd.table;
