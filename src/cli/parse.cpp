@@ -165,13 +165,15 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   ctx.program = cmd.program;
   ctx.warnings = &cmd.warnings;
 
-  auto add_command = [&](unsigned newcmd, bool inv) -> Status {
+  // As iptables' add_command: a command may join only the commands it allows (-L and -S
+  // with -Z); the one named in the message is the highest other bit.
+  auto add_command = [&](unsigned newcmd, bool inv, unsigned allowed = kCmdNone) -> Status {
     if (inv) return parameter_error("unexpected '!' flag");
-    unsigned others = cmd.command & ~newcmd;
-    // -Z combines with -L (list, then zero); nothing else combines.
-    bool list_zero = (newcmd == kCmdZero && others == kCmdList) ||
-                     (newcmd == kCmdList && others == kCmdZero);
-    if (others && !list_zero) return conflict(newcmd, others);
+    unsigned others = cmd.command & ~allowed;
+    if (others) {
+      while (others & (others - 1)) others &= others - 1;  // keep the highest bit
+      return conflict(newcmd, others);
+    }
     cmd.command |= newcmd;
     return {};
   };
@@ -245,7 +247,8 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
       case 'S':
       case 'Z': {
         unsigned bit = c == 'L' ? kCmdList : c == 'S' ? kCmdListRules : kCmdZero;
-        CX_TRY(add_command(bit, invert));
+        unsigned allowed = c == 'Z' ? kCmdList | kCmdListRules : kCmdZero | kCmdZeroNum;
+        CX_TRY(add_command(bit, invert, allowed));
         if (optarg)
           cmd.chain = optarg;
         else if (next_is_arg())
@@ -254,7 +257,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
           auto n = parse_rulenumber(argv[optind++]);
           if (!n) return n.take_error();
           cmd.rulenum = *n;
-          if (c == 'Z') cmd.command = (cmd.command & ~kCmdZero) | kCmdZeroNum;
+          if (c == 'Z') cmd.command = kCmdZeroNum;  // and no longer a listing
         }
         break;
       }
@@ -512,10 +515,10 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
             continue;
           }
         }
-        const char* bad = argv[optind - 1];
-        if (optopt > 0 && optopt < 256 && bad[0] == '-' && bad[1] != '-')
-          return parameter_error("unknown option \"" + std::string(bad) + "\"");
-        return parameter_error("unknown option \"" + std::string(bad) + "\"");
+        // -b is in iptables' option letters but nothing handles it: it ends as an argument
+        // that was never given.
+        if (c == 'b') return parameter_error("Unknown arg \"(null)\"");
+        return parameter_error("unknown option \"" + std::string(argv[optind - 1]) + "\"");
       }
     }
     invert = false;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <array>
@@ -216,6 +217,26 @@ std::string format_address_mask(const model::Address& a, Family family) {
   return s + "/" + format_address(a.mask.data(), family);
 }
 
+// -L without -n: the host's name, else (IPv4) the network's, else the number, as iptables
+// asks the resolver (gethostbyaddr/getnetbyaddr; getnameinfo for IPv6).
+std::string address_name(const std::uint8_t* addr, Family family) {
+  if (family == Family::V4) {
+    if (const hostent* h = gethostbyaddr(addr, 4, AF_INET)) return h->h_name;
+    std::uint32_t a = 0;
+    std::memcpy(&a, addr, 4);
+    if (const netent* n = getnetbyaddr(ntohl(a), AF_INET)) return n->n_name;
+  } else {
+    sockaddr_in6 sin6{};
+    sin6.sin6_family = AF_INET6;
+    std::memcpy(&sin6.sin6_addr, addr, 16);
+    char host[NI_MAXHOST];
+    if (getnameinfo(reinterpret_cast<const sockaddr*>(&sin6), sizeof(sin6), host, sizeof(host),
+                    nullptr, 0, NI_NAMEREQD) == 0)
+      return host;
+  }
+  return format_address(addr, family);
+}
+
 std::string format_address_list(const model::Address* a, bool invert, Family family,
                                 bool numeric) {
   std::string s = invert ? "!" : "";
@@ -224,7 +245,7 @@ std::string format_address_list(const model::Address* a, bool invert, Family fam
     if (numeric) return s + (family == Family::V4 ? "0.0.0.0/0" : "::/0");
     return s + "anywhere";
   }
-  s += format_address(a->addr.data(), family);
+  s += numeric ? format_address(a->addr.data(), family) : address_name(a->addr.data(), family);
   int plen = a->prefix_len(bytes);
   if (plen == bytes * 8) return s;
   if (plen >= 0) return s + "/" + std::to_string(plen);

@@ -681,6 +681,11 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         }
       }
     }
+    if (c & cli::kCmdZeroNum) {  // "-Z CHAIN N -L": the listing, then rule N zeroed
+      cli::Command zero = cmd;
+      zero.command = cli::kCmdZeroNum;
+      return build(zero, msgs, out);
+    }
     if (!(c & cli::kCmdZero)) return {};
   }
   if (c & cli::kCmdZero) {

@@ -137,6 +137,7 @@ std::string now_text() {
 struct SaveArgs {
   bool counters = false;
   std::string table;
+  bool table_set = false;  // also -t '' (a table of no name, which does not exist)
 };
 
 // Returns the exit code when the options end the program (-V, errors), or -1 to go on.
@@ -159,6 +160,7 @@ int parse_save_args(const std::string& prog, int argc, char** argv, SaveArgs& ou
         break;
       case 't':
         out.table = optarg;
+        out.table_set = true;
         break;
       case 'M':
       case 'd':
@@ -195,6 +197,10 @@ int run_save(const std::string& prog, const std::string& base, Family family, in
              char** argv) {
   SaveArgs args;
   if (int rc = parse_save_args(prog, argc, argv, args); rc >= 0) return rc;
+  if (args.table_set && args.table.empty()) {
+    std::fputs("Table `' does not exist\n", stderr);
+    return 1;
+  }
   cx::core::Session session(family, base);
   if (auto s = session.connect(); !s) {
     print_error(prog, s.error());

@@ -109,5 +109,41 @@ TEST(SplitWords, QuotesAndEscapes) {
   EXPECT_EQ(w[5], "a \"b\" c");
 }
 
+// iptables-restore quotes with double quotes only; a closing quote ends the word.
+TEST(SplitWords, SingleQuotesArePlainAndClosingQuoteEndsWord) {
+  auto w = restore::split_words("--comment 'single quoted' \"\" \"ab\"cd");
+  ASSERT_EQ(w.size(), 6u);
+  EXPECT_EQ(w[1], "'single");
+  EXPECT_EQ(w[2], "quoted'");
+  EXPECT_EQ(w[3], "");
+  EXPECT_EQ(w[4], "ab");
+  EXPECT_EQ(w[5], "cd");  // a word of its own
+}
+
+// Commands that may go together, and the rest (long-run difffuzz findings).
+TEST(ParseCommand, CommandCombinations) {
+  EXPECT_EQ(parse_error({"-Z", "-Z"}), "Cannot use -Z with -Z");
+  EXPECT_EQ(parse_error({"-Z", "INPUT", "-L", "-Z"}), "Cannot use -Z with -Z");
+  EXPECT_EQ(parse_error({"-L", "-S"}), "Cannot use -S with -L");
+  EXPECT_EQ(parse_error({"-Z", "INPUT", "1", "-L"}), "");  // zero rule 1, and list it
+  std::vector<std::string> args{"iptables", "-L", "-Z", "INPUT", "1"};
+  auto c = cli::parse_command(args, Family::V4, "iptables");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->command, cli::kCmdZeroNum);  // -Z N replaces the listing
+  EXPECT_EQ(parse_error({"-L", "-b"}), "Unknown arg \"(null)\"");
+}
+
+// A restore line for the other family stops there and adds no rule.
+TEST(ParseCommand, OtherFamilyInRestoreLine) {
+  std::vector<std::string> args{"iptables-restore", "-t", "filter", "-A", "INPUT", "-6", "-j",
+                                "ACCEPT"};
+  auto c = cli::parse_command(args, Family::V4, "iptables-restore", true);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->other_family);
+  EXPECT_TRUE(c->rules.empty());
+  args[0] = "iptables";
+  EXPECT_FALSE(cli::parse_command(args, Family::V4, "iptables").ok());
+}
+
 }  // namespace
 }  // namespace cx
