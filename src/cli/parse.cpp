@@ -380,10 +380,11 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
       }
       case 'm': {
         if (invert) return parameter_error("unexpected ! flag before --match");
-        const ext::MatchType* t = ext::find_match(to_lower(optarg) == optarg ? optarg : optarg, family);
+        // libxtables takes -m icmpv6 for icmp6 (also in its message, and for IPv4).
+        const std::string name = std::string_view(optarg) == "icmpv6" ? "icmp6" : optarg;
+        const ext::MatchType* t = ext::find_match(name, family);
         if (!t)
-          return option_error("Couldn't load match `" + std::string(optarg) +
-                                 "':No such file or directory");
+          return option_error("Couldn't load match `" + name + "':No such file or directory");
         load_match(t);
         if (proto_text == optarg) proto_match_loaded = true;
         break;

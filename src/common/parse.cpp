@@ -90,7 +90,8 @@ std::optional<std::uint16_t> service_port(std::string_view s, std::string_view p
 }
 
 Result<std::uint16_t> parse_port(std::string_view s, std::string_view proto) {
-  if (auto n = parse_unsigned(s, 65535, 10)) return static_cast<std::uint16_t>(*n);
+  // xtables_parse_port: a number in any base strtoul reads ("0x16", "010"), then a service.
+  if (auto n = parse_unsigned(s, 65535, 0)) return static_cast<std::uint16_t>(*n);
   if (auto p = service_port(s, proto)) return *p;
   return parameter_error("invalid port/service `" + std::string(s) + "' specified");
 }

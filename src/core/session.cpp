@@ -689,7 +689,9 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     if (!(c & cli::kCmdZero)) return {};
   }
   if (c & cli::kCmdZero) {
-    if (!cmd.chain.empty() && !kchain) return no_chain();
+    // -L lists a base chain the kernel lacks as iptables-nft fakes it, and -Z then zeroes
+    // (so makes) it; a plain -Z wants the chain to exist.
+    if (!cmd.chain.empty() && !kchain && !(builtin && (c & cli::kCmdList))) return no_chain();
     CX_TRY(load_all_rules(ts));
     // The chains to zero: the one named, or every chain -L shows (base chains that are not in
     // the kernel yet included), or, for a plain -Z, the chains the kernel has.

@@ -577,17 +577,17 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
     return {};
   }
   if (c == cli::kCmdRenameChain) {
-    if (!have || builtin) return failed(line, kNoChain);
     if (chains_.count(cmd.new_name) || is_builtin(cmd.new_name))
       return failed(line, "File exists.");
-    const nft::ChainObj* k = state_->find_chain(cmd.chain);
-    if (!k || !table_in_kernel_) return failed(line, kNoChain);
+    if (!have) return failed(line, kNoChain);
+    // Named by its handle; a chain of this batch has none yet, and the kernel refuses that.
+    const nft::ChainObj* k = table_in_kernel_ ? state_->find_chain(cmd.chain) : nullptr;
     nft::Message m;
     m.type = nft::MsgType::NewChain;
     m.flags = nft::kNlmRequest;
     m.chain.table = name_;
     m.chain.name = cmd.new_name;
-    m.chain.handle = k->handle;
+    m.chain.handle = k ? k->handle.value_or(0) : 0;
     m.op_name = "CHAIN_RENAME";
     m.object_text = "chain " + cmd.new_name;
     add(m, line);

@@ -133,6 +133,18 @@ TEST(ParseCommand, CommandCombinations) {
   EXPECT_EQ(parse_error({"-L", "-b"}), "Unknown arg \"(null)\"");
 }
 
+// Ports in any base (xtables_parse_port), sctp ranges in order, -m icmpv6 is icmp6.
+TEST(ParseCommand, PortsAndMatchNames) {
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "tcp", "--dport", "0x16", "--sport", "010"}), "");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "sctp", "--sport", "2000:1000"}),
+            "invalid portrange (min > max)");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-m", "icmpv6"}),
+            "Couldn't load match `icmp6':No such file or directory");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-p", "icmpv6", "-m", "icmpv6", "--icmpv6-type", "1"},
+                        Family::V6),
+            "");
+}
+
 // A restore line for the other family stops there and adds no rule.
 TEST(ParseCommand, OtherFamilyInRestoreLine) {
   std::vector<std::string> args{"iptables-restore", "-t", "filter", "-A", "INPUT", "-6", "-j",

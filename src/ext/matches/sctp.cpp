@@ -68,6 +68,7 @@ class SctpMatch final : public Match {
                                                : "Only one `--destination-port' allowed");
       auto r = parse_xt_ports(arg.value, "sctp");
       if (!r) return r.take_error();
+      if (r->first > r->second) return parameter_error("invalid portrange (min > max)");
       std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
       p[0] = r->first;
       p[1] = r->second;
