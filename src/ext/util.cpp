@@ -482,8 +482,8 @@ void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const 
   std::uint32_t op = invert ? nft::kNeq : nft::kEq;
   if (r.lo == r.hi)
     out.push_back(nft::Expr::cmp(op, nft::be16(r.lo)));
-  else if (r.lo == 0 && !invert)
-    out.push_back(nft::Expr::cmp(nft::kLte, nft::be16(r.hi)));
+  else if (r.lo == 0 && r.hi < 0xffff)  // ":N" is "<= N", and "! :N" is "> N"
+    out.push_back(nft::Expr::cmp(invert ? nft::kGt : nft::kLte, nft::be16(r.hi)));
   else
     out.push_back(nft::Expr::range(op, nft::be16(r.lo), nft::be16(r.hi)));
 }

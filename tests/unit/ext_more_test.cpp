@@ -245,3 +245,24 @@ TEST(ExtHelp, MatchesGoldenHelpCases) {
 
 }  // namespace
 }  // namespace cx::test
+
+namespace cx::test {
+namespace {
+
+// Port ranges as iptables-nft 1.8.9 encodes them (expr_gen_range_cmp16): a range from 0 is a
+// comparison, "<= N" or, inverted, "> N"; a long-run difffuzz finding.
+TEST(ExtPorts, RangeFromZeroIsAComparison) {
+  std::vector<nft::Expr> v;
+  ext::encode_port_range(v, 2, ext::PortRange{0, 1024}, true);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[1], nft::Expr::cmp(nft::kGt, nft::be16(1024)));
+  v.clear();
+  ext::encode_port_range(v, 2, ext::PortRange{0, 1024}, false);
+  EXPECT_EQ(v[1], nft::Expr::cmp(nft::kLte, nft::be16(1024)));
+  v.clear();
+  ext::encode_port_range(v, 0, ext::PortRange{1024, 65535}, true);
+  EXPECT_EQ(v[1], nft::Expr::range(nft::kNeq, nft::be16(1024), nft::be16(65535)));
+}
+
+}  // namespace
+}  // namespace cx::test
