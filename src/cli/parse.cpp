@@ -363,8 +363,12 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         CX_TRY(set_option(kOptJump, 'j', invert, false));
         jumpto = optarg;
         is_goto = c == 'g';
+        if (jumpto.empty()) return parameter_error("Invalid target name (too short)");
         if (jumpto.size() >= 29)
           return parameter_error("Invalid target name `" + jumpto + "' (28 chars max)");
+        for (char ch : jumpto)
+          if (std::isspace(static_cast<unsigned char>(ch)))
+            return parameter_error("Invalid target name `" + jumpto + "'");
         if (!is_goto) {
           if (const ext::TargetType* t = ext::find_target(jumpto, family)) {
             LoadedExt le;

@@ -682,6 +682,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       }
     }
     if (c & cli::kCmdZeroNum) {  // "-Z CHAIN N -L": the listing, then rule N zeroed
+      if (!kchain) return {};      // a base chain listed as faked has no rule to zero
       cli::Command zero = cmd;
       zero.command = cli::kCmdZeroNum;
       return build(zero, msgs, out);

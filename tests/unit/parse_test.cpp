@@ -145,6 +145,11 @@ TEST(ParseCommand, PortsAndMatchNames) {
             "");
 }
 
+TEST(ParseCommand, TargetNames) {
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-j", "has space"}), "Invalid target name `has space'");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-j", ""}), "Invalid target name (too short)");
+}
+
 // A restore line for the other family stops there and adds no rule.
 TEST(ParseCommand, OtherFamilyInRestoreLine) {
   std::vector<std::string> args{"iptables-restore", "-t", "filter", "-A", "INPUT", "-6", "-j",

@@ -78,14 +78,15 @@ class MarkTarget final : public Target {
     out += " --set-xmark " + hex(info.mark) + "/" + hex(info.mask);
   }
   void list(std::string& out, bool, const SaveContext&) const override {
-    if (info.mark == info.mask)
-      out += " MARK or " + hex(info.mark);
-    else if (info.mask == 0xffffffff)
-      out += " MARK set " + hex(info.mark);
-    else if (info.mark == 0)
+    // libxt_MARK's order: a zero mark is an "and" (also "--set-mark 0").
+    if (info.mark == 0)
       out += " MARK and " + hex(~info.mask);
+    else if (info.mark == info.mask)
+      out += " MARK or " + hex(info.mark);
     else if (info.mask == 0)
       out += " MARK xor " + hex(info.mark);
+    else if (info.mask == 0xffffffff)
+      out += " MARK set " + hex(info.mark);
     else
       out += " MARK xset " + hex(info.mark) + "/" + hex(info.mask);
   }

@@ -48,7 +48,7 @@ class NflogTarget final : public Target {
   }
   std::unique_ptr<Target> clone() const override { return std::make_unique<NflogTarget>(*this); }
 
-  Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+  Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     if (arg.invert) return cannot_invert("NFLOG", opt_name(id));
     if (seen & (1u << id)) return only_once("NFLOG", opt_name(id));
     seen |= 1u << id;
@@ -67,9 +67,6 @@ class NflogTarget final : public Target {
       case kOptRange: {
         auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "NFLOG", "--nflog-range");
         if (!v) return v.take_error();
-        if (ctx.warnings)
-          ctx.warnings->push_back(
-              "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead");
         break;
       }
       case kOptThreshold: {
@@ -87,9 +84,13 @@ class NflogTarget final : public Target {
     }
     return {};
   }
-  Status final_check(const RuleContext&) override {
+  Status final_check(const RuleContext& ctx) override {
     if ((seen & (1u << kOptRange)) && (seen & (1u << kOptSize)))
       return cannot_combine("NFLOG", "--nflog-range", "--nflog-size");
+    // libxt_NFLOG warns in its final check, so an error met before it comes alone.
+    if ((seen & (1u << kOptRange)) && ctx.warnings)
+      ctx.warnings->push_back(
+          "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead");
     return {};
   }
   void dump(std::string& out, const char* pfx) const {
