@@ -3,6 +3,7 @@
 // any|all|only NAME[:FLAGS],... where FLAGS letters are uppercase to require a bit and
 // lowercase to require it clear (DATA: I U B E, ABORT/SHUTDOWN_COMPLETE: T); unused flag slots
 // carry chunk type 0xff. -L "sctp spts:!10:20 dpt:5000 any DATA,INIT".
+#include <cstdio>
 #include <cctype>
 
 #include "common/parse.h"
@@ -123,7 +124,9 @@ class SctpMatch final : public Match {
     if (arg.invert) info.invflags |= kChunkTypes;
     return {};
   }
-  std::string chunks_text() const {
+  // With -n, chunk types as numbers ("0x0001"); otherwise by name (nothing for a type that
+  // has none), as libxt_sctp prints them.
+  std::string chunks_text(bool numeric = false) const {
     std::string s;
     bool all = true;
     for (auto w : info.chunkmap) all = all && w == 0xffffffff;
@@ -135,7 +138,13 @@ class SctpMatch final : public Match {
       for (const auto& k : kChunks)
         if (k.type == t) c = &k;
       if (!s.empty()) s += ",";
-      s += c ? c->name : std::to_string(t);
+      if (numeric) {
+        char hexbuf[8];
+        std::snprintf(hexbuf, sizeof(hexbuf), "0x%04X", static_cast<unsigned>(t));
+        s += hexbuf;
+      } else if (c) {
+        s += c->name;
+      }
       for (int f = 0; f < info.flag_count && f < 4; ++f) {
         const SctpFlagInfo& fi = info.flag_info[f];
         if (fi.chunktype != t || !c) continue;
@@ -164,13 +173,13 @@ class SctpMatch final : public Match {
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " --chunk-types " +
              match_type() + " " + chunks_text();
   }
-  void list(std::string& out, bool, const SaveContext&) const override {
+  void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " sctp";
     if (info.flags & kSrcPorts) out += list_xt_ports("spt", info.spts, info.invflags & kSrcPorts);
     if (info.flags & kDestPorts) out += list_xt_ports("dpt", info.dpts, info.invflags & kDestPorts);
     if (info.flags & kChunkTypes)
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " " + match_type() + " " +
-             chunks_text();
+             chunks_text(numeric);
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("sctp", 0, xt_blob(info)));
