@@ -164,7 +164,7 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
     if (verbose) out += num(r.counters.packets, format, false) + num(r.counters.bytes, format, false);
     out += pad(target_name(r), 9) + " ";
     out += r.ip.inv_proto ? "!" : " ";
-    out += pad(numeric ? std::to_string(r.ip.proto) : protocol_name(r.ip.proto, family), 5);
+    out += pad(numeric ? std::to_string(r.ip.proto) : protocol_name(r.ip.proto, family), 4) + " ";
     out += r.ip.frag ? (r.ip.inv_frag ? "!f " : "-f ") : "-- ";
     if (verbose) {
       auto iface = [numeric](const std::string& name, bool inv) {

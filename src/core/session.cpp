@@ -442,7 +442,16 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     auto kc = chain(ts, cmd.chain);
     if (!kc) return kc.take_error();
     kchain = *kc;
+    // A base chain iptables would not make (another hook, priority or type) is not in
+    // iptables-nft's cache: the command does not see it.
+    if (kchain && builtin && kchain->hooknum &&
+        (builtin->hooknum != *kchain->hooknum || builtin->priority != kchain->priority ||
+         builtin->type != kchain->type))
+      kchain = nullptr;
   }
+  // A regular chain named like a built-in one is a user chain to iptables-nft (-X, -E see it),
+  // but the built-in chain is still missing for what needs it.
+  const bool base_missing = builtin && (!kchain || !kchain->hooknum);
   ext::RuleContext ctx;
   ctx.family = family_;
   ctx.table = cmd.table;
@@ -451,7 +460,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   // Creates what a rule in a base chain needs: the table and the chain, lazily.
   auto ensure_base_chain = [&]() {
     if (!ts.exists) msgs.push_back(new_table_msg(cmd.table));
-    if (builtin && !kchain) msgs.push_back(new_base_chain_msg(cmd.table, cmd.chain, 1));
+    if (base_missing) msgs.push_back(new_base_chain_msg(cmd.table, cmd.chain, 1));
   };
   auto chain_usable = [&]() { return builtin || kchain; };
   auto jump_ok = [&](const model::Rule& r) -> Status {
