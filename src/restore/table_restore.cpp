@@ -258,30 +258,26 @@ void TableRestore::start_tracking() {
   msgs_.for_each_added_rule([&](std::size_t i, nft::RuleObj&& rule, std::uint16_t flags) {
     ChainView& v = views_[rule.chain];
     if (i < v.flushed_at) return;  // flushed or deleted since
-    Entry e{std::move(rule), i, 0};
-    const bool at_head = !(flags & nft::kNlmAppend);
-    if (v.loaded) {
-      if (at_head)
-        v.rules.insert(v.rules.begin(), std::move(e));
-      else
-        v.rules.push_back(std::move(e));
-    } else {
-      (at_head ? v.head : v.tail).push_back(std::move(e));
-    }
+    place(v, Entry{std::move(rule), i, 0}, !(flags & nft::kNlmAppend));
   });
 }
 
 void TableRestore::track_added(const std::string& chain, Entry e, bool at_head) {
-  if (!tracking_) return;
-  ChainView& v = views_[chain];
-  if (v.loaded) {
-    if (at_head)
-      v.rules.insert(v.rules.begin(), std::move(e));
-    else
-      v.rules.push_back(std::move(e));
-  } else {
+  if (tracking_) place(views_[chain], std::move(e), at_head);
+}
+
+void TableRestore::place(ChainView& v, Entry e, bool at_head) {
+  if (!v.loaded)
     (at_head ? v.head : v.tail).push_back(std::move(e));
-  }
+  else if (at_head)
+    v.rules.insert(v.rules.begin(), std::move(e));
+  else
+    v.rules.push_back(std::move(e));
+}
+
+void TableRestore::note_jump(const model::Rule& r) {
+  if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
+    missing_jump_ = missing_jump_.value_or(r.jump_chain);
 }
 
 Result<TableRestore::ChainView*> TableRestore::loaded_view(const std::string& chain) {
@@ -369,9 +365,7 @@ Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Cou
 Status TableRestore::put_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
                                int line, ChainView* view, std::size_t at) {
   const bool append = cmd.command == cli::kCmdAppend;
-  for (auto& r : cmd.rules)
-    if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
-      missing_jump_ = missing_jump_.value_or(r.jump_chain);
+  for (const auto& r : cmd.rules) note_jump(r);
   ensure_table();
   ensure_base(cmd.chain);
   bool first_rule = true;
@@ -440,8 +434,7 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
     return {};
   }
   const model::Rule& r = cmd.rules.front();
-  if (is_jump(r) && !core::find_builtin(*spec_, r.jump_chain) && !chains_.count(r.jump_chain))
-    missing_jump_ = missing_jump_.value_or(r.jump_chain);
+  note_jump(r);
   if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
   auto o = encode(r, cmd.chain, std::nullopt);
   if (!o) return o.take_error();

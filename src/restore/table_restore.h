@@ -87,6 +87,10 @@ class TableRestore {
   }
   Result<ChainView*> loaded_view(const std::string& chain);
   void track_added(const std::string& chain, Entry e, bool at_head);
+  // Puts a rule the batch adds at the head or the tail of a chain's view.
+  static void place(ChainView& v, Entry e, bool at_head);
+  // Remembers the first jump to a chain that does not exist at this point of the table.
+  void note_jump(const model::Rule& r);
   Result<nft::RuleObj> encode(const model::Rule& r, const std::string& chain,
                               const std::optional<model::Counters>& counters);
   std::string spec_of(const nft::RuleObj& r) const;
