@@ -1,5 +1,7 @@
 // iptables' option grammar, reproduced with getopt_long over a merged option table just as
 // iptables builds it: the core options, then the options of every extension loaded so far.
+#include "common/parse.h"
+
 #include <getopt.h>
 
 #include <cstdio>
@@ -8,7 +10,6 @@
 #include <map>
 
 #include "cli/command.h"
-#include "common/parse.h"
 #include "ext/extension.h"
 
 namespace cx::cli {
@@ -25,27 +26,29 @@ struct CommandOptions {
 };
 constexpr CommandOptions kCommandOptions[] = {
     //                     nsdpjvxio0cf
-    {kCmdInsert, 'I',     "x     x  x  "},
-    {kCmdDelete, 'D',     "x     x  xx "},
-    {kCmdDeleteNum, 'D',  "xxxxx xxxxxx"},
-    {kCmdReplace, 'R',    "x     x  x  "},
-    {kCmdAppend, 'A',     "x     x  x  "},
-    {kCmdList, 'L',       " xxxx  xx xx"},
-    {kCmdFlush, 'F',      "xxxxx xxxxxx"},
-    {kCmdZero, 'Z',       "xxxxx xxxxxx"},
-    {kCmdNewChain, 'N',   "xxxxx xxxxxx"},
-    {kCmdDeleteChain, 'X', "xxxxx xxxxxx"},
-    {kCmdSetPolicy, 'P',  "xxxxx xxxx x"},
-    {kCmdRenameChain, 'E', "xxxxx xxxxxx"},
-    {kCmdListRules, 'S',  "xxxxx xxxxxx"},
-    {kCmdZeroNum, 'Z',    "xxxxx xxxxxx"},
-    {kCmdCheck, 'C',      "x     x  xx "},
+    {kCmdInsert, 'I', "x     x  x  "},    {kCmdDelete, 'D', "x     x  xx "},
+    {kCmdDeleteNum, 'D', "xxxxx xxxxxx"}, {kCmdReplace, 'R', "x     x  x  "},
+    {kCmdAppend, 'A', "x     x  x  "},    {kCmdList, 'L', " xxxx  xx xx"},
+    {kCmdFlush, 'F', "xxxxx xxxxxx"},     {kCmdZero, 'Z', "xxxxx xxxxxx"},
+    {kCmdNewChain, 'N', "xxxxx xxxxxx"},  {kCmdDeleteChain, 'X', "xxxxx xxxxxx"},
+    {kCmdSetPolicy, 'P', "xxxxx xxxx x"}, {kCmdRenameChain, 'E', "xxxxx xxxxxx"},
+    {kCmdListRules, 'S', "xxxxx xxxxxx"}, {kCmdZeroNum, 'Z', "xxxxx xxxxxx"},
+    {kCmdCheck, 'C', "x     x  xx "},
 };
 
 enum OptBit : unsigned {
-  kOptNumeric = 1u << 0, kOptSource = 1u << 1, kOptDest = 1u << 2, kOptProto = 1u << 3,
-  kOptJump = 1u << 4, kOptVerbose = 1u << 5, kOptExact = 1u << 6, kOptIn = 1u << 7,
-  kOptOut = 1u << 8, kOptLineNumbers = 1u << 9, kOptCounters = 1u << 10, kOptFragment = 1u << 11,
+  kOptNumeric = 1u << 0,
+  kOptSource = 1u << 1,
+  kOptDest = 1u << 2,
+  kOptProto = 1u << 3,
+  kOptJump = 1u << 4,
+  kOptVerbose = 1u << 5,
+  kOptExact = 1u << 6,
+  kOptIn = 1u << 7,
+  kOptOut = 1u << 8,
+  kOptLineNumbers = 1u << 9,
+  kOptCounters = 1u << 10,
+  kOptFragment = 1u << 11,
 };
 
 constexpr int kExtOptionBase = 0x1000;
@@ -110,28 +113,28 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   int argc = static_cast<int>(words.size());
 
   static const option kCoreOptions[] = {
-      {"append", 1, nullptr, 'A'},       {"delete", 1, nullptr, 'D'},
-      {"check", 1, nullptr, 'C'},        {"insert", 1, nullptr, 'I'},
-      {"replace", 1, nullptr, 'R'},      {"list", 2, nullptr, 'L'},
-      {"list-rules", 2, nullptr, 'S'},   {"flush", 2, nullptr, 'F'},
-      {"zero", 2, nullptr, 'Z'},         {"new-chain", 1, nullptr, 'N'},
-      {"delete-chain", 2, nullptr, 'X'}, {"rename-chain", 1, nullptr, 'E'},
-      {"policy", 1, nullptr, 'P'},       {"source", 1, nullptr, 's'},
-      {"destination", 1, nullptr, 'd'},  {"src", 1, nullptr, 's'},
-      {"dst", 1, nullptr, 'd'},          {"protocol", 1, nullptr, 'p'},
-      {"in-interface", 1, nullptr, 'i'}, {"jump", 1, nullptr, 'j'},
-      {"table", 1, nullptr, 't'},        {"match", 1, nullptr, 'm'},
-      {"numeric", 0, nullptr, 'n'},      {"out-interface", 1, nullptr, 'o'},
-      {"verbose", 0, nullptr, 'v'},      {"wait", 2, nullptr, 'w'},
+      {"append", 1, nullptr, 'A'},        {"delete", 1, nullptr, 'D'},
+      {"check", 1, nullptr, 'C'},         {"insert", 1, nullptr, 'I'},
+      {"replace", 1, nullptr, 'R'},       {"list", 2, nullptr, 'L'},
+      {"list-rules", 2, nullptr, 'S'},    {"flush", 2, nullptr, 'F'},
+      {"zero", 2, nullptr, 'Z'},          {"new-chain", 1, nullptr, 'N'},
+      {"delete-chain", 2, nullptr, 'X'},  {"rename-chain", 1, nullptr, 'E'},
+      {"policy", 1, nullptr, 'P'},        {"source", 1, nullptr, 's'},
+      {"destination", 1, nullptr, 'd'},   {"src", 1, nullptr, 's'},
+      {"dst", 1, nullptr, 'd'},           {"protocol", 1, nullptr, 'p'},
+      {"in-interface", 1, nullptr, 'i'},  {"jump", 1, nullptr, 'j'},
+      {"table", 1, nullptr, 't'},         {"match", 1, nullptr, 'm'},
+      {"numeric", 0, nullptr, 'n'},       {"out-interface", 1, nullptr, 'o'},
+      {"verbose", 0, nullptr, 'v'},       {"wait", 2, nullptr, 'w'},
       {"wait-interval", 2, nullptr, 'W'}, {"exact", 0, nullptr, 'x'},
-      {"fragments", 0, nullptr, 'f'},    {"version", 0, nullptr, 'V'},
-      {"help", 2, nullptr, 'h'},         {"line-numbers", 0, nullptr, '0'},
-      {"modprobe", 1, nullptr, 'M'},     {"set-counters", 1, nullptr, 'c'},
-      {"goto", 1, nullptr, 'g'},         {"ipv4", 0, nullptr, '4'},
+      {"fragments", 0, nullptr, 'f'},     {"version", 0, nullptr, 'V'},
+      {"help", 2, nullptr, 'h'},          {"line-numbers", 0, nullptr, '0'},
+      {"modprobe", 1, nullptr, 'M'},      {"set-counters", 1, nullptr, 'c'},
+      {"goto", 1, nullptr, 'g'},          {"ipv4", 0, nullptr, '4'},
       {"ipv6", 0, nullptr, '6'},
   };
 
-  std::vector<LoadedExt> loaded;  // in load order; the target, if any, is one of them
+  std::vector<LoadedExt> loaded;          // in load order; the target, if any, is one of them
   std::vector<std::string> option_names;  // storage for merged names
   std::vector<option> table;
   auto rebuild_table = [&]() {
@@ -181,8 +184,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
     if (options & bit)
       return parameter_error(std::string("multiple -") + letter + " flags not allowed");
     options |= bit;
-    if (inv && !invertible)
-      return parameter_error(std::string("cannot have ! before -") + letter);
+    if (inv && !invertible) return parameter_error(std::string("cannot have ! before -") + letter);
     return {};
   };
   auto load_match = [&](const ext::MatchType* type) {
@@ -200,9 +202,10 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   optind = 0;  // full getopt reset (glibc)
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv.data(),
-                          "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46",
-                          table.data(), nullptr)) != -1) {
+  while (
+      (c = getopt_long(argc, argv.data(),
+                       "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46",
+                       table.data(), nullptr)) != -1) {
     auto next_is_arg = [&]() { return optind < argc && !is_option_like(argv[optind]); };
     switch (c) {
       case 'A':
@@ -277,8 +280,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
       case 'E':
         CX_TRY(add_command(kCmdRenameChain, invert));
         cmd.chain = optarg;
-        if (!next_is_arg())
-          return parameter_error("-E requires old-chain-name and new-chain-name");
+        if (!next_is_arg()) return parameter_error("-E requires old-chain-name and new-chain-name");
         cmd.new_name = argv[optind++];
         break;
       case 'P':
@@ -318,8 +320,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         rule.ip.proto = *p;
         rule.ip.inv_proto = invert;
         proto_text = to_lower(optarg);
-        if (rule.ip.proto == 0 && invert)
-          return parameter_error("rule would never match protocol");
+        if (rule.ip.proto == 0 && invert) return parameter_error("rule would never match protocol");
         if (family == Family::V6 && !invert &&
             (rule.ip.proto == 51 || rule.ip.proto == 0x2b || rule.ip.proto == 0x3c ||
              rule.ip.proto == 0x2c))
@@ -387,8 +388,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         // libxtables takes -m icmpv6 for icmp6 (also in its message, and for IPv4).
         const std::string name = std::string_view(optarg) == "icmpv6" ? "icmp6" : optarg;
         const ext::MatchType* t = ext::find_match(name, family);
-        if (!t)
-          return option_error("Couldn't load match `" + name + "':No such file or directory");
+        if (!t) return option_error("Couldn't load match `" + name + "':No such file or directory");
         load_match(t);
         if (proto_text == optarg) proto_match_loaded = true;
         break;
@@ -430,8 +430,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         const char* arg = optarg ? optarg : next_is_arg() ? argv[optind++] : nullptr;
         if (!arg) return parameter_error("wait interval value required");
         unsigned usec = 0;
-        if (std::sscanf(arg, "%u", &usec) != 1)
-          return parameter_error("wait interval not numeric");
+        if (std::sscanf(arg, "%u", &usec) != 1) return parameter_error("wait interval not numeric");
         if (usec > 999999)
           return parameter_error("too long usec wait " + std::to_string(usec) + " > 999999 usec");
         cmd.warnings.push_back("Ignoring deprecated --wait-interval option.");

@@ -11,14 +11,21 @@ namespace {
 
 std::string target_name(const model::Rule& r) {
   switch (r.verdict) {
-    case model::VerdictKind::Accept: return "ACCEPT";
-    case model::VerdictKind::Drop: return "DROP";
-    case model::VerdictKind::Return: return "RETURN";
+    case model::VerdictKind::Accept:
+      return "ACCEPT";
+    case model::VerdictKind::Drop:
+      return "DROP";
+    case model::VerdictKind::Return:
+      return "RETURN";
     case model::VerdictKind::Jump:
-    case model::VerdictKind::Goto: return r.jump_chain;
-    case model::VerdictKind::Queue: return "QUEUE";
-    case model::VerdictKind::Target: return r.target->list_name();
-    case model::VerdictKind::None: return "";
+    case model::VerdictKind::Goto:
+      return r.jump_chain;
+    case model::VerdictKind::Queue:
+      return "QUEUE";
+    case model::VerdictKind::Target:
+      return r.target->list_name();
+    case model::VerdictKind::None:
+      return "";
   }
   return "";
 }
@@ -67,23 +74,26 @@ std::string spec_text(const model::Rule& r, Family family, const model::Counters
   if (counters)
     out += " -c " + std::to_string(counters->packets) + " " + std::to_string(counters->bytes);
   switch (r.verdict) {
-    case model::VerdictKind::None: break;
-    case model::VerdictKind::Goto: out += " -g " + r.jump_chain; break;
+    case model::VerdictKind::None:
+      break;
+    case model::VerdictKind::Goto:
+      out += " -g " + r.jump_chain;
+      break;
     case model::VerdictKind::Target:
       out += " -j ";
       out += r.target->name();
       r.target->save(out, sc);
       break;
-    default: out += " -j " + target_name(r); break;
+    default:
+      out += " -j " + target_name(r);
+      break;
   }
   return out;
 }
 
 }  // namespace
 
-std::string rule_spec(const model::Rule& r, Family family) {
-  return spec_text(r, family, nullptr);
-}
+std::string rule_spec(const model::Rule& r, Family family) { return spec_text(r, family, nullptr); }
 
 std::string save_rule(const model::Rule& r, const std::string& chain, Family family,
                       bool counters) {
@@ -95,11 +105,13 @@ namespace {
 std::string num(std::uint64_t n, unsigned format, bool compact) {
   char buf[32];
   if (format & kFmtExact) {
-    std::snprintf(buf, sizeof(buf), compact ? "%llu " : "%8llu ", static_cast<unsigned long long>(n));
+    std::snprintf(buf, sizeof(buf), compact ? "%llu " : "%8llu ",
+                  static_cast<unsigned long long>(n));
     return buf;
   }
   if (n <= 99999) {
-    std::snprintf(buf, sizeof(buf), compact ? "%llu " : "%5llu ", static_cast<unsigned long long>(n));
+    std::snprintf(buf, sizeof(buf), compact ? "%llu " : "%5llu ",
+                  static_cast<unsigned long long>(n));
     return buf;
   }
   // Rounded to the nearest unit, as iptables shows them.
@@ -161,7 +173,8 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
       std::snprintf(buf, sizeof(buf), "%-4d ", n);
       out += buf;
     }
-    if (verbose) out += num(r.counters.packets, format, false) + num(r.counters.bytes, format, false);
+    if (verbose)
+      out += num(r.counters.packets, format, false) + num(r.counters.bytes, format, false);
     out += pad(target_name(r), 9) + " ";
     out += r.ip.inv_proto ? "!" : " ";
     out += pad(numeric ? std::to_string(r.ip.proto) : protocol_name(r.ip.proto, family), 4) + " ";

@@ -16,7 +16,10 @@ std::string save_rule(const model::Rule& rule, const std::string& chain, Family 
 std::string verbose_rule(const model::Rule& rule, Family family);
 
 enum ListFormat : unsigned {
-  kFmtNumeric = 1, kFmtVerbose = 2, kFmtExact = 4, kFmtLineNumbers = 8,
+  kFmtNumeric = 1,
+  kFmtVerbose = 2,
+  kFmtExact = 4,
+  kFmtLineNumbers = 8,
 };
 std::string list_chain(const model::Chain& chain, Family family, unsigned format,
                        std::uint32_t references, int only_rule = 0);

@@ -18,7 +18,9 @@ using cli::Command;
 using nft::Message;
 using nft::MsgType;
 
-Error plain(std::string msg) { return Error{ErrorKind::Other, std::move(msg), ErrorStyle::Plain, 0}; }
+Error plain(std::string msg) {
+  return Error{ErrorKind::Other, std::move(msg), ErrorStyle::Plain, 0};
+}
 Error no_chain() { return plain("No chain/target/match by that name."); }
 Error bad_rule() { return plain("Bad rule (does a matching rule exist in that chain?)."); }
 
@@ -287,8 +289,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
       ts.rules.erase(it);
     } else if (ts.exists && ts.find_chain(mc.name) && !foreign(*ts.find_chain(mc.name))) {
       status = nl_.for_each_rule(
-          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); },
-          [&] { mc.rules.clear(); });
+          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); }, [&] { mc.rules.clear(); });
     }
   };
   if (spec) {
@@ -341,11 +342,10 @@ Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
       for (const auto& e : m.rule.exprs)
         if ((e.kind == nft::Expr::Kind::Match || e.kind == nft::Expr::Kind::Target) &&
             e.xt_name != "QUEUE" &&
-            !nl_.compat_revision_supported(e.xt_name, e.xt_rev,
-                                           e.kind == nft::Expr::Kind::Target, family_))
+            !nl_.compat_revision_supported(e.xt_name, e.xt_rev, e.kind == nft::Expr::Kind::Target,
+                                           family_))
           warnings_.push_back("Warning: Extension " + e.xt_name + " revision " +
-                              std::to_string(e.xt_rev) +
-                              " not supported, missing kernel module?");
+                              std::to_string(e.xt_rev) + " not supported, missing kernel module?");
   }
   return s;
 }
@@ -500,11 +500,11 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return nullptr;
   };
 
-  if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace |
-                           cli::kCmdCheck | cli::kCmdDelete)))
+  if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
+                           cli::kCmdDelete)))
     for (const auto& r : cmd.rules) out += cli::verbose_rule(r, family_);
-  if (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
-           cli::kCmdDelete)) {
+  if (c &
+      (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck | cli::kCmdDelete)) {
     for (const auto& r : cmd.rules) CX_TRY(jump_ok(r));
   }
 
@@ -518,8 +518,9 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       // iptables-nft re-adds the table for each rule until the table is in the kernel.
       if (!first_rule && !ts.exists) msgs.push_back(new_table_msg(cmd.table));
       first_rule = false;
-      msgs.push_back(rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
-                              std::move(*o), "RULE_APPEND"));
+      msgs.push_back(rule_msg(MsgType::NewRule,
+                              nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend, std::move(*o),
+                              "RULE_APPEND"));
     }
     return {};
   }
@@ -547,8 +548,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       first_rule = false;
       o->position = position;
       std::uint16_t flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
-      msgs.push_back(rule_msg(MsgType::NewRule, flags, std::move(*o),
-                              append ? "RULE_APPEND" : "RULE_INSERT"));
+      msgs.push_back(
+          rule_msg(MsgType::NewRule, flags, std::move(*o), append ? "RULE_APPEND" : "RULE_INSERT"));
     }
     return {};
   }
@@ -587,8 +588,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       if (!found) return bad_rule();
       taken.push_back(found->handle.value_or(0));
       if (c == cli::kCmdDelete)
-        msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, std::move(*found),
-                                "RULE_DELETE"));
+        msgs.push_back(
+            rule_msg(MsgType::DelRule, nft::kNlmRequest, std::move(*found), "RULE_DELETE"));
     }
     return {};
   }
@@ -610,8 +611,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       if (!o) return o.take_error();
       o->handle = found.handle;
       msgs.push_back(rule_msg(MsgType::NewRule,
-                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
-                              std::move(*o), "RULE_REPLACE"));
+                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(*o),
+                              "RULE_REPLACE"));
     } else {
       nft::RuleObj o = found;
       o.position.reset();
@@ -628,10 +629,10 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   }
   if (c & (cli::kCmdList | cli::kCmdListRules)) {
     if (!cmd.chain.empty() && !builtin && !kchain)
-      return Error{ErrorKind::Other,
-                   "chain `" + cmd.chain + "' in table `" + cmd.table +
-                       "' is incompatible, use 'nft' tool.",
-                   ErrorStyle::VersionedOnly, 0};
+      return Error{
+          ErrorKind::Other,
+          "chain `" + cmd.chain + "' in table `" + cmd.table + "' is incompatible, use 'nft' tool.",
+          ErrorStyle::VersionedOnly, 0};
     auto table = read_table(cmd.table);
     if (!table) return table.take_error();
     CX_TRY(check_listable(*table, cmd.chain, out));
@@ -691,7 +692,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       }
     }
     if (c & cli::kCmdZeroNum) {  // "-Z CHAIN N -L": the listing, then rule N zeroed
-      if (!kchain) return {};      // a base chain listed as faked has no rule to zero
+      if (!kchain) return {};    // a base chain listed as faked has no rule to zero
       cli::Command zero = cmd;
       zero.command = cli::kCmdZeroNum;
       return build(zero, msgs, out);
@@ -710,8 +711,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       names.push_back(cmd.chain);
     } else {
       for (const auto& bc : spec.chains)
-        if ((c & cli::kCmdList) || ts.find_chain(std::string(bc.name)))
-          names.emplace_back(bc.name);
+        if ((c & cli::kCmdList) || ts.find_chain(std::string(bc.name))) names.emplace_back(bc.name);
       std::vector<std::string> users;
       for (const auto& ch : ts.chains)
         if (!ch.hooknum) users.push_back(ch.name);
@@ -731,8 +731,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       if (ch->hooknum) {
         nft::ChainObj z = cached_chain(*ch);
         z.counters = std::make_pair(0, 0);
-        msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, z,
-                                 "CHAIN_ZERO"));
+        msgs.push_back(
+            chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, z, "CHAIN_ZERO"));
       }
       for (const auto& ro : ts.rules[name]) {
         nft::RuleObj o = ro;
@@ -740,8 +740,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         for (auto& e : o.exprs)
           if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
         msgs.push_back(rule_msg(MsgType::NewRule,
-                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
-                                std::move(o), "RULE_REPLACE"));
+                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(o),
+                                "RULE_REPLACE"));
       }
     }
     return {};
@@ -796,8 +796,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     nft::ChainObj ch;
     ch.table = cmd.table;
     ch.name = cmd.chain;
-    msgs.push_back(chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmExcl, ch,
-                             "CHAIN_USER_ADD"));
+    msgs.push_back(
+        chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmExcl, ch, "CHAIN_USER_ADD"));
     return {};
   }
   if (c == cli::kCmdDeleteChain) {

@@ -22,8 +22,8 @@ struct TableState {
   // the whole list is dumped once. A deque keeps pointers stable while lookups add to it.
   bool chains_complete = false;
   std::deque<nft::ChainObj> chains;
-  std::unordered_map<std::string, std::size_t> by_name;  // index into chains
-  std::unordered_map<std::string, bool> looked_up;       // single lookups, found or not
+  std::unordered_map<std::string, std::size_t> by_name;    // index into chains
+  std::unordered_map<std::string, bool> looked_up;         // single lookups, found or not
   std::map<std::string, std::vector<nft::RuleObj>> rules;  // loaded per chain
   bool all_rules_loaded = false;
   // Only what has been loaded: see Session::chain() and Session::load_chains().

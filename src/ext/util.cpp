@@ -21,8 +21,8 @@ namespace cx::ext {
 
 std::string quote_string(std::string_view s) {
   auto plain = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   };
   bool bare = !s.empty();
   for (char c : s) bare = bare && plain(c);
@@ -47,8 +47,7 @@ std::optional<std::uint64_t> xtables_strtoui(const std::string& s, std::uint64_t
   return v;
 }
 
-std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min,
-                                        std::uint64_t max) {
+std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min, std::uint64_t max) {
   auto v = parse_unsigned(s, max, 0);
   if (!v || *v < min) return std::nullopt;
   return v;
@@ -61,8 +60,7 @@ Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std:
   return *v;
 }
 
-Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s,
-                                                              std::uint64_t max,
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s, std::uint64_t max,
                                                               std::string_view ext,
                                                               std::string_view opt) {
   auto bad = [&](std::string_view near) {
@@ -204,11 +202,10 @@ struct NamedByte {
   std::uint8_t value;
 };
 constexpr NamedByte kDscpClasses[] = {
-    {"CS0", 0x00},  {"CS1", 0x08},  {"CS2", 0x10},  {"CS3", 0x18},  {"CS4", 0x20},
-    {"CS5", 0x28},  {"CS6", 0x30},  {"CS7", 0x38},  {"BE", 0x00},   {"AF11", 0x0a},
-    {"AF12", 0x0c}, {"AF13", 0x0e}, {"AF21", 0x12}, {"AF22", 0x14}, {"AF23", 0x16},
-    {"AF31", 0x1a}, {"AF32", 0x1c}, {"AF33", 0x1e}, {"AF41", 0x22}, {"AF42", 0x24},
-    {"AF43", 0x26}, {"EF", 0x2e}};
+    {"CS0", 0x00},  {"CS1", 0x08},  {"CS2", 0x10},  {"CS3", 0x18},  {"CS4", 0x20},  {"CS5", 0x28},
+    {"CS6", 0x30},  {"CS7", 0x38},  {"BE", 0x00},   {"AF11", 0x0a}, {"AF12", 0x0c}, {"AF13", 0x0e},
+    {"AF21", 0x12}, {"AF22", 0x14}, {"AF23", 0x16}, {"AF31", 0x1a}, {"AF32", 0x1c}, {"AF33", 0x1e},
+    {"AF41", 0x22}, {"AF42", 0x24}, {"AF43", 0x26}, {"EF", 0x2e}};
 constexpr NamedByte kTosSymbols[] = {{"Minimize-Cost", 0x02},
                                      {"Maximize-Reliability", 0x04},
                                      {"Maximize-Throughput", 0x08},
@@ -335,7 +332,10 @@ int mask_prefix_len(const std::uint8_t* mask, int bytes) {
     for (int b = 7; b >= 0; --b) {
       bool one = mask[i] & (1u << b);
       if (one && zero) return -1;
-      if (one) ++n; else zero = true;
+      if (one)
+        ++n;
+      else
+        zero = true;
     }
   return n;
 }

@@ -23,8 +23,7 @@ inline Error only_once(std::string_view ext, std::string_view opt) {
                       "\" can only be used once.");
 }
 inline Error must_be_specified(std::string_view ext, std::string_view opt) {
-  return option_error(std::string(ext) + ": option \"" + std::string(opt) +
-                      "\" must be specified");
+  return option_error(std::string(ext) + ": option \"" + std::string(opt) + "\" must be specified");
 }
 inline Error bad_integer(std::string_view ext, std::string_view opt) {
   return option_error(std::string(ext) + ": bad integer value for option \"" + std::string(opt) +
@@ -36,8 +35,8 @@ inline Error bad_integer(std::string_view ext, std::string_view opt) {
 inline Error out_of_range(std::string_view ext, std::string_view opt, std::uint64_t min,
                           std::uint64_t max) {
   return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
-                      "\", or out of range (" + std::to_string(min) + "-" +
-                      std::to_string(max) + ").");
+                      "\", or out of range (" + std::to_string(min) + "-" + std::to_string(max) +
+                      ").");
 }
 // xtables_param_act(XTF_BAD_VALUE): "EXT: Bad value for "--opt" option: "VALUE"".
 inline Error bad_value(std::string_view ext, std::string_view opt, std::string_view value) {
@@ -51,8 +50,8 @@ inline Error cannot_combine(std::string_view ext, std::string_view a, std::strin
 }
 // libxtables' "also" check.
 inline Error also_requires(std::string_view ext, std::string_view a, std::string_view b) {
-  return option_error(std::string(ext) + ": option \"" + std::string(a) +
-                      "\" also requires \"" + std::string(b) + "\".");
+  return option_error(std::string(ext) + ": option \"" + std::string(a) + "\" also requires \"" +
+                      std::string(b) + "\".");
 }
 
 // libxtables' xtables_strtoui as extensions call it on a whole word: strtoull base 0,
@@ -66,8 +65,7 @@ Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std:
 
 // XTTYPE_UINT*RC: "N" (N:N), "A:B", "A:" (A:max), ":B" (0:B), numbers base 0. The error is
 // "EXT: bad value for option "--opt" near "PART", or out of range (0-MAX)."
-Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s,
-                                                              std::uint64_t max,
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s, std::uint64_t max,
                                                               std::string_view ext,
                                                               std::string_view opt);
 

@@ -171,12 +171,12 @@ class Restorer {
   Status table_line(const std::string& line) {
     std::string name = first_word(line, 1);
     if (name.empty())
-      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
-                                     " table name invalid"),
-                     lineno_);
+      return at_line(
+          parameter_error(prog_ + ": line " + std::to_string(lineno_) + " table name invalid"),
+          lineno_);
     if (!core::find_table(name))
-      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
-                                     " table name '" + name + "' invalid"),
+      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) + " table name '" +
+                                     name + "' invalid"),
                      lineno_);
     // -T: the lines of every other table are passed over unread.
     skip_table_ = !opts_.table.empty() && opts_.table != name;
@@ -209,17 +209,17 @@ class Restorer {
       words.push_back(std::move(w));
     }
     if (words.empty())
-      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
-                                     " chain name invalid"),
-                     lineno_);
+      return at_line(
+          parameter_error(prog_ + ": line " + std::to_string(lineno_) + " chain name invalid"),
+          lineno_);
     if (!core::find_builtin(*core::find_table(cur_->name()), words[0])) {
       if (auto ok = cli::check_chain_name(words[0], true); !ok)
         return at_line(ok.take_error(), lineno_);
     }
     if (words.size() < 2)
-      return at_line(parameter_error(prog_ + ": line " + std::to_string(lineno_) +
-                                     " policy invalid"),
-                     lineno_);
+      return at_line(
+          parameter_error(prog_ + ": line " + std::to_string(lineno_) + " policy invalid"),
+          lineno_);
     return cur_->chain_line(words, lineno_);
   }
 

@@ -15,9 +15,12 @@ namespace {
 
 enum { kOptSport = 1, kOptDport, kOptFlags, kOptSyn, kOptOption };
 constexpr OptionSpec kOptions[] = {
-    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
-    {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
-    {"syn", ArgKind::None, kOptSyn}, {"tcp-flags", ArgKind::Required, kOptFlags},
+    {"source-port", ArgKind::Required, kOptSport},
+    {"sport", ArgKind::Required, kOptSport},
+    {"destination-port", ArgKind::Required, kOptDport},
+    {"dport", ArgKind::Required, kOptDport},
+    {"syn", ArgKind::None, kOptSyn},
+    {"tcp-flags", ArgKind::Required, kOptFlags},
     {"tcp-option", ArgKind::Required, kOptOption},
 };
 
@@ -206,10 +209,9 @@ class TcpMatch final : public Match {
         info.flg_mask = flags->first;
         info.flg_cmp = flags->second;
       }
-      info.invflags = static_cast<std::uint8_t>((inv_sport ? XT_TCP_INV_SRCPT : 0) |
-                                                (inv_dport ? XT_TCP_INV_DSTPT : 0) |
-                                                (inv_flags ? XT_TCP_INV_FLAGS : 0) |
-                                                (inv_option ? XT_TCP_INV_OPTION : 0));
+      info.invflags = static_cast<std::uint8_t>(
+          (inv_sport ? XT_TCP_INV_SRCPT : 0) | (inv_dport ? XT_TCP_INV_DSTPT : 0) |
+          (inv_flags ? XT_TCP_INV_FLAGS : 0) | (inv_option ? XT_TCP_INV_OPTION : 0));
       out.push_back(nft::Expr::match("tcp", 0, xt_blob(info)));
       return {};
     }
@@ -279,7 +281,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kTcpMatch = {"tcp", kBoth, kOptions, create, "tcp", 0, decode_compat,
-                                    decode_native};
+extern const MatchType kTcpMatch = {"tcp", kBoth, kOptions,      create,
+                                    "tcp", 0,     decode_compat, decode_native};
 
 }  // namespace cx::ext

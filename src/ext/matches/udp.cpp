@@ -13,8 +13,10 @@ namespace {
 
 enum { kOptSport = 1, kOptDport };
 constexpr OptionSpec kOptions[] = {
-    {"source-port", ArgKind::Required, kOptSport}, {"sport", ArgKind::Required, kOptSport},
-    {"destination-port", ArgKind::Required, kOptDport}, {"dport", ArgKind::Required, kOptDport},
+    {"source-port", ArgKind::Required, kOptSport},
+    {"sport", ArgKind::Required, kOptSport},
+    {"destination-port", ArgKind::Required, kOptDport},
+    {"dport", ArgKind::Required, kOptDport},
 };
 
 // libxtables' XTTYPE_PORTRC: a number (getaddrinfo's strtoul, kept to 16 bits) or a service
@@ -72,9 +74,8 @@ class UdpMatch final : public Match {
         sport->lo && dport->lo && inv_sport && inv_dport)
       return p.sport == sport->lo && p.dport == dport->lo ? eval::Outcome::NoMatch
                                                           : eval::Outcome::Match;
-    return in(sport, inv_sport, p.sport) && in(dport, inv_dport, p.dport)
-               ? eval::Outcome::Match
-               : eval::Outcome::NoMatch;
+    return in(sport, inv_sport, p.sport) && in(dport, inv_dport, p.dport) ? eval::Outcome::Match
+                                                                          : eval::Outcome::NoMatch;
   }
   std::unique_ptr<Match> clone() const override { return std::make_unique<UdpMatch>(*this); }
 
@@ -170,7 +171,7 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kUdpMatch = {"udp", kBoth, kOptions, create, "udp", 0, decode_compat,
-                                    decode_native};
+extern const MatchType kUdpMatch = {"udp", kBoth, kOptions,      create,
+                                    "udp", 0,     decode_compat, decode_native};
 
 }  // namespace cx::ext
