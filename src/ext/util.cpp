@@ -501,8 +501,8 @@ void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& s
     out.push_back(nft::Expr::cmp(inv_sport ? nft::kNeq : nft::kEq, std::move(both)));
     return;
   }
-  if (sport) encode_port_range(out, 0, *sport, inv_sport);
-  if (dport) encode_port_range(out, 2, *dport, inv_dport);
+  if (!port_unset(sport, inv_sport)) encode_port_range(out, 0, *sport, inv_sport);
+  if (!port_unset(dport, inv_dport)) encode_port_range(out, 2, *dport, inv_dport);
 }
 
 bool is_port_step(const LiftStep& s) {

@@ -186,7 +186,12 @@ std::string list_port_range(const char* label, const PortRange& r, bool invert, 
 // range for a span).
 void encode_port_range(std::vector<nft::Expr>& out, std::uint32_t offset, const PortRange& r,
                        bool invert);
-// Both ports of tcp/udp: two single ports become one 4-byte compare, as iptables-nft does.
+// A port option that constrains nothing: absent, or 0:65535 not inverted.
+inline bool port_unset(const std::optional<PortRange>& r, bool invert) {
+  return !r || (r->lo == 0 && r->hi == 0xffff && !invert);
+}
+// Both ports of tcp/udp: two single ports become one 4-byte compare, as iptables-nft does;
+// a port that constrains nothing (port_unset) emits nothing.
 void encode_ports(std::vector<nft::Expr>& out, const std::optional<PortRange>& sport,
                   bool inv_sport, const std::optional<PortRange>& dport, bool inv_dport);
 // The ports of a tcp or udp match as a lift fills them.

@@ -1,6 +1,8 @@
 // -m tcp (xt "tcp" rev 0, struct xt_tcp). iptables-nft 1.8.9 encodes ports and flags natively
 // (payload th+0/+2 with cmp or range, th+13 with bitwise+cmp) but falls back to the xt match
-// for --tcp-option, for a match without options, and for a port range covering 0:65535.
+// for --tcp-option and for a match whose options constrain nothing (none, or only 0:65535
+// ranges and NONE NONE flags). A negated 0:65535 or a NONE mask is kept as written (never
+// matches), where the reference leaves it out and so matches everything.
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include <cstring>
@@ -189,12 +191,13 @@ class TcpMatch final : public Match {
     }
   }
 
+  // iptables-nft 1.8.9 sends the xt match for an option (or a negated one) and when nothing
+  // constrains anything; otherwise native expressions, where a flags test that is always
+  // true (mask and compare NONE, not negated) is left out.
+  bool flags_unset() const { return !flags || (!flags->first && !flags->second && !inv_flags); }
   bool needs_compat() const {
-    auto full = [](const std::optional<PortRange>& r, bool inv) {
-      return r && r->lo == 0 && r->hi == 0xffff && !inv;
-    };
-    return option || (!sport && !dport && !flags) || full(sport, inv_sport) ||
-           full(dport, inv_dport);
+    return option.value_or(0) || inv_option ||
+           (port_unset(sport, inv_sport) && port_unset(dport, inv_dport) && flags_unset());
   }
 
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
@@ -215,7 +218,7 @@ class TcpMatch final : public Match {
       out.push_back(nft::Expr::match("tcp", 0, xt_blob(info)));
       return {};
     }
-    if (flags) {
+    if (!flags_unset()) {
       out.push_back(nft::Expr::payload(nft::kTransportHeader, 13, 1));
       out.push_back(nft::Expr::bitwise(1, {flags->first}, {0}));
       out.push_back(nft::Expr::cmp(inv_flags ? nft::kNeq : nft::kEq, {flags->second}));

@@ -1,5 +1,6 @@
 // -m udp (xt "udp" rev 0, struct xt_udp). Ports are native (payload th+0/+2, cmp or range);
-// a match without options or with a 0:65535 range stays xt compat, as in iptables-nft 1.8.9.
+// a match whose ports constrain nothing (none, or only 0:65535) stays xt compat, as in
+// iptables-nft 1.8.9.
 // Numeric ports wrap at 16 bits (libxt_udp's parser does: --dport 70000 is port 4464).
 #include <linux/netfilter/xt_tcpudp.h>
 
@@ -64,10 +65,7 @@ class UdpMatch final : public Match {
     auto in = [](const std::optional<PortRange>& r, bool inv, std::uint16_t v) {
       return !r || ((v >= r->lo && v <= r->hi) != inv);
     };
-    auto full = [](const std::optional<PortRange>& r, bool inv) {
-      return r && r->lo == 0 && r->hi == 0xffff && !inv;
-    };
-    bool compat = (!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport);
+    bool compat = needs_compat();
     // iptables-nft 1.8.9 (add_nft_tcpudp) compares two inverted single ports as one 4-byte
     // value: "! --sport S ! --dport D" matches unless both are equal.
     if (!compat && sport && dport && sport->lo == sport->hi && dport->lo == dport->hi &&
@@ -92,11 +90,13 @@ class UdpMatch final : public Match {
 
   // Checked only for the native encoding, as in iptables-nft (see tcp.cpp).
   Status final_check(const RuleContext& ctx) override {
-    bool compat = (!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport);
-    if (!compat && ctx.ip && ctx.ip->proto != 17)
+    if (!needs_compat() && ctx.ip && ctx.ip->proto != 17)
       return parameter_error("UDP match requires '-p udp'");
     return {};
   }
+
+  // iptables-nft 1.8.9 sends the xt match only when no port constrains anything.
+  bool needs_compat() const { return port_unset(sport, inv_sport) && port_unset(dport, inv_dport); }
 
   static bool full(const std::optional<PortRange>& r, bool inv) {
     return r && r->lo == 0 && r->hi == 0xffff && !inv;
@@ -122,7 +122,7 @@ class UdpMatch final : public Match {
   }
 
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
-    if ((!sport && !dport) || full(sport, inv_sport) || full(dport, inv_dport)) {
+    if (needs_compat()) {
       xt_udp info{};
       info.spts[0] = sport ? sport->lo : 0;
       info.spts[1] = sport ? sport->hi : 0xffff;
