@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +61,7 @@ struct LoadedExt {
   const ext::MatchType* match_type = nullptr;
   const ext::TargetType* target_type = nullptr;
   std::span<const ext::OptionSpec> options;
+  bool clone = false;  // a match loaded again: it adds no option names of its own
 };
 
 Error conflict(unsigned newcmd, unsigned oldcmd) {
@@ -139,8 +141,11 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   std::vector<option> table;
   auto rebuild_table = [&]() {
     table.assign(std::begin(kCoreOptions), std::end(kCoreOptions));
-    // The most recently loaded extension wins an option name (-m tcp -m tcp --dport 22).
-    for (std::size_t i = loaded.size(); i-- > 0;)
+    // As libxtables merges options: the most recently loaded extension wins an option name,
+    // but a match loaded a second time is a clone that adds none (-m udp -m tcp -m udp
+    // --dport: tcp's); the option then goes to the latest instance of its owner (see below).
+    for (std::size_t i = loaded.size(); i-- > 0;) {
+      if (loaded[i].clone) continue;
       for (const auto& o : loaded[i].options) {
         option opt{};
         opt.name = o.name.data();  // OptionSpec names are literals: NUL-terminated
@@ -148,6 +153,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         opt.val = kExtOptionBase + static_cast<int>(i) * kExtOptionStride + o.id;
         table.push_back(opt);
       }
+    }
     table.push_back(option{nullptr, 0, nullptr, 0});
   };
   rebuild_table();
@@ -192,6 +198,8 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
     le.match = type->create(family);
     le.match_type = type;
     le.options = type->options;
+    le.clone = std::any_of(loaded.begin(), loaded.end(),
+                           [&](const LoadedExt& o) { return o.match_type == type; });
     loaded.push_back(std::move(le));
     rebuild_table();
   };
@@ -441,18 +449,24 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         break;
       case 'c': {
         CX_TRY(set_option(kOptCounters, 'c', invert, false));
+        // As xshared.c: "-c P,B" or "-c P B", each read with sscanf's %llu (a numeric prefix
+        // is enough; "-1" wraps around).
         std::string pk = optarg;
-        if (optind >= argc || is_option_like(argv[optind]))
+        std::string by;
+        if (auto comma = pk.find(',', 1); !pk.empty() && comma != std::string::npos)
+          by = pk.substr(comma + 1);
+        else if (next_is_arg())
+          by = argv[optind++];
+        else
           return parameter_error("-c requires packet and byte counter");
-        std::string by = argv[optind++];
-        // strtoull semantics, as iptables: "-1" wraps around.
-        char* end = nullptr;
-        unsigned long long p = std::strtoull(pk.c_str(), &end, 10);
-        if (pk.empty() || *end) return parameter_error("-c packet counter not numeric");
-        unsigned long long b = std::strtoull(by.c_str(), &end, 10);
-        if (by.empty() || *end) return parameter_error("-c byte counter not numeric");
-        // ip6tables 1.8.9 parses -c but never copies the values into the rule it sends.
-        if (family == Family::V4 || restore_mode) {
+        unsigned long long p = 0, b = 0;
+        if (std::sscanf(pk.c_str(), "%llu", &p) != 1)
+          return parameter_error("-c packet counter not numeric");
+        if (std::sscanf(by.c_str(), "%llu", &b) != 1)
+          return parameter_error("-c byte counter not numeric");
+        // ip6tables 1.8.9 parses -c but never copies the values into the rule it sends; its
+        // restore turns "[p:b]" into -c, so those are lost too.
+        if (family == Family::V4) {
           rule.counters = {p, b};
           rule.has_counters = true;
         }
@@ -485,6 +499,13 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         if (c >= kExtOptionBase) {
           std::size_t idx = static_cast<std::size_t>((c - kExtOptionBase) / kExtOptionStride);
           int id = (c - kExtOptionBase) % kExtOptionStride;
+          // Loading a match again completes the earlier instances: the latest one parses.
+          if (loaded[idx].match_type)
+            for (std::size_t j = loaded.size(); j-- > idx + 1;)
+              if (loaded[j].match_type == loaded[idx].match_type) {
+                idx = j;
+                break;
+              }
           LoadedExt& le = loaded[idx];
           ext::OptionArg oa;
           oa.value = optarg ? optarg : "";

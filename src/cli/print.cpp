@@ -135,7 +135,7 @@ std::string pad(const std::string& s, std::size_t width) {
 }  // namespace
 
 std::string list_chain(const model::Chain& c, Family family, unsigned format,
-                       std::uint32_t references, int only_rule) {
+                       std::int64_t references, int only_rule) {
   std::string out;
   const bool verbose = format & kFmtVerbose;
   const bool numeric = format & kFmtNumeric;
@@ -151,7 +151,8 @@ std::string list_chain(const model::Chain& c, Family family, unsigned format,
       }
       out += ")\n";
     } else {
-      out += " (" + std::to_string(references) + " references)\n";
+      out += references < 0 ? std::string(" (ERROR obtaining refs)\n")
+                            : " (" + std::to_string(references) + " references)\n";
     }
     if (format & kFmtLineNumbers) out += "num  ";
     if (verbose) {

@@ -21,7 +21,8 @@ enum ListFormat : unsigned {
   kFmtExact = 4,
   kFmtLineNumbers = 8,
 };
+// `references` < 0 prints "(ERROR obtaining refs)".
 std::string list_chain(const model::Chain& chain, Family family, unsigned format,
-                       std::uint32_t references, int only_rule = 0);
+                       std::int64_t references, int only_rule = 0);
 
 }  // namespace cx::cli

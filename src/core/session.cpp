@@ -26,6 +26,16 @@ Error bad_rule() { return plain("Bad rule (does a matching rule exist in that ch
 
 constexpr int kErestart = 85;  // ERESTART: the batch's generation id is stale
 
+// The chain object as iptables-nft keeps it in its cache: no handle, no counters.
+nft::ChainObj cached_chain(const nft::ChainObj& c) {
+  nft::ChainObj o = c;
+  o.handle.reset();
+  o.counters.reset();
+  return o;
+}
+
+}  // namespace
+
 Message rule_msg(MsgType type, std::uint16_t flags, nft::RuleObj rule, std::string op) {
   Message m;
   m.type = type;
@@ -46,15 +56,45 @@ Message chain_msg(MsgType type, std::uint16_t flags, nft::ChainObj chain, std::s
   return m;
 }
 
-// The chain object as iptables-nft keeps it in its cache: no handle, no counters.
-nft::ChainObj cached_chain(const nft::ChainObj& c) {
-  nft::ChainObj o = c;
-  o.handle.reset();
-  o.counters.reset();
-  return o;
+std::optional<Message> chain_zero_rule_msg(const nft::RuleObj& kernel_rule) {
+  nft::RuleObj o = kernel_rule;
+  bool nonzero = false;
+  for (auto& e : o.exprs)
+    if (e.kind == nft::Expr::Kind::Counter && (e.packets || e.bytes)) {
+      e.packets = e.bytes = 0;
+      nonzero = true;
+    }
+  if (!nonzero) return std::nullopt;
+  o.position.reset();
+  o.compat_proto.reset();
+  o.compat_flags.reset();
+  // The first "meta l4proto" with a cmp of its register right after gives NFTA_RULE_COMPAT.
+  for (std::size_t i = 0; i + 1 < o.exprs.size(); ++i) {
+    const nft::Expr& m = o.exprs[i];
+    const nft::Expr& c = o.exprs[i + 1];
+    if (m.kind != nft::Expr::Kind::Meta || m.key != nft::kMetaL4proto) continue;
+    if (c.kind != nft::Expr::Kind::Cmp || c.sreg != m.dreg) continue;
+    o.compat_proto = c.data.empty() ? 0u : c.data[0];
+    o.compat_flags = c.op == nft::kNeq ? 2u : 0u;
+    break;
+  }
+  return rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                  std::move(o), "RULE_REPLACE");
 }
 
-}  // namespace
+Message zeroed_rule_msg(const nft::RuleObj& kernel_rule, Family family) {
+  nft::RuleObj o = kernel_rule;
+  o.position.reset();
+  for (auto& e : o.exprs)
+    if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
+  // The kernel does not report NFTA_RULE_COMPAT; iptables-nft rebuilds the rule from what it
+  // decoded, so the replacement carries the rule's -p (xt matches such as multiport check it).
+  model::Rule decoded = codec::decode_rule(o.exprs, family);
+  o.compat_proto = decoded.ip.proto;
+  o.compat_flags = decoded.ip.inv_proto ? 2u : 0u;
+  return rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                  std::move(o), "RULE_REPLACE");
+}
 
 Message new_table_msg(const std::string& table) {
   Message m;
@@ -214,6 +254,13 @@ Result<std::vector<std::string>> Session::existing_tables() {
 
 namespace {
 
+// "(N references)" as iptables-nft computes it: the chain's use count (the kernel counts
+// each rule in the chain and each jump to it) less its rules, read as a signed int; a chain
+// the kernel did not report (made by a restore batch) has a use count of 0.
+std::int64_t references(const model::Chain& c) {
+  return static_cast<std::int32_t>(c.use - static_cast<std::uint32_t>(c.rules.size()));
+}
+
 unsigned list_format(const Command& cmd) {
   unsigned fmt = 0;
   if (cmd.numeric) fmt |= cli::kFmtNumeric;
@@ -238,17 +285,79 @@ Status check_listable(const model::Table& t, const std::string& chain, std::stri
                  (chain.empty() ? "" : "chain `" + chain + "' in ") + "table `" + t.name +
                      "' is incompatible, use 'nft' tool.",
                  ErrorStyle::VersionedOnly, 0};
-  // With a chain named, iptables-nft reads that chain alone when the kernel has it.
+  // With a chain named, iptables-nft reads that chain and the table's built-in chain names
+  // only: a foreign base chain under another name does not taint the listing.
   bool tainted = t.tainted();
   if (!chain.empty()) {
-    const auto& f = t.foreign_base_chains;
-    const model::Chain* c = t.find(chain);
-    if (std::find(f.begin(), f.end(), chain) == f.end() && c && (!c->builtin || c->handle))
-      tainted = false;
+    const TableSpec* spec = find_table(t.name);
+    tainted = std::any_of(
+        t.foreign_base_chains.begin(), t.foreign_base_chains.end(),
+        [&](const std::string& f) { return f == chain || (spec && find_builtin(*spec, f)); });
   }
   if (tainted)
     out += "# Table `" + t.name +
            "' contains incompatible base-chains, use 'nft' tool to list them.\n";
+  return {};
+}
+
+Status list_table(const model::Table& table, const cli::Command& cmd, Family family,
+                  std::string& out) {
+  CX_TRY(check_listable(table, cmd.chain, out));
+  const unsigned c = cmd.command;
+  // The rule iptables-nft would stop at (it reads and prints rule by rule): what precedes
+  // it is printed, then the error.
+  const model::Rule* unreadable = nullptr;
+  for (const model::Chain& ch : table.chains) {
+    if (unreadable || (!cmd.chain.empty() && ch.name != cmd.chain)) continue;
+    for (std::size_t i = 0; i < ch.rules.size() && !unreadable; ++i)
+      if (ch.rules[i].incompatible &&
+          (!cmd.rulenum || i + 1 == static_cast<std::size_t>(cmd.rulenum)))
+        unreadable = &ch.rules[i];
+  }
+  bool first = true;
+  for (const model::Chain& ch : table.chains) {
+    if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+    if (!(c & cli::kCmdListRules) && unreadable && !ch.rules.empty() &&
+        unreadable >= ch.rules.data() && unreadable < ch.rules.data() + ch.rules.size()) {
+      model::Chain head = ch;  // the chain up to the rule that cannot be read
+      head.rules.resize(static_cast<std::size_t>(unreadable - ch.rules.data()));
+      unsigned fmt = list_format(cmd);
+      if (!first && !cmd.rulenum) out += "\n";
+      out += cli::list_chain(head, family, fmt, references(ch), cmd.rulenum);
+      return codec::lift_error(*unreadable, cmd.program);
+    }
+    if (c & cli::kCmdListRules) {
+      if (!cmd.rulenum) {
+        if (ch.builtin) {
+          out += "-P " + ch.name + (ch.policy_accept ? " ACCEPT" : " DROP");
+          if (cmd.verbose)
+            out += " -c " + std::to_string(ch.policy_counters.packets) + " " +
+                   std::to_string(ch.policy_counters.bytes);
+          out += "\n";
+        } else {
+          out += "-N " + ch.name + "\n";
+        }
+      }
+    } else {
+      unsigned fmt = list_format(cmd);
+      if (!first && !cmd.rulenum) out += "\n";
+      out += cli::list_chain(ch, family, fmt, references(ch), cmd.rulenum);
+    }
+    first = false;
+  }
+  if (c & cli::kCmdListRules) {
+    // Rules follow all the chain lines, chain by chain.
+    for (const model::Chain& ch : table.chains) {
+      if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+      int n = 0;
+      for (const model::Rule& r : ch.rules) {
+        ++n;
+        if (cmd.rulenum && n != cmd.rulenum) continue;
+        if (&r == unreadable) return codec::lift_error(r, cmd.program);
+        out += cli::save_rule(r, ch.name, family, cmd.verbose) + "\n";
+      }
+    }
+  }
   return {};
 }
 
@@ -395,9 +504,6 @@ namespace {
 // Rule equality for -C / -D: the same text in save form, as iptables compares parsed rules.
 std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, f); }
 
-}  // namespace
-
-namespace {
 // Equal expressions, counter values aside (the kernel's counters move, ours are zero).
 bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Expr>& b) {
   if (a.size() != b.size()) return false;
@@ -415,15 +521,6 @@ bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Ex
   return true;
 }
 
-// "(N references)": for each chain, the rules of the table that jump or go to it.
-std::unordered_map<std::string, std::uint32_t> references(const model::Table& t) {
-  std::unordered_map<std::string, std::uint32_t> n;
-  for (const auto& c : t.chains)
-    for (const auto& r : c.rules)
-      if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
-        ++n[r.jump_chain];
-  return n;
-}
 }  // namespace
 
 Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::string& out) {
@@ -614,16 +711,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                               nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(*o),
                               "RULE_REPLACE"));
     } else {
-      nft::RuleObj o = found;
-      o.position.reset();
-      for (auto& e : o.exprs)
-        if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
-      model::Rule decoded = codec::decode_rule(o.exprs, family_);
-      o.compat_proto = decoded.ip.proto;
-      o.compat_flags = decoded.ip.inv_proto ? 2u : 0u;
-      msgs.push_back(rule_msg(MsgType::NewRule,
-                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(o),
-                              "RULE_REPLACE"));
+      msgs.push_back(zeroed_rule_msg(found, family_));
     }
     return {};
   }
@@ -635,62 +723,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
           ErrorStyle::VersionedOnly, 0};
     auto table = read_table(cmd.table);
     if (!table) return table.take_error();
-    CX_TRY(check_listable(*table, cmd.chain, out));
-    // The rule iptables-nft would stop at (it reads and prints rule by rule): what precedes
-    // it is printed, then the error.
-    const model::Rule* unreadable = nullptr;
-    for (const model::Chain& ch : table->chains) {
-      if (unreadable || (!cmd.chain.empty() && ch.name != cmd.chain)) continue;
-      for (std::size_t i = 0; i < ch.rules.size() && !unreadable; ++i)
-        if (ch.rules[i].incompatible &&
-            (!cmd.rulenum || i + 1 == static_cast<std::size_t>(cmd.rulenum)))
-          unreadable = &ch.rules[i];
-    }
-    bool first = true;
-    auto refs = references(*table);
-    for (const model::Chain& ch : table->chains) {
-      if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
-      if (!(c & cli::kCmdListRules) && unreadable && !ch.rules.empty() &&
-          unreadable >= ch.rules.data() && unreadable < ch.rules.data() + ch.rules.size()) {
-        model::Chain head = ch;  // the chain up to the rule that cannot be read
-        head.rules.resize(static_cast<std::size_t>(unreadable - ch.rules.data()));
-        unsigned fmt = list_format(cmd);
-        if (!first && !cmd.rulenum) out += "\n";
-        out += cli::list_chain(head, family_, fmt, refs[ch.name], cmd.rulenum);
-        return codec::lift_error(*unreadable, cmd.program);
-      }
-      if (c & cli::kCmdListRules) {
-        if (!cmd.rulenum) {
-          if (ch.builtin) {
-            out += "-P " + ch.name + (ch.policy_accept ? " ACCEPT" : " DROP");
-            if (cmd.verbose)
-              out += " -c " + std::to_string(ch.policy_counters.packets) + " " +
-                     std::to_string(ch.policy_counters.bytes);
-            out += "\n";
-          } else {
-            out += "-N " + ch.name + "\n";
-          }
-        }
-      } else {
-        unsigned fmt = list_format(cmd);
-        if (!first && !cmd.rulenum) out += "\n";
-        out += cli::list_chain(ch, family_, fmt, refs[ch.name], cmd.rulenum);
-      }
-      first = false;
-    }
-    if (c & cli::kCmdListRules) {
-      // Rules follow all the chain lines, chain by chain.
-      for (const model::Chain& ch : table->chains) {
-        if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
-        int n = 0;
-        for (const model::Rule& r : ch.rules) {
-          ++n;
-          if (cmd.rulenum && n != cmd.rulenum) continue;
-          if (&r == unreadable) return codec::lift_error(r, cmd.program);
-          out += cli::save_rule(r, ch.name, family_, cmd.verbose) + "\n";
-        }
-      }
-    }
+    CX_TRY(list_table(*table, cmd, family_, out));
     if (c & cli::kCmdZeroNum) {  // "-Z CHAIN N -L": the listing, then rule N zeroed
       if (!kchain) return {};    // a base chain listed as faked has no rule to zero
       cli::Command zero = cmd;
@@ -734,15 +767,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         msgs.push_back(
             chain_msg(MsgType::NewChain, nft::kNlmRequest | nft::kNlmCreate, z, "CHAIN_ZERO"));
       }
-      for (const auto& ro : ts.rules[name]) {
-        nft::RuleObj o = ro;
-        o.position.reset();
-        for (auto& e : o.exprs)
-          if (e.kind == nft::Expr::Kind::Counter) e.packets = e.bytes = 0;
-        msgs.push_back(rule_msg(MsgType::NewRule,
-                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(o),
-                                "RULE_REPLACE"));
-      }
+      for (const auto& ro : ts.rules[name])
+        if (auto m = chain_zero_rule_msg(ro)) msgs.push_back(std::move(*m));
     }
     return {};
   }

@@ -35,6 +35,10 @@ struct TableState {
 // holds what iptables-nft does not list, else the header line about foreign base chains (on
 // `out`) when there are any.
 Status check_listable(const model::Table& t, const std::string& chain, std::string& out);
+// -L / -S of a table (cmd.chain, cmd.rulenum and the format options as given), as
+// iptables-nft prints it: the listing so far, then the error at a rule it cannot read.
+Status list_table(const model::Table& table, const cli::Command& cmd, Family family,
+                  std::string& out);
 
 class Session {
  public:
@@ -90,6 +94,14 @@ class Session {
 };
 
 // Messages shared by the commands and restore.
+nft::Message rule_msg(nft::MsgType type, std::uint16_t flags, nft::RuleObj rule, std::string op);
+nft::Message chain_msg(nft::MsgType type, std::uint16_t flags, nft::ChainObj chain, std::string op);
+// -Z CHAIN N: the kernel's rule replaced by itself with zero counters, NFTA_RULE_COMPAT from
+// the rule as decoded (iptables-nft rebuilds it).
+nft::Message zeroed_rule_msg(const nft::RuleObj& kernel_rule, Family family);
+// -Z [CHAIN]: as iptables-nft zeroes a chain: nothing for a rule whose counters are zero,
+// else the rule with zero counters and NFTA_RULE_COMPAT only where a protocol test gives it.
+std::optional<nft::Message> chain_zero_rule_msg(const nft::RuleObj& kernel_rule);
 nft::Message new_table_msg(const std::string& table);
 nft::Message new_base_chain_msg(const std::string& table, const std::string& chain,
                                 std::uint32_t policy);

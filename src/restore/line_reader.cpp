@@ -50,6 +50,7 @@ bool LineReader::next(std::string& line) {
     std::size_t nl = replay_.find('\n', replay_pos_);
     line.assign(replay_, replay_pos_, nl - replay_pos_);
     replay_pos_ = nl + 1;
+    newline_ = true;
   } else {
     std::size_t from = pos_;
     std::size_t nl;
@@ -64,6 +65,7 @@ bool LineReader::next(std::string& line) {
     }
     last_line_ = buf_offset_ + pos_;
     line.assign(buf_, pos_, nl - pos_);
+    newline_ = nl < buf_.size();
     pos_ = nl < buf_.size() ? nl + 1 : nl;
   }
   if (!seekable_) {

@@ -110,6 +110,39 @@ Status check_line_limits(const std::vector<std::string>& words, bool counters) {
   return {};
 }
 
+Result<RuleCounters> split_rule_counters(const std::string& line, int lineno) {
+  // As xshared.c's tokenize_rule_counters: the first ']' ends the counters, and the two
+  // numbers are what strtok(":") and then strtok("]") cut from the text after '['.
+  RuleCounters out;
+  if (line.empty() || line[0] != '[') {
+    out.rest = line;
+    return out;
+  }
+  const std::size_t close = line.find(']');
+  if (close == std::string::npos)
+    return parameter_error("Bad line " + std::to_string(lineno) + ": need ]");
+  std::string buf = line;  // cut in place like strtok, so that the rest can lose characters
+  std::size_t at = buf.find_first_not_of(':', 1);
+  if (at == std::string::npos)
+    return parameter_error("Bad line " + std::to_string(lineno) + ": need :");
+  std::size_t end = buf.find(':', at);
+  out.packets = buf.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  if (end == std::string::npos)
+    return parameter_error("Bad line " + std::to_string(lineno) + ": need ]");
+  buf[end] = '\0';
+  std::size_t bat = buf.find_first_not_of(']', end + 1);
+  if (bat == std::string::npos)
+    return parameter_error("Bad line " + std::to_string(lineno) + ": need ]");
+  std::size_t bend = buf.find(']', bat);
+  out.bytes = buf.substr(bat, bend == std::string::npos ? std::string::npos : bend - bat);
+  if (bend != std::string::npos) buf[bend] = '\0';
+  // The rest starts after the first ']' and ends at the first character strtok cut.
+  std::string rest = buf.substr(close + 1);
+  out.rest = rest.substr(0, rest.find('\0'));
+  out.found = true;
+  return out;
+}
+
 namespace {
 
 Error at_line(Error e, int line) {
@@ -224,29 +257,26 @@ class Restorer {
   }
 
   // A command line: optional "[p:b]" counters, then iptables arguments, run as
-  // "PROG -t TABLE [-v] ARGS" (-v when -v was given without --noflush).
+  // "PROG -t TABLE [-v] [--set-counters P B] ARGS" (-v when -v was given without --noflush,
+  // the counters with --counters).
   Status command_line(const std::string& line) {
-    std::vector<std::string> words = split_words(line);
-    std::optional<model::Counters> counters;
-    if (!words.empty() && words[0].size() > 2 && words[0].front() == '[') {
-      auto colon = words[0].find(':');
-      model::Counters c;
-      c.packets = parse_unsigned(words[0].substr(1, colon - 1), UINT64_MAX, 10).value_or(0);
-      c.bytes =
-          parse_unsigned(words[0].substr(colon + 1, words[0].size() - colon - 2), UINT64_MAX, 10)
-              .value_or(0);
-      if (opts_.counters) counters = c;
-      words.erase(words.begin());
-    }
-    if (auto s = check_line_limits(words, counters.has_value()); !s)
+    auto counters = split_rule_counters(line, lineno_);
+    if (!counters) return at_line(counters.take_error(), lineno_);
+    // The tokenizer sees the '\n' as fgets() keeps it: an unterminated quote takes it in.
+    std::vector<std::string> words =
+        split_words(input_.newline() ? counters->rest + '\n' : counters->rest);
+    const bool with_counters = opts_.counters && counters->found;
+    if (auto s = check_line_limits(words, with_counters); !s)
       return at_line(s.take_error(), lineno_);
     std::vector<std::string> args{prog_, "-t", cur_->name()};
     if (opts_.verbose && !opts_.noflush) args.push_back("-v");
+    if (with_counters)
+      args.insert(args.end(), {"--set-counters", counters->packets, counters->bytes});
     args.insert(args.end(), words.begin(), words.end());
     auto cmd = cli::parse_command(args, session_.family(), prog_, true);
     if (!cmd) return at_line(cmd.take_error(), lineno_);
     for (auto& w : cmd->warnings) warnings_.push_back(w);
-    return cur_->command(*cmd, counters, lineno_);
+    return cur_->command(*cmd, lineno_);
   }
 
   core::Session& session_;

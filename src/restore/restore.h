@@ -33,6 +33,8 @@ class LineReader {
   // The next line without its '\n'; false at the end of the input, and on a read error (which
   // ends the input early, as iptables-restore's fgets() does).
   bool next(std::string& line);
+  // Whether the line next() returned last ended with '\n' (the last line of a file may not).
+  bool newline() const { return newline_; }
   // The line next() returned last starts a table; rewind() reads it again.
   void mark();
   void rewind();
@@ -47,6 +49,7 @@ class LineReader {
   std::uint64_t last_line_ = 0;   // input offset of the line next() returned last
   std::uint64_t mark_ = 0;
   bool eof_ = false;
+  bool newline_ = false;
   // A pipe cannot seek: the lines since mark() are kept here, and replayed by rewind().
   std::string kept_;
   std::size_t kept_last_ = 0;  // where the line next() returned last starts in kept_
@@ -67,5 +70,15 @@ std::vector<std::string> split_words(const std::string& line);
 // ("Parameter too long!"), more than 250 words, 248 with counters ("Parser cannot handle more
 // arguments").
 Status check_line_limits(const std::vector<std::string>& words, bool counters);
+
+// A rule line's leading "[PACKETS:BYTES]", cut as iptables-restore cuts it (the numbers are
+// read later, as -c's arguments): `found` false and `rest` the whole line when it does not
+// start with '['; "Bad line N: need ]" / "need :" when it is malformed.
+struct RuleCounters {
+  bool found = false;
+  std::string packets, bytes;
+  std::string rest;
+};
+Result<RuleCounters> split_rule_counters(const std::string& line, int lineno);
 
 }  // namespace cx::restore

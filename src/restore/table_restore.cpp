@@ -26,24 +26,16 @@ nft::Message rule_flush_msg(const std::string& table, const std::string& chain) 
 }
 
 nft::Message chain_del_msg(nft::ChainObj chain) {
-  nft::Message m;
-  m.type = nft::MsgType::DelChain;
-  m.flags = nft::kNlmRequest | nft::kNlmNonrec;
-  m.op_name = "CHAIN_DEL";
-  m.object_text = "chain " + chain.name;
-  m.chain = std::move(chain);
-  return m;
+  return core::chain_msg(nft::MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,
+                         std::move(chain), "CHAIN_DEL");
 }
 
 nft::Message new_user_chain_msg(const std::string& table, const std::string& chain) {
-  nft::Message m;
-  m.type = nft::MsgType::NewChain;
-  m.flags = nft::kNlmRequest | nft::kNlmExcl;
-  m.chain.table = table;
-  m.chain.name = chain;
-  m.op_name = "CHAIN_USER_ADD";
-  m.object_text = "chain " + chain;
-  return m;
+  nft::ChainObj c;
+  c.table = table;
+  c.name = chain;
+  return core::chain_msg(nft::MsgType::NewChain, nft::kNlmRequest | nft::kNlmExcl, std::move(c),
+                         "CHAIN_USER_ADD");
 }
 
 Error at_line(Error e, int line) {
@@ -94,8 +86,10 @@ Status TableRestore::defer(Error e) {
 }
 
 Status TableRestore::failed(int line, const std::string& message) {
-  return defer(Error{ErrorKind::Other, "line " + std::to_string(line) + " failed: " + message,
-                     ErrorStyle::Plain, line});
+  return defer(
+      Error{ErrorKind::Other,
+            "line " + std::to_string(line) + " failed" + (message.empty() ? "" : ": " + message),
+            ErrorStyle::Plain, line});
 }
 
 void TableRestore::ensure_table() {
@@ -228,10 +222,7 @@ Status TableRestore::flush_chain(const std::string& chain, int line) {
   return {};
 }
 
-Result<nft::RuleObj> TableRestore::encode(const model::Rule& r, const std::string& chain,
-                                          const std::optional<model::Counters>& counters) {
-  model::Rule rule(r);
-  if (counters) rule.counters = *counters;
+Result<nft::RuleObj> TableRestore::encode(const model::Rule& rule, const std::string& chain) {
   ext::RuleContext ctx;
   ctx.family = session_.family();
   ctx.table = name_;
@@ -318,8 +309,7 @@ void TableRestore::delete_entry(ChainView& v, std::size_t index, int line) {
   v.rules.erase(v.rules.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
-Status TableRestore::command(cli::Command& cmd, const std::optional<model::Counters>& counters,
-                             int line) {
+Status TableRestore::command(cli::Command& cmd, int line) {
   if (deferred_ || missing_jump_) return {};  // iptables-restore stops at the first failure
   const unsigned c = cmd.command;
   if (cmd.other_family && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete |
@@ -327,25 +317,30 @@ Status TableRestore::command(cli::Command& cmd, const std::optional<model::Count
     return {};
   if (c == cli::kCmdNone) return {};
   if (c == cli::kCmdAppend || (c == cli::kCmdInsert && cmd.rulenum <= 1))
-    return add_rules(cmd, counters, line);
-  if (c == cli::kCmdInsert) return insert_at(cmd, counters, line);
+    return add_rules(cmd, line);
+  if (c == cli::kCmdInsert) return insert_at(cmd, line);
   if (c == cli::kCmdDelete || c == cli::kCmdCheck) return delete_or_check(cmd, line);
   if (c == cli::kCmdDeleteNum || c == cli::kCmdReplace) return by_number(cmd, line);
+  if (c & (cli::kCmdList | cli::kCmdListRules)) return list(cmd, line);
   if (c == cli::kCmdZero || c == cli::kCmdZeroNum) return zero(cmd, line);
   if ((c == cli::kCmdFlush || c == cli::kCmdDeleteChain) && cmd.chain.empty())
     return flush_or_delete_all(cmd, line);
   return chain_command(cmd, line);
 }
 
-Status TableRestore::add_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
-                               int line) {
-  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
-  return put_rules(cmd, counters, line, nullptr, 0);
+Status TableRestore::add_rules(cli::Command& cmd, int line) {
+  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) {
+    // iptables-nft-restore says what it appends (not what it inserts), then finds the chain
+    // missing.
+    if (cmd.verbose && cmd.command == cli::kCmdAppend && !cmd.rules.empty())
+      print_verbose(cli::verbose_rule(cmd.rules.front(), session_.family()));
+    return failed(line, kNoChain);
+  }
+  return put_rules(cmd, line, nullptr, 0);
 }
 
 // -I CHAIN N with N > 1: before the rule now at N; one past the end appends.
-Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters,
-                               int line) {
+Status TableRestore::insert_at(cli::Command& cmd, int line) {
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
@@ -355,15 +350,14 @@ Status TableRestore::insert_at(cli::Command& cmd, const std::optional<model::Cou
     return failed(line, "Index of insertion too big.");
   if (at == v.rules.size()) {
     cmd.command = cli::kCmdAppend;
-    return put_rules(cmd, counters, line, nullptr, 0);
+    return put_rules(cmd, line, nullptr, 0);
   }
-  return put_rules(cmd, counters, line, &v, at);
+  return put_rules(cmd, line, &v, at);
 }
 
 // The rules of an -A or -I line. With `view`, each goes before the rule at `at`, named by its
 // handle or, for a rule of this batch, its NFTA_RULE_ID.
-Status TableRestore::put_rules(cli::Command& cmd, const std::optional<model::Counters>& counters,
-                               int line, ChainView* view, std::size_t at) {
+Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at) {
   const bool append = cmd.command == cli::kCmdAppend;
   for (const auto& r : cmd.rules) note_jump(r);
   ensure_table();
@@ -374,7 +368,7 @@ Status TableRestore::put_rules(cli::Command& cmd, const std::optional<model::Cou
     if (!first_rule) ensure_table();
     first_rule = false;
     if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
-    auto o = encode(r, cmd.chain, counters);
+    auto o = encode(r, cmd.chain);
     if (!o) return o.take_error();
     if (view) {
       Entry& ref = view->rules[at];
@@ -388,12 +382,10 @@ Status TableRestore::put_rules(cli::Command& cmd, const std::optional<model::Cou
         o->position_id = ref.id;
       }
     }
-    nft::Message m;
-    m.type = nft::MsgType::NewRule;
-    m.flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
-    m.rule = std::move(*o);
-    m.op_name = append ? "RULE_APPEND" : "RULE_INSERT";
-    m.object_text = "rule in chain " + cmd.chain;
+    nft::Message m = core::rule_msg(nft::MsgType::NewRule,
+                                    static_cast<std::uint16_t>(nft::kNlmRequest | nft::kNlmCreate |
+                                                               (append ? nft::kNlmAppend : 0)),
+                                    std::move(*o), append ? "RULE_APPEND" : "RULE_INSERT");
     Entry e{tracking_ ? m.rule : nft::RuleObj{}, msgs_.size(), 0};
     add(std::move(m), line);
     if (view)
@@ -436,15 +428,12 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
   const model::Rule& r = cmd.rules.front();
   note_jump(r);
   if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
-  auto o = encode(r, cmd.chain, std::nullopt);
+  auto o = encode(r, cmd.chain);
   if (!o) return o.take_error();
   o->handle = v.rules[at].rule.handle;
-  nft::Message m;
-  m.type = nft::MsgType::NewRule;
-  m.flags = nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate;
-  m.rule = *o;
-  m.op_name = "RULE_REPLACE";
-  m.object_text = "rule in chain " + cmd.chain;
+  nft::Message m =
+      core::rule_msg(nft::MsgType::NewRule, nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                     *o, "RULE_REPLACE");
   v.rules[at] = Entry{std::move(*o), msgs_.size(), 0};
   add(std::move(m), line);
   return {};
@@ -453,7 +442,10 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
 // -Z [CHAIN [N]]: base chains get their counters zeroed, the kernel's rules are replaced by
 // themselves with zeroed counters.
 Status TableRestore::zero(const cli::Command& cmd, int line) {
-  if (!cmd.chain.empty() && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  if (!cmd.chain.empty() && !chains_.count(cmd.chain)) {
+    // A rule of a chain that is not there: iptables-nft-restore fails without a reason.
+    return failed(line, cmd.command == cli::kCmdZeroNum ? "" : kNoChain);
+  }
   std::vector<std::string> names =
       cmd.chain.empty() ? chains_in_order() : std::vector<std::string>{cmd.chain};
   for (const auto& name : names) {
@@ -477,18 +469,60 @@ Status TableRestore::zero(const cli::Command& cmd, int line) {
       ++n;
       if (cmd.command == cli::kCmdZeroNum && n != static_cast<std::size_t>(cmd.rulenum)) continue;
       if (e.message != kNoMessage) continue;  // added by this batch with its own counters
-      nft::RuleObj o = e.rule;
-      o.position.reset();
-      for (auto& x : o.exprs)
-        if (x.kind == nft::Expr::Kind::Counter) x.packets = x.bytes = 0;
-      nft::Message m;
-      m.type = nft::MsgType::NewRule;
-      m.flags = nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate;
-      m.rule = std::move(o);
-      m.op_name = "RULE_REPLACE";
-      m.object_text = "rule in chain " + name;
-      add(m, line);
+      if (cmd.command == cli::kCmdZeroNum)
+        add(core::zeroed_rule_msg(e.rule, session_.family()), line);
+      else if (auto m = core::chain_zero_rule_msg(e.rule))
+        add(std::move(*m), line);
     }
+  }
+  return {};
+}
+
+// -L / -S: the table as the batch leaves it so far, printed at COMMIT with what -v prints.
+// As in iptables-nft-restore's cache, policy lines of the input do not show: a base chain has
+// the kernel's policy and counters under --noflush, else ACCEPT and zero.
+Status TableRestore::list(const cli::Command& cmd, int line) {
+  if (!cmd.chain.empty() && !is_builtin(cmd.chain) && !chains_.count(cmd.chain))
+    return defer(
+        Error{ErrorKind::Other,
+              "chain `" + cmd.chain + "' in table `" + name_ + "' is incompatible, use 'nft' tool.",
+              ErrorStyle::VersionedOnly, 0});
+  model::Table t;
+  t.name = name_;
+  auto add_chain = [&](const std::string& name, bool builtin) -> Status {
+    model::Chain ch;
+    ch.name = name;
+    ch.builtin = builtin;
+    const nft::ChainObj* k = state_->find_chain(name);
+    if (opts_.noflush && table_in_kernel_ && k) {
+      ch.policy_accept = k->policy.value_or(1) == 1;
+      if (k->counters) ch.policy_counters = {k->counters->first, k->counters->second};
+      ch.use = k->use.value_or(0);
+    }
+    if (builtin || chains_.count(name)) {
+      auto v = loaded_view(name);
+      if (!v) return v.take_error();
+      for (const Entry& e : (*v)->rules)
+        ch.rules.push_back(codec::decode_rule(e.rule.exprs, session_.family()));
+    }
+    t.chains.push_back(std::move(ch));
+    return {};
+  };
+  for (const auto& bc : spec_->chains) CX_TRY(add_chain(std::string(bc.name), true));
+  for (const auto& c : chains_)
+    if (!is_builtin(c)) CX_TRY(add_chain(c, false));
+  std::string out;
+  Status listed = core::list_table(t, cmd, session_.family(), out);
+  print_verbose(out);
+  if (!listed) return defer(listed.take_error());
+  if (cmd.command & (cli::kCmdZero | cli::kCmdZeroNum)) {
+    cli::Command z = cmd;
+    z.command &= cli::kCmdZero | cli::kCmdZeroNum;
+    // The listing showed every base chain, made or not: -Z zeroes (so makes) each.
+    if (z.command == cli::kCmdZero && z.chain.empty())
+      for (const auto& bc : spec_->chains) chains_.insert(std::string(bc.name));
+    if (z.command == cli::kCmdZero && is_builtin(z.chain)) chains_.insert(z.chain);
+    return zero(z, line);
   }
   return {};
 }
@@ -575,15 +609,12 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
     if (!have) return failed(line, kNoChain);
     // Named by its handle; a chain of this batch has none yet, and the kernel refuses that.
     const nft::ChainObj* k = table_in_kernel_ ? state_->find_chain(cmd.chain) : nullptr;
-    nft::Message m;
-    m.type = nft::MsgType::NewChain;
-    m.flags = nft::kNlmRequest;
-    m.chain.table = name_;
-    m.chain.name = cmd.new_name;
-    m.chain.handle = k ? k->handle.value_or(0) : 0;
-    m.op_name = "CHAIN_RENAME";
-    m.object_text = "chain " + cmd.new_name;
-    add(m, line);
+    nft::ChainObj c;
+    c.table = name_;
+    c.name = cmd.new_name;
+    c.handle = k ? k->handle.value_or(0) : 0;
+    add(core::chain_msg(nft::MsgType::NewChain, nft::kNlmRequest, std::move(c), "CHAIN_RENAME"),
+        line);
     return {};
   }
   if (c == cli::kCmdSetPolicy) {

@@ -29,8 +29,8 @@ class TableRestore {
   Status begin();
   // ":chain policy [p:b]", the words after the colon.
   Status chain_line(const std::vector<std::string>& words, int line);
-  // A rule line, parsed; `counters` are its "[p:b]" when --counters.
-  Status command(cli::Command& cmd, const std::optional<model::Counters>& counters, int line);
+  // A rule line, parsed ("[p:b]" counters were passed to the parser as --set-counters).
+  Status command(cli::Command& cmd, int line);
   // COMMIT: the first error of a command of the table, else the batch goes to the kernel
   // (unless --test or another table was chosen with -T). `restart` when the ruleset changed
   // meanwhile and the table is to be read again.
@@ -65,13 +65,13 @@ class TableRestore {
 
   Status flush_table_verbose();
   Status flush_chain(const std::string& chain, int line);
-  Status add_rules(cli::Command& cmd, const std::optional<model::Counters>& counters, int line);
-  Status insert_at(cli::Command& cmd, const std::optional<model::Counters>& counters, int line);
-  Status put_rules(cli::Command& cmd, const std::optional<model::Counters>& counters, int line,
-                   ChainView* view, std::size_t at);
+  Status add_rules(cli::Command& cmd, int line);
+  Status insert_at(cli::Command& cmd, int line);
+  Status put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at);
   Status delete_or_check(const cli::Command& cmd, int line);
   Status by_number(const cli::Command& cmd, int line);
   Status zero(const cli::Command& cmd, int line);
+  Status list(const cli::Command& cmd, int line);
   Status flush_or_delete_all(const cli::Command& cmd, int line);
   Status chain_command(const cli::Command& cmd, int line);
 
@@ -91,8 +91,7 @@ class TableRestore {
   static void place(ChainView& v, Entry e, bool at_head);
   // Remembers the first jump to a chain that does not exist at this point of the table.
   void note_jump(const model::Rule& r);
-  Result<nft::RuleObj> encode(const model::Rule& r, const std::string& chain,
-                              const std::optional<model::Counters>& counters);
+  Result<nft::RuleObj> encode(const model::Rule& r, const std::string& chain);
   std::string spec_of(const nft::RuleObj& r) const;
   void delete_entry(ChainView& v, std::size_t index, int line);
   std::vector<std::string> chains_in_order() const;
@@ -112,7 +111,7 @@ class TableRestore {
   // later, or deleted before): iptables-nft-restore finds it at COMMIT.
   std::optional<std::string> missing_jump_;
   std::optional<Error> deferred_;
-  std::string verbose_;  // what -v prints, once COMMIT is reached
+  std::string verbose_;  // what -v and -L/-S print, once COMMIT is reached
   bool tracking_ = false;
   std::map<std::string, ChainView> views_;
   std::uint32_t next_rule_id_ = 1;
