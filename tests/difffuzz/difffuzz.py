@@ -393,6 +393,9 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
     ap.add_argument("--count", type=int, default=100, help="number of seeds (default 100)")
+    ap.add_argument("--seed-list", metavar="FILE",
+                    help="run the seeds listed in FILE (one per line, '#' starts a comment) "
+                    "instead of --seed/--count")
     ap.add_argument("--ref", help="folder with the reference programs under our names "
                     "(default: links to /usr/sbin/xtables-nft-multi in a temporary folder)")
     ap.add_argument("--cand", default=os.path.join(REPO, "build", "sbin"),
@@ -426,6 +429,9 @@ def main(argv):
                 print("difffuzz: %s/%s missing" % (d, p), file=sys.stderr)
                 return 2
     seeds = range(args.seed, args.seed + args.count)
+    if args.seed_list:
+        with open(args.seed_list) as f:
+            seeds = [int(w) for line in f for w in line.split("#", 1)[0].split()]
     counts = {"passed": 0, "failed": 0, "known": 0}
     known_hits = {}
     start = time.monotonic()

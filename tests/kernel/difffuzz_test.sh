@@ -4,6 +4,7 @@
 # Usage: [BIN=DIR] [SEED=N] [COUNT=N] [JOBS=N] tests/kernel/difffuzz_test.sh
 #   BIN    directory with our iptables, ip6tables, -save, -restore (default: <repo>/build/sbin)
 #   SEED, COUNT  the seed range (default 1 and 300: about 10-20 s with 2 jobs)
+# Then the seeds of tests/difffuzz/regression_seeds.txt (differences fixed since) are replayed.
 #
 # Each seed's random command sequence runs once with the reference iptables-nft 1.8.9 and
 # once with ours, each in a network namespace of its own that the fuzzer creates and that
@@ -30,5 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
 fi
 
-exec timeout 600 python3 "$ROOT/tests/difffuzz/difffuzz.py" --seed "$SEED" --count "$COUNT" \
+timeout 600 python3 "$ROOT/tests/difffuzz/difffuzz.py" --seed "$SEED" --count "$COUNT" \
     -j "$JOBS" --cand "$BIN" --known "$ROOT/tests/difffuzz/known.ini" --time-limit 480
+rc=$?
+echo "== regression seeds"
+timeout 300 python3 "$ROOT/tests/difffuzz/difffuzz.py" --cand "$BIN" -j "$JOBS" \
+    --seed-list "$ROOT/tests/difffuzz/regression_seeds.txt" \
+    --known "$ROOT/tests/difffuzz/known.ini" || rc=1
+exit $rc

@@ -120,6 +120,66 @@ TEST(SplitWords, SingleQuotesArePlainAndClosingQuoteEndsWord) {
   EXPECT_EQ(w[5], "cd");  // a word of its own
 }
 
+// F46: an unterminated quote takes the rest of the line, the newline included.
+TEST(SplitWords, UnterminatedQuoteKeepsNewline) {
+  auto w = restore::split_words("--comment \"open\n");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[1], "open\n");
+}
+
+// F44: "[P:B]" cut as iptables-restore's tokenizer cuts it.
+TEST(SplitRuleCounters, AsTheTokenizer) {
+  auto none = restore::split_rule_counters("-A INPUT", 3);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->found);
+  EXPECT_EQ(none->rest, "-A INPUT");
+  auto ok = restore::split_rule_counters("[5:6]-A INPUT", 3);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->found);
+  EXPECT_EQ(ok->packets, "5");
+  EXPECT_EQ(ok->bytes, "6");
+  EXPECT_EQ(ok->rest, "-A INPUT");
+  auto three = restore::split_rule_counters("[a:b:c] -A INPUT", 3);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->packets, "a");
+  EXPECT_EQ(three->bytes, "b:c");
+  // strtok cut the ':' right after the first ']': the rest is empty.
+  auto cut = restore::split_rule_counters("[5]:6] -A INPUT", 3);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->packets, "5]");
+  EXPECT_EQ(cut->rest, "");
+  for (const char* bad : {"[5] -A INPUT", "[:5] -A INPUT", "[5:6 -A INPUT"}) {
+    auto b = restore::split_rule_counters(bad, 7);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.error().message, "Bad line 7: need ]") << bad;
+  }
+}
+
+// -c as xshared.c reads it; ip6tables drops the values (F44).
+TEST(ParseCommand, SetCounters) {
+  auto counters = [](std::vector<std::string> args, Family f) {
+    args.insert(args.begin(), "iptables");
+    auto c = cli::parse_command(args, f, "iptables");
+    EXPECT_TRUE(c.ok());
+    return c.ok() && !c->rules.empty() ? c->rules[0].counters : model::Counters{};
+  };
+  EXPECT_EQ(counters({"-A", "INPUT", "-c", "5,6"}, Family::V4), (model::Counters{5, 6}));
+  EXPECT_EQ(counters({"-A", "INPUT", "-c", "5abc", "6"}, Family::V4), (model::Counters{5, 6}));
+  EXPECT_EQ(counters({"-A", "INPUT", "-c", "5", "6"}, Family::V6), (model::Counters{0, 0}));
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-c", "x", "6"}), "-c packet counter not numeric");
+  EXPECT_EQ(parse_error({"-A", "INPUT", "-c", "5"}), "-c requires packet and byte counter");
+}
+
+// F49: a match loaded again is a clone: it adds no option names, so --dport is tcp's here.
+TEST(ParseCommand, MatchLoadedTwice) {
+  EXPECT_EQ(parse_error({"-A", "OUTPUT", "-p", "tcp", "-m", "udp", "--sport", "1", "-m", "tcp",
+                         "--dport", "2", "-m", "udp", "--dport", "3"}),
+            "Only one `--destination-port' allowed");
+  EXPECT_EQ(parse_error({"-A", "OUTPUT", "-p", "tcp", "-m", "tcp", "--sport", "1", "-m", "tcp",
+                         "--sport", "2"}),
+            "");
+}
+
 // Commands that may go together, and the rest (long-run difffuzz findings).
 TEST(ParseCommand, CommandCombinations) {
   EXPECT_EQ(parse_error({"-Z", "-Z"}), "Cannot use -Z with -Z");
