@@ -237,8 +237,8 @@ Expr from_nftnl(const nftnl_expr* x) {
 // The children of a nested attribute, in order.
 template <class F>
 void for_each_child(const nlattr* nest, F each) {
-  const char* end = static_cast<const char*>(mnl_attr_get_payload(nest)) +
-                    mnl_attr_get_payload_len(nest);
+  const char* end =
+      static_cast<const char*>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest);
   for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(nest));
        mnl_attr_ok(a, static_cast<int>(end - reinterpret_cast<const char*>(a)));
        a = mnl_attr_next(a))
@@ -404,8 +404,7 @@ struct Netlink::Impl {
   }
 
   Status talk(const nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb) {
-    if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
-      return kernel_error("netlink send", errno);
+    if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) return kernel_error("netlink send", errno);
     struct Ctx {
       const std::function<int(const nlmsghdr*)>* cb;
     } ctx{&cb};
@@ -446,8 +445,8 @@ Status Netlink::open() {
 
 Result<std::uint32_t> Netlink::genid() {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* nlh =
-      nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_REQUEST | NLM_F_ACK, ++impl_->seq);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_REQUEST | NLM_F_ACK,
+                                        ++impl_->seq);
   std::uint32_t id = 0;
   Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
     nftnl_gen* g = nftnl_gen_alloc();
@@ -470,17 +469,20 @@ Result<std::vector<TableObj>> Netlink::dump_tables(Family family) {
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, static_cast<std::uint16_t>(family),
                                         NLM_F_DUMP, ++impl_->seq);
   std::vector<TableObj> out;
-  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
-    nftnl_table* t = nftnl_table_alloc();
-    if (nftnl_table_nlmsg_parse(n, t) == 0) {
-      TableObj o;
-      o.name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
-      o.handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
-      out.push_back(std::move(o));
-    }
-    nftnl_table_free(t);
-    return MNL_CB_OK;
-  }, [&] { out.clear(); });
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        nftnl_table* t = nftnl_table_alloc();
+        if (nftnl_table_nlmsg_parse(n, t) == 0) {
+          TableObj o;
+          o.name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+          o.handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+          out.push_back(std::move(o));
+        }
+        nftnl_table_free(t);
+        return MNL_CB_OK;
+      },
+      [&] { out.clear(); });
   if (!s) return s.take_error();
   return out;
 }
@@ -512,14 +514,17 @@ Result<std::vector<ChainObj>> Netlink::dump_chains(Family family, const std::str
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, static_cast<std::uint16_t>(family),
                                         NLM_F_DUMP, ++impl_->seq);
   std::vector<ChainObj> out;
-  Status s = impl_->dump(nlh, [&](const nlmsghdr* n) {
-    nftnl_chain* c = nftnl_chain_alloc();
-    if (nftnl_chain_nlmsg_parse(n, c) == 0 &&
-        table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE))
-      out.push_back(chain_from_nftnl(c));
-    nftnl_chain_free(c);
-    return MNL_CB_OK;
-  }, [&] { out.clear(); });
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        nftnl_chain* c = nftnl_chain_alloc();
+        if (nftnl_chain_nlmsg_parse(n, c) == 0 &&
+            table == nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE))
+          out.push_back(chain_from_nftnl(c));
+        nftnl_chain_free(c);
+        return MNL_CB_OK;
+      },
+      [&] { out.clear(); });
   if (!s) return s.take_error();
   return out;
 }
@@ -611,9 +616,8 @@ Status Netlink::for_each_rule_until(Family family, const std::string& table,
                                     const std::function<void()>& restart,
                                     const std::vector<Expr>* candidates) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE,
-                                        static_cast<std::uint16_t>(family), NLM_F_DUMP,
-                                        ++impl_->seq);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(
+      buf.data(), NFT_MSG_GETRULE, static_cast<std::uint16_t>(family), NLM_F_DUMP, ++impl_->seq);
   nftnl_rule* filter = nftnl_rule_alloc();
   nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, table.c_str());
   if (!chain.empty()) nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
@@ -649,12 +653,18 @@ namespace {
 
 std::uint16_t msg_type(MsgType t) {
   switch (t) {
-    case MsgType::NewTable: return NFT_MSG_NEWTABLE;
-    case MsgType::DelTable: return NFT_MSG_DELTABLE;
-    case MsgType::NewChain: return NFT_MSG_NEWCHAIN;
-    case MsgType::DelChain: return NFT_MSG_DELCHAIN;
-    case MsgType::NewRule: return NFT_MSG_NEWRULE;
-    case MsgType::DelRule: return NFT_MSG_DELRULE;
+    case MsgType::NewTable:
+      return NFT_MSG_NEWTABLE;
+    case MsgType::DelTable:
+      return NFT_MSG_DELTABLE;
+    case MsgType::NewChain:
+      return NFT_MSG_NEWCHAIN;
+    case MsgType::DelChain:
+      return NFT_MSG_DELCHAIN;
+    case MsgType::NewRule:
+      return NFT_MSG_NEWRULE;
+    case MsgType::DelRule:
+      return NFT_MSG_DELRULE;
   }
   return 0;
 }

@@ -31,7 +31,7 @@ struct ChainObj {
   std::optional<std::uint32_t> policy;  // NF_DROP 0 / NF_ACCEPT 1
   std::optional<std::uint32_t> use;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> counters;  // packets, bytes
-  std::string type;                                                // empty: not sent
+  std::string type;                                                 // empty: not sent
   std::optional<std::uint32_t> flags;
 };
 
@@ -42,7 +42,7 @@ struct RuleObj {
   bool exprs_set = true;  // EXPRESSIONS attribute present (a flush has none)
   std::optional<std::uint32_t> compat_proto, compat_flags;
   std::optional<std::uint32_t> id;
-  std::optional<Bytes> userdata;  // nft keeps a rule's comment here (iptables-nft: none)
+  std::optional<Bytes> userdata;             // nft keeps a rule's comment here (iptables-nft: none)
   std::optional<std::uint32_t> position_id;  // insert before the batch's rule of this id
 
   bool operator==(const RuleObj&) const = default;
@@ -52,8 +52,12 @@ enum class MsgType { NewTable, DelTable, NewChain, DelChain, NewRule, DelRule };
 
 // NLM_F_* values used by iptables-nft.
 enum : std::uint16_t {
-  kNlmRequest = 0x1, kNlmReplace = 0x100, kNlmExcl = 0x200, kNlmCreate = 0x400,
-  kNlmAppend = 0x800, kNlmNonrec = 0x100,
+  kNlmRequest = 0x1,
+  kNlmReplace = 0x100,
+  kNlmExcl = 0x200,
+  kNlmCreate = 0x400,
+  kNlmAppend = 0x800,
+  kNlmNonrec = 0x100,
 };
 
 struct Message {
@@ -138,7 +142,7 @@ class Batch {
 };
 
 struct CommitError {
-  int err = 0;  // errno from the kernel
+  int err = 0;            // errno from the kernel
   std::size_t index = 0;  // failing message
 };
 
