@@ -96,6 +96,12 @@ Message zeroed_rule_msg(const nft::RuleObj& kernel_rule, Family family) {
                   std::move(o), "RULE_REPLACE");
 }
 
+bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& c) {
+  const BuiltinChain* bc = find_builtin(spec, c.name);
+  return bc && c.hooknum && bc->hooknum == *c.hooknum && bc->priority == c.priority &&
+         bc->type == c.type;
+}
+
 Message new_table_msg(const std::string& table) {
   Message m;
   m.type = MsgType::NewTable;
@@ -304,11 +310,14 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
                   std::string& out) {
   CX_TRY(check_listable(table, cmd.chain, out));
   const unsigned c = cmd.command;
+  // A chain named: the first of that name (a built-in chain before a regular nft chain
+  // named like it, as iptables-nft finds it).
+  const model::Chain* named = cmd.chain.empty() ? nullptr : table.find(cmd.chain);
   // The rule iptables-nft would stop at (it reads and prints rule by rule): what precedes
   // it is printed, then the error.
   const model::Rule* unreadable = nullptr;
   for (const model::Chain& ch : table.chains) {
-    if (unreadable || (!cmd.chain.empty() && ch.name != cmd.chain)) continue;
+    if (unreadable || (!cmd.chain.empty() && &ch != named)) continue;
     for (std::size_t i = 0; i < ch.rules.size() && !unreadable; ++i)
       if (ch.rules[i].incompatible &&
           (!cmd.rulenum || i + 1 == static_cast<std::size_t>(cmd.rulenum)))
@@ -316,7 +325,7 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
   }
   bool first = true;
   for (const model::Chain& ch : table.chains) {
-    if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+    if (!cmd.chain.empty() && &ch != named) continue;
     if (!(c & cli::kCmdListRules) && unreadable && !ch.rules.empty() &&
         unreadable >= ch.rules.data() && unreadable < ch.rules.data() + ch.rules.size()) {
       model::Chain head = ch;  // the chain up to the rule that cannot be read
@@ -348,7 +357,7 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
   if (c & cli::kCmdListRules) {
     // Rules follow all the chain lines, chain by chain.
     for (const model::Chain& ch : table.chains) {
-      if (!cmd.chain.empty() && ch.name != cmd.chain) continue;
+      if (!cmd.chain.empty() && &ch != named) continue;
       int n = 0;
       for (const model::Rule& r : ch.rules) {
         ++n;
@@ -372,9 +381,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
   // A base chain iptables would not make: another name, hook, priority or type than the
   // table's built-in chain of that name (iptables-nft keeps such chains out of its cache).
   auto foreign = [&](const nft::ChainObj& kc) {
-    if (!kc.hooknum) return false;
-    const BuiltinChain* bc = spec ? find_builtin(*spec, kc.name) : nullptr;
-    return !bc || bc->hooknum != *kc.hooknum || bc->priority != kc.priority || bc->type != kc.type;
+    return kc.hooknum && (!spec || !is_iptables_base_chain(*spec, kc));
   };
   // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
   // decoded, so memory follows the largest chain, not the whole table.
@@ -407,14 +414,16 @@ Result<model::Table> Session::read_table(const std::string& table) {
       mc.name = std::string(bc.name);
       mc.builtin = true;
       const nft::ChainObj* kc = ts.find_chain(mc.name);
-      if (kc && foreign(*kc)) kc = nullptr;  // listed as if absent, as iptables-nft does
+      // A foreign base chain, or a regular chain of that name (listed with the user chains):
+      // the built-in chain is listed as if absent, as iptables-nft does.
+      if (kc && !is_iptables_base_chain(*spec, *kc)) kc = nullptr;
       if (kc) {
         mc.policy_accept = kc->policy.value_or(1) == 1;
         if (kc->counters) mc.policy_counters = {kc->counters->first, kc->counters->second};
         mc.handle = kc->handle.value_or(0);
         mc.use = kc->use.value_or(0);
+        fill_rules(mc);
       }
-      fill_rules(mc);
       t.chains.push_back(std::move(mc));
     }
   }
@@ -469,12 +478,29 @@ Status Session::commit(const nft::Batch& batch, bool& restart) {
     restart = true;
     return {};
   }
+  if (ce.all.empty() && ce.truncated)  // no refusal could be read: iptables-nft's strerror
+    return Error{ErrorKind::Other, std::string(std::strerror(ENOSPC)) + ".", ErrorStyle::Plain,
+                 batch.size() ? batch.line(batch.size() - 1) : 0};
   if (ce.index >= batch.size())
     return Error{ErrorKind::Resource, std::strerror(ce.err), ErrorStyle::VersionedOnly, 0};
-  return Error{ErrorKind::Resource,
-               " " + std::string(batch.op_name(ce.index)) + " failed (" + std::strerror(ce.err) +
-                   "): " + std::string(batch.object_text(ce.index)),
-               ErrorStyle::VersionedOnly, batch.line(ce.index)};
+  auto failed = [&](std::size_t index, int err) {
+    return std::string(batch.op_name(index)) + " failed (" + std::strerror(err) +
+           "): " + std::string(batch.object_text(index));
+  };
+  // A command names the first refusal; a restore names each with its line, in batch order,
+  // until one without a line ("iptables-restore v1.8.9 (nf_tables): \nline 3: ...").
+  const int line = batch.line(ce.index);
+  if (line <= 0)
+    return Error{ErrorKind::Resource, " " + failed(ce.index, ce.err), ErrorStyle::VersionedOnly, 0};
+  std::string text;
+  for (const auto& [index, err] : ce.all) {
+    if (index >= batch.size()) continue;
+    const int l = batch.line(index);
+    text += l > 0 ? "\nline " + std::to_string(l) + ": " + failed(index, err)
+                  : " " + failed(index, err);
+    if (l <= 0) break;
+  }
+  return Error{ErrorKind::Resource, text, ErrorStyle::VersionedOnly, line};
 }
 
 Status Session::execute(const Command& cmd, std::string& out) {
@@ -711,6 +737,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                               nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(*o),
                               "RULE_REPLACE"));
     } else {
+      ensure_base_chain();  // iptables-nft re-adds the rule, making a missing base chain first
       msgs.push_back(zeroed_rule_msg(found, family_));
     }
     return {};
@@ -739,21 +766,32 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     CX_TRY(load_all_rules(ts));
     // The chains to zero: the one named, or every chain -L shows (base chains that are not in
     // the kernel yet included), or, for a plain -Z, the chains the kernel has.
-    std::vector<std::string> names;
-    if (!cmd.chain.empty()) {
-      names.push_back(cmd.chain);
-    } else {
-      for (const auto& bc : spec.chains)
-        if ((c & cli::kCmdList) || ts.find_chain(std::string(bc.name))) names.emplace_back(bc.name);
-      std::vector<std::string> users;
-      for (const auto& ch : ts.chains)
-        if (!ch.hooknum) users.push_back(ch.name);
-      std::sort(users.begin(), users.end());
-      names.insert(names.end(), users.begin(), users.end());
-    }
-    for (const std::string& name : names) {
-      if (cmd.verbose) out += "Zeroing chain `" + name + "'\n";
+    // A built-in name stands for the table's base chain of that name only (a foreign base
+    // chain or a regular chain of that name is not it); a null chain is one -L fakes.
+    auto base_of = [&](const std::string& name) -> const nft::ChainObj* {
       const nft::ChainObj* ch = ts.find_chain(name);
+      return ch && is_iptables_base_chain(spec, *ch) ? ch : nullptr;
+    };
+    std::vector<std::pair<std::string, const nft::ChainObj*>> chains;
+    if (!cmd.chain.empty()) {
+      // A foreign base chain is null already; -L shows a built-in chain as faked where a
+      // regular chain has its name, and that one is zeroed.
+      chains.emplace_back(cmd.chain, (c & cli::kCmdList) && base_missing ? nullptr : kchain);
+    } else {
+      for (const auto& bc : spec.chains) {
+        const std::string name(bc.name);
+        const nft::ChainObj* ch = base_of(name);
+        if ((c & cli::kCmdList) || ch) chains.emplace_back(name, ch);
+      }
+      std::vector<const nft::ChainObj*> users;
+      for (const auto& ch : ts.chains)
+        if (!ch.hooknum) users.push_back(&ch);
+      std::sort(users.begin(), users.end(),
+                [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
+      for (const nft::ChainObj* ch : users) chains.emplace_back(ch->name, ch);
+    }
+    for (const auto& [name, ch] : chains) {
+      if (cmd.verbose) out += "Zeroing chain `" + name + "'\n";
       if (!ch) {
         Message m = new_base_chain_msg(cmd.table, name, 1);
         m.chain.counters = std::make_pair(0, 0);
@@ -777,12 +815,18 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       // -v flushes chain by chain, saying so, every base chain made first where missing.
       for (const auto& bc : spec.chains) {
         const std::string name(bc.name);
-        if (ts.find_chain(name)) continue;
+        // Made unless the name is taken (a regular chain of that name counts; a foreign base
+        // chain is not in iptables-nft's cache).
+        const nft::ChainObj* have = ts.find_chain(name);
+        if (have && (!have->hooknum || is_iptables_base_chain(spec, *have))) continue;
         if (!ts.exists && msgs.empty()) msgs.push_back(new_table_msg(cmd.table));
         msgs.push_back(new_base_chain_msg(cmd.table, name, 1));
       }
       std::vector<std::string> names;
-      for (const auto& bc : spec.chains) names.emplace_back(bc.name);
+      for (const auto& bc : spec.chains) {
+        const nft::ChainObj* have = ts.find_chain(std::string(bc.name));
+        if (!have || have->hooknum) names.emplace_back(bc.name);  // else a user chain
+      }
       std::vector<std::string> users;
       for (const auto& ch : ts.chains)
         if (!ch.hooknum) users.push_back(ch.name);
@@ -840,7 +884,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     // Every chain: the base chains that are empty with policy ACCEPT go too, quietly.
     for (const auto& bc : spec.chains) {
       const nft::ChainObj* ch = ts.find_chain(std::string(bc.name));
-      if (!ch || ch->policy.value_or(1) != 1) continue;
+      if (!ch || !is_iptables_base_chain(spec, *ch) || ch->policy.value_or(1) != 1) continue;
       CX_TRY(load_rules(ts, ch->name));
       if (!ts.rules[ch->name].empty()) continue;
       msgs.push_back(chain_msg(MsgType::DelChain, nft::kNlmRequest | nft::kNlmNonrec,

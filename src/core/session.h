@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "common/result.h"
+#include "core/tables.h"
 #include "model/rule.h"
 #include "nft/netlink.h"
 
@@ -92,6 +93,10 @@ class Session {
   std::map<std::string, TableState> cache_;
   std::vector<std::string> warnings_;
 };
+
+// A base chain iptables-nft keeps in its cache: the table's built-in chain of that name with
+// its hook, priority and type. Other base chains ("foreign") are absent to every command.
+bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& chain);
 
 // Messages shared by the commands and restore.
 nft::Message rule_msg(nft::MsgType type, std::uint16_t flags, nft::RuleObj rule, std::string op);

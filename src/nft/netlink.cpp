@@ -987,6 +987,12 @@ Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vec
   return commit(b, genid);
 }
 
+namespace {
+// iptables-nft reads the kernel's replies with libmnl into MNL_SOCKET_BUFFER_SIZE bytes (the
+// page size, 4096 here); a longer reply is a failed read (ENOSPC).
+constexpr ssize_t kReferenceRecvSize = 4096;
+}  // namespace
+
 Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint32_t genid) {
   // The batch is sent as BATCH_BEGIN (with the generation this command's cache was built
   // from), the messages, BATCH_END. BEGIN goes right before the first message.
@@ -1027,18 +1033,30 @@ Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint
       if (errno == EINTR) continue;
       break;
     }
+    if (len > kReferenceRecvSize) {
+      if (!failure) {
+        failure = CommitError{};
+        failure->err = ENOSPC;
+        failure->index = batch.size();
+      }
+      failure->truncated = true;
+      break;
+    }
     auto* nlh = reinterpret_cast<nlmsghdr*>(impl_->rxbuf.data());
     int remaining = static_cast<int>(len);
     while (mnl_nlmsg_ok(nlh, remaining)) {
       if (nlh->nlmsg_type == NLMSG_ERROR) {
         auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-        if (err->error != 0 && !failure) {
-          CommitError ce;
-          ce.err = -err->error;
-          ce.index = batch.size();  // batch-level error (e.g. generation mismatch)
+        if (err->error != 0) {
+          std::size_t index = batch.size();  // batch-level error (e.g. generation mismatch)
           std::uint32_t rel = nlh->nlmsg_seq - batch.first_seq_;
-          if (rel >= 1 && rel <= batch.size()) ce.index = rel - 1;
-          failure = ce;
+          if (rel >= 1 && rel <= batch.size()) index = rel - 1;
+          if (!failure) {
+            failure = CommitError{};
+            failure->err = -err->error;
+            failure->index = index;
+          }
+          failure->all.emplace_back(index, -err->error);
         }
       }
       nlh = mnl_nlmsg_next(nlh, &remaining);

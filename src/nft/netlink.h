@@ -144,6 +144,13 @@ class Batch {
 struct CommitError {
   int err = 0;            // errno from the kernel
   std::size_t index = 0;  // failing message
+  // Every message the kernel refused, in batch order (the first is err/index): the kernel
+  // goes on checking a failed batch to the end before it aborts it.
+  std::vector<std::pair<std::size_t, int>> all;
+  // A reply did not fit in the 4096 bytes iptables-nft reads at a time (the kernel echoes a
+  // refused message, so a rule of some 4 KB): its read fails with ENOSPC, and the errors
+  // after it go unread.
+  bool truncated = false;
 };
 
 // Lifts one NFT_MSG_NEWRULE message, as a rule dump returns it, into a RuleObj; nullopt when

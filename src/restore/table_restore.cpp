@@ -92,15 +92,17 @@ Status TableRestore::failed(int line, const std::string& message) {
             ErrorStyle::Plain, line});
 }
 
-void TableRestore::ensure_table() {
-  if (!table_in_kernel_) msgs_.add(core::new_table_msg(name_));
+void TableRestore::ensure_table(int line) {
+  if (!table_in_kernel_) add(core::new_table_msg(name_), line);
 }
 
-void TableRestore::ensure_base(const std::string& chain) {
-  if (!is_builtin(chain) || chains_.count(chain)) return;
-  msgs_.add(core::new_base_chain_msg(name_, chain, 1));
-  chains_.insert(chain);
-  views_[chain].loaded = true;  // a new chain: no rules in the kernel
+// As iptables-nft's builtin init for one chain: made unless the table has that built-in base
+// chain (a regular chain of the name does not count; the kernel then refuses the CHAIN_ADD).
+void TableRestore::ensure_base(const std::string& chain, int line) {
+  if (!is_builtin(chain) || bases_.count(chain)) return;
+  add(core::new_base_chain_msg(name_, chain, 1), line);
+  bases_.insert(chain);
+  if (chains_.insert(chain).second) views_[chain].loaded = true;  // new: no rules in the kernel
 }
 
 Status TableRestore::begin() {
@@ -110,8 +112,12 @@ Status TableRestore::begin() {
   CX_TRY(session_.load_chains(*state_));
   table_in_kernel_ = state_->exists;
   for (const auto& c : state_->chains) {
+    if (c.hooknum && !core::is_iptables_base_chain(*spec_, c)) continue;  // foreign: unseen
     chains_.insert(c.name);
-    if (c.hooknum) base_policy_[c.name] = c.policy.value_or(1);
+    if (c.hooknum) {
+      base_policy_[c.name] = c.policy.value_or(1);
+      bases_.insert(c.name);
+    }
   }
   if (opts_.noflush) return {};
   if (opts_.verbose) return flush_table_verbose();
@@ -126,6 +132,7 @@ Status TableRestore::begin() {
   }
   table_in_kernel_ = false;
   chains_.clear();
+  bases_.clear();
   base_policy_.clear();
   return {};
 }
@@ -135,9 +142,9 @@ Status TableRestore::begin() {
 std::vector<std::string> TableRestore::chains_in_order() const {
   std::vector<std::string> out;
   for (const auto& bc : spec_->chains)
-    if (chains_.count(std::string(bc.name))) out.emplace_back(bc.name);
+    if (bases_.count(std::string(bc.name))) out.emplace_back(bc.name);
   for (const auto& c : chains_)
-    if (!is_builtin(c)) out.push_back(c);
+    if (!bases_.count(c)) out.push_back(c);
   return out;
 }
 
@@ -152,6 +159,7 @@ Status TableRestore::flush_table_verbose() {
     if (chains_.count(n)) continue;
     add(core::new_base_chain_msg(name_, n, 1), start_line_);
     chains_.insert(n);
+    bases_.insert(n);
     base_policy_[n] = 1;
   }
   std::vector<std::string> order = chains_in_order();
@@ -160,10 +168,11 @@ Status TableRestore::flush_table_verbose() {
     add(rule_flush_msg(name_, c), start_line_);
   }
   for (const auto& c : order) {
-    if (is_builtin(c)) {
+    if (bases_.count(c)) {
       if (base_policy_[c] != 1) continue;  // a DROP policy keeps the chain
       add(chain_del_msg(core::new_base_chain_msg(name_, c, 1).chain), start_line_);
       chains_.erase(c);
+      bases_.erase(c);
       base_policy_.erase(c);
       continue;
     }
@@ -187,7 +196,7 @@ Status TableRestore::chain_line(const std::vector<std::string>& words, int line)
   if (!is_builtin(chain)) {
     if (stopped) return {};
     if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
-    ensure_table();
+    ensure_table(line);
     add(new_user_chain_msg(name_, chain), line);
     chains_.insert(chain);
     views_[chain] = emptied_view();
@@ -205,8 +214,8 @@ Status TableRestore::chain_line(const std::vector<std::string>& words, int line)
     verdict = 0;
   else if (policy != "-")
     return failed(line, "Bad policy name.");
-  ensure_table();
-  ensure_base(chain);
+  ensure_table(line);
+  ensure_base(chain, line);
   nft::Message m = core::new_base_chain_msg(name_, chain, verdict.value_or(1));
   if (!verdict) m.chain.policy.reset();  // "-": the chain keeps its policy
   m.chain.counters = std::make_pair(pk, by);
@@ -360,12 +369,12 @@ Status TableRestore::insert_at(cli::Command& cmd, int line) {
 Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at) {
   const bool append = cmd.command == cli::kCmdAppend;
   for (const auto& r : cmd.rules) note_jump(r);
-  ensure_table();
-  ensure_base(cmd.chain);
+  ensure_table(line);
+  ensure_base(cmd.chain, line);
   bool first_rule = true;
   for (auto& r : cmd.rules) {
     // Each rule of a multi-address line is preceded by the table, as for the first.
-    if (!first_rule) ensure_table();
+    if (!first_rule) ensure_table(line);
     first_rule = false;
     if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
     auto o = encode(r, cmd.chain);
@@ -514,14 +523,28 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
   std::string out;
   Status listed = core::list_table(t, cmd, session_.family(), out);
   print_verbose(out);
+  // The base chains the listing faked (all, or the one named) stay in iptables-nft's cache as
+  // if they existed: later lines of the table do not make them (and the kernel may refuse).
+  for (const auto& bc : spec_->chains) {
+    const std::string n(bc.name);
+    if (bases_.count(n) || (!cmd.chain.empty() && cmd.chain != n)) continue;
+    bases_.insert(n);
+    if (chains_.insert(n).second) views_[n] = emptied_view();
+  }
   if (!listed) return defer(listed.take_error());
   if (cmd.command & (cli::kCmdZero | cli::kCmdZeroNum)) {
     cli::Command z = cmd;
     z.command &= cli::kCmdZero | cli::kCmdZeroNum;
     // The listing showed every base chain, made or not: -Z zeroes (so makes) each.
     if (z.command == cli::kCmdZero && z.chain.empty())
-      for (const auto& bc : spec_->chains) chains_.insert(std::string(bc.name));
-    if (z.command == cli::kCmdZero && is_builtin(z.chain)) chains_.insert(z.chain);
+      for (const auto& bc : spec_->chains) {
+        chains_.insert(std::string(bc.name));
+        bases_.insert(std::string(bc.name));
+      }
+    if (z.command == cli::kCmdZero && is_builtin(z.chain)) {
+      chains_.insert(z.chain);
+      bases_.insert(z.chain);
+    }
     return zero(z, line);
   }
   return {};
@@ -574,7 +597,7 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
   const bool have = chains_.count(cmd.chain) > 0;
   if (c == cli::kCmdNewChain) {
     if (have || builtin) return failed(line, "Chain already exists.");
-    ensure_table();
+    ensure_table(line);
     add(new_user_chain_msg(name_, cmd.chain), line);
     chains_.insert(cmd.chain);
     views_[cmd.chain] = emptied_view();
@@ -586,8 +609,8 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
     if (!have) {
       // "-F INPUT" with no INPUT in the kernel: the table and that base chain are made
       // (empty, so there is nothing to flush).
-      ensure_table();
-      ensure_base(cmd.chain);
+      ensure_table(line);
+      ensure_base(cmd.chain, line);
       return {};
     }
     return flush_chain(cmd.chain, line);
@@ -619,8 +642,8 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
   }
   if (c == cli::kCmdSetPolicy) {
     if (!builtin) return failed(line, "Bad built-in chain name.");
-    ensure_table();
-    ensure_base(cmd.chain);
+    ensure_table(line);
+    ensure_base(cmd.chain, line);
     nft::Message m = core::new_base_chain_msg(name_, cmd.chain, cmd.new_name == "ACCEPT");
     m.chain.counters = std::make_pair(0, 0);
     add(m, line);
@@ -643,12 +666,14 @@ Status TableRestore::commit(int line, bool& restart) {
                  ErrorStyle::Versioned, line};
   if (deferred_) return *deferred_;
   if (!opts_.table.empty() && opts_.table != name_) return {};
+  // The kernel refused messages: each is named with its line, on a line of its own
+  // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
   if (Status committed = session_.commit(msgs_, restart); !committed) {
-    // The kernel refused a message: iptables-restore names its line on a line of its own
-    // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
     Error e = committed.take_error();
-    if (e.kind == ErrorKind::Resource && e.line > 0)
-      e.message = "\nline " + std::to_string(e.line) + ":" + e.message;
+    // Not a refusal of one message (a reply too long to read): "line N failed: ..." with the
+    // line of the table's last command.
+    if (e.kind != ErrorKind::Resource)
+      e.message = "line " + std::to_string(e.line) + " failed: " + e.message;
     return e;
   }
   return {};

@@ -54,8 +54,8 @@ class TableRestore {
     std::size_t flushed_at = 0;     // batch messages before this index no longer count
   };
 
-  void ensure_table();
-  void ensure_base(const std::string& chain);
+  void ensure_table(int line);
+  void ensure_base(const std::string& chain, int line);
   bool is_builtin(const std::string& chain) const;
   void add(nft::Message m, int line);
   void print_verbose(const std::string& text);
@@ -106,6 +106,7 @@ class TableRestore {
   core::TableState* state_ = nullptr;
   bool table_in_kernel_ = false;  // exists and was not flushed away
   std::set<std::string> chains_;  // chains that exist in the kernel or the batch
+  std::set<std::string> bases_;   // of those, the built-in base chains
   std::map<std::string, std::uint32_t> base_policy_;  // base chains in the kernel
   // The first jump to a chain that did not exist at that point of the table (declared
   // later, or deleted before): iptables-nft-restore finds it at COMMIT.
