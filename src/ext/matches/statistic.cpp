@@ -108,9 +108,11 @@ class StatisticMatch final : public Match {
       std::snprintf(b, sizeof(b), "%.11f", info.u.random.probability / 2147483648.0);
       out += std::string(" ") + p + "mode random" + (inv ? " !" : "") + " " + p + "probability " + b;
     } else {
+      // "%u" of every + 1, which wraps as unsigned; -L leaves out a packet of 0.
       out += std::string(" ") + p + "mode nth" + (inv ? " !" : "") + " " + p + "every " +
-             std::to_string(static_cast<std::uint64_t>(info.u.nth.every) + 1);
-      out += std::string(" ") + p + "packet " + std::to_string(info.u.nth.packet);
+             std::to_string(static_cast<std::uint32_t>(info.u.nth.every + 1u));
+      if (info.u.nth.packet || *p)
+        out += std::string(" ") + p + "packet " + std::to_string(info.u.nth.packet);
     }
   }
   void save(std::string& out, const SaveContext&) const override { dump(out, "--"); }
