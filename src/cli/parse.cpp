@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "core/tables.h"
 #include "ext/extension.h"
 
 namespace cx::cli {
@@ -559,6 +560,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   if (!wait && wait_interval_set)
     return option_error("--wait-interval only makes sense with --wait");
   // Final checks of the extensions: the matches in load order, then the target.
+  ctx.table_known = core::find_table(cmd.table) != nullptr;
   for (auto& le : loaded)
     if (le.match) CX_TRY(le.match->final_check(ctx));
   for (auto& le : loaded)

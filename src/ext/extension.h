@@ -32,6 +32,9 @@ struct RuleContext {
   std::string_view table;
   std::string_view program;              // "iptables", "ip6tables": for messages
   std::vector<std::string>* warnings = nullptr;  // printed by tools/ on stderr
+  // False when -t names no table iptables has: iptables-nft says so before it builds the
+  // rule, so the checks it makes while building (tcp/udp's "-p") do not come first.
+  bool table_known = true;
 };
 
 // One option occurrence. `argv`/`next` let an option take further words (--tcp-flags A B).
