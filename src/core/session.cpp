@@ -96,6 +96,22 @@ Message zeroed_rule_msg(const nft::RuleObj& kernel_rule, Family family) {
                   std::move(o), "RULE_REPLACE");
 }
 
+bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Expr>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].kind == nft::Expr::Kind::Counter && b[i].kind == nft::Expr::Kind::Counter) continue;
+    if (a[i].kind == nft::Expr::Kind::Bitwise && b[i].kind == nft::Expr::Kind::Bitwise) {
+      nft::Expr x = a[i], y = b[i];
+      x.bitwise_op.reset();
+      y.bitwise_op.reset();
+      if (!(x == y)) return false;
+      continue;
+    }
+    if (!(a[i] == b[i])) return false;
+  }
+  return true;
+}
+
 bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& c) {
   const BuiltinChain* bc = find_builtin(spec, c.name);
   return bc && c.hooknum && bc->hooknum == *c.hooknum && bc->priority == c.priority &&
@@ -529,23 +545,6 @@ namespace {
 
 // Rule equality for -C / -D: the same text in save form, as iptables compares parsed rules.
 std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, f); }
-
-// Equal expressions, counter values aside (the kernel's counters move, ours are zero).
-bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Expr>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].kind == nft::Expr::Kind::Counter && b[i].kind == nft::Expr::Kind::Counter) continue;
-    if (a[i].kind == nft::Expr::Kind::Bitwise && b[i].kind == nft::Expr::Kind::Bitwise) {
-      nft::Expr x = a[i], y = b[i];
-      x.bitwise_op.reset();
-      y.bitwise_op.reset();
-      if (!(x == y)) return false;
-      continue;
-    }
-    if (!(a[i] == b[i])) return false;
-  }
-  return true;
-}
 
 }  // namespace
 

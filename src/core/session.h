@@ -98,6 +98,11 @@ class Session {
 // its hook, priority and type. Other base chains ("foreign") are absent to every command.
 bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& chain);
 
+// -D / -C: the expressions a rule would be sent as equal those of a rule in the kernel,
+// counter values aside (the kernel's counters move) and bitwise's operation as libnftnl
+// reports it. The cheap first test before rules are compared by their save form.
+bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Expr>& b);
+
 // Messages shared by the commands and restore.
 nft::Message rule_msg(nft::MsgType type, std::uint16_t flags, nft::RuleObj rule, std::string op);
 nft::Message chain_msg(nft::MsgType type, std::uint16_t flags, nft::ChainObj chain, std::string op);

@@ -30,7 +30,7 @@ struct RuleContext {
   Family family = Family::V4;
   const model::IpHeader* ip = nullptr;
   std::string_view table;
-  std::string_view program;              // "iptables", "ip6tables": for messages
+  std::string_view program;                      // "iptables", "ip6tables": for messages
   std::vector<std::string>* warnings = nullptr;  // printed by tools/ on stderr
   // False when -t names no table iptables has: iptables-nft says so before it builds the
   // rule, so the checks it makes while building (tcp/udp's "-p") do not come first.

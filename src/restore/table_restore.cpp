@@ -411,9 +411,17 @@ Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
   if (!vr) return vr.take_error();
   ChainView& v = **vr;
   for (const auto& r : cmd.rules) {
-    const std::string key = cli::rule_spec(r, session_.family());
+    // As the commands do: the expressions it would be sent as first (no decoding), then the
+    // save form, for a rule another tool wrote differently.
     std::size_t i = 0;
-    while (i < v.rules.size() && spec_of(v.rules[i].rule) != key) ++i;
+    auto want = encode(r, cmd.chain);
+    if (want)
+      while (i < v.rules.size() && !core::same_expressions(v.rules[i].rule.exprs, want->exprs)) ++i;
+    if (!want || i == v.rules.size()) {
+      const std::string key = cli::rule_spec(r, session_.family());
+      i = 0;
+      while (i < v.rules.size() && spec_of(v.rules[i].rule) != key) ++i;
+    }
     if (i == v.rules.size()) return failed(line, kBadRule);
     if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
     if (cmd.command == cli::kCmdDelete) delete_entry(v, i, line);
