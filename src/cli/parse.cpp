@@ -560,7 +560,6 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   if (!wait && wait_interval_set)
     return option_error("--wait-interval only makes sense with --wait");
   // Final checks of the extensions: the matches in load order, then the target.
-  ctx.table_known = core::find_table(cmd.table) != nullptr;
   for (auto& le : loaded)
     if (le.match) CX_TRY(le.match->final_check(ctx));
   for (auto& le : loaded)
@@ -634,6 +633,10 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
     }
     for (auto& le : loaded)
       if (le.match) rule.matches.push_back(std::move(le.match));
+    // What iptables-nft checks while it builds the rule, once the table is known (an unknown
+    // one is reported first, after parsing).
+    if (core::find_table(cmd.table))
+      for (const auto& m : rule.matches) CX_TRY(m->build_check(ctx));
 
     for (const auto& s : srcs) {
       for (const auto& d : dsts) {

@@ -32,9 +32,6 @@ struct RuleContext {
   std::string_view table;
   std::string_view program;                      // "iptables", "ip6tables": for messages
   std::vector<std::string>* warnings = nullptr;  // printed by tools/ on stderr
-  // False when -t names no table iptables has: iptables-nft says so before it builds the
-  // rule, so the checks it makes while building (tcp/udp's "-p") do not come first.
-  bool table_known = true;
 };
 
 // One option occurrence. `argv`/`next` let an option take further words (--tcp-flags A B).
@@ -117,6 +114,9 @@ class Extension {
   virtual Status parse(int option_id, const OptionArg& arg, const RuleContext& ctx) = 0;
   // Called once all options of the rule were parsed.
   virtual Status final_check(const RuleContext&) { return {}; }
+  // Checks iptables-nft makes only while it builds the rule's expressions: after every
+  // extension's final check, the rest of the command line and the table.
+  virtual Status build_check(const RuleContext&) const { return {}; }
   // Save form of the options, each preceded by a space: " --dport 22".
   virtual void save(std::string& out, const SaveContext& ctx) const = 0;
   // -L form, e.g. "tcp dpt:22 " (each piece followed by a space, as iptables prints).

@@ -140,8 +140,8 @@ class TcpMatch final : public Match {
 
   // iptables-nft checks -p only when it builds the native expressions: a compat tcp match
   // (no options, --tcp-option, 0:65535) without -p tcp passes and the kernel refuses it.
-  Status final_check(const RuleContext& ctx) override {
-    if (!needs_compat() && ctx.table_known && ctx.ip && ctx.ip->proto != 6)
+  Status build_check(const RuleContext& ctx) const override {
+    if (!needs_compat() && ctx.ip && ctx.ip->proto != 6)
       return parameter_error("TCP match requires '-p tcp'");
     return {};
   }

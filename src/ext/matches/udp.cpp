@@ -89,8 +89,8 @@ class UdpMatch final : public Match {
   }
 
   // Checked only for the native encoding, as in iptables-nft (see tcp.cpp).
-  Status final_check(const RuleContext& ctx) override {
-    if (!needs_compat() && ctx.table_known && ctx.ip && ctx.ip->proto != 17)
+  Status build_check(const RuleContext& ctx) const override {
+    if (!needs_compat() && ctx.ip && ctx.ip->proto != 17)
       return parameter_error("UDP match requires '-p udp'");
     return {};
   }
