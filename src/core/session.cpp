@@ -508,12 +508,18 @@ Status Session::commit(const nft::Batch& batch, bool& restart) {
   const int line = batch.line(ce.index);
   if (line <= 0)
     return Error{ErrorKind::Resource, " " + failed(ce.index, ce.err), ErrorStyle::VersionedOnly, 0};
-  std::string text;
+  // They go into a buffer of 1024 bytes, as iptables-nft's: a piece that does not fit is cut
+  // there, and the next one is written over it.
+  char text[1024] = {};
+  std::size_t used = 0;
   for (const auto& [index, err] : ce.all) {
     if (index >= batch.size()) continue;
     const int l = batch.line(index);
-    text += l > 0 ? "\nline " + std::to_string(l) + ": " + failed(index, err)
-                  : " " + failed(index, err);
+    const std::string piece = l > 0 ? "\nline " + std::to_string(l) + ": " + failed(index, err)
+                                    : " " + failed(index, err);
+    const std::size_t room = sizeof(text) - used;
+    const int len = std::snprintf(text + used, room, "%s", piece.c_str());
+    if (len > 0 && static_cast<std::size_t>(len) <= room) used += static_cast<std::size_t>(len);
     if (l <= 0) break;
   }
   return Error{ErrorKind::Resource, text, ErrorStyle::VersionedOnly, line};
@@ -751,7 +757,9 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     if (!table) return table.take_error();
     CX_TRY(list_table(*table, cmd, family_, out));
     if (c & cli::kCmdZeroNum) {  // "-Z CHAIN N -L": the listing, then rule N zeroed
-      if (!kchain) return {};    // a base chain listed as faked has no rule to zero
+      // A base chain listed as faked (also where a regular chain has its name) has no rule
+      // to zero.
+      if (!kchain || base_missing) return {};
       cli::Command zero = cmd;
       zero.command = cli::kCmdZeroNum;
       return build(zero, msgs, out);

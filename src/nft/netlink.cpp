@@ -989,8 +989,11 @@ Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vec
 
 namespace {
 // iptables-nft reads the kernel's replies with libmnl into MNL_SOCKET_BUFFER_SIZE bytes (the
-// page size, 4096 here); a longer reply is a failed read (ENOSPC).
-constexpr ssize_t kReferenceRecvSize = 4096;
+// page size, at most 8192); a longer reply is a failed read (ENOSPC).
+ssize_t reference_recv_size() {
+  const long page = sysconf(_SC_PAGESIZE);
+  return page > 0 && page < 8192 ? page : 8192;
+}
 }  // namespace
 
 Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint32_t genid) {
@@ -1033,7 +1036,7 @@ Result<std::optional<CommitError>> Netlink::commit(const Batch& batch, std::uint
       if (errno == EINTR) continue;
       break;
     }
-    if (len > kReferenceRecvSize) {
+    if (len > reference_recv_size()) {
       if (!failure) {
         failure = CommitError{};
         failure->err = ENOSPC;

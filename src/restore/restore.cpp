@@ -260,11 +260,11 @@ class Restorer {
   // "PROG -t TABLE [-v] [--set-counters P B] ARGS" (-v when -v was given without --noflush,
   // the counters with --counters).
   Status command_line(const std::string& line) {
-    auto counters = split_rule_counters(line, lineno_);
+    // The line as fgets() keeps it, '\n' included: "[5:]" cuts the newline as the byte
+    // counter, and an unterminated quote takes it in.
+    auto counters = split_rule_counters(input_.newline() ? line + '\n' : line, lineno_);
     if (!counters) return at_line(counters.take_error(), lineno_);
-    // The tokenizer sees the '\n' as fgets() keeps it: an unterminated quote takes it in.
-    std::vector<std::string> words =
-        split_words(input_.newline() ? counters->rest + '\n' : counters->rest);
+    std::vector<std::string> words = split_words(counters->rest);
     const bool with_counters = opts_.counters && counters->found;
     if (auto s = check_line_limits(words, with_counters); !s)
       return at_line(s.take_error(), lineno_);

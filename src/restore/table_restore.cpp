@@ -280,13 +280,20 @@ void TableRestore::note_jump(const model::Rule& r) {
     missing_jump_ = missing_jump_.value_or(r.jump_chain);
 }
 
+const nft::ChainObj* TableRestore::kernel_chain(const std::string& name) const {
+  if (!table_in_kernel_) return nullptr;
+  const nft::ChainObj* k = state_->find_chain(name);
+  // A base chain iptables would not make is not in iptables-nft's cache.
+  return k && (!k->hooknum || core::is_iptables_base_chain(*spec_, *k)) ? k : nullptr;
+}
+
 Result<TableRestore::ChainView*> TableRestore::loaded_view(const std::string& chain) {
   start_tracking();
   ChainView& v = views_[chain];
   if (v.loaded) return &v;
   std::vector<Entry> rules;
   for (auto it = v.head.rbegin(); it != v.head.rend(); ++it) rules.push_back(std::move(*it));
-  if (table_in_kernel_ && state_->find_chain(chain)) {
+  if (kernel_chain(chain)) {
     CX_TRY(session_.load_rules(*state_, chain));
     for (const auto& ro : state_->rules[chain]) rules.push_back(Entry{ro, kNoMessage, 0});
   }
@@ -320,6 +327,7 @@ void TableRestore::delete_entry(ChainView& v, std::size_t index, int line) {
 
 Status TableRestore::command(cli::Command& cmd, int line) {
   if (deferred_ || missing_jump_) return {};  // iptables-restore stops at the first failure
+  last_command_line_ = line;
   const unsigned c = cmd.command;
   if (cmd.other_family && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete |
                                 cli::kCmdCheck | cli::kCmdReplace)))
@@ -430,7 +438,8 @@ Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
 }
 
 Status TableRestore::by_number(const cli::Command& cmd, int line) {
-  if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
+  // A built-in chain the table lacks is missing here too (unless a listing faked it).
+  if (!chains_.count(cmd.chain)) return failed(line, kNoChain);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
   ChainView& v = **vr;
@@ -447,6 +456,7 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
   if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
   auto o = encode(r, cmd.chain);
   if (!o) return o.take_error();
+  ensure_base(cmd.chain, line);  // where a regular chain has the name: refused by the kernel
   o->handle = v.rules[at].rule.handle;
   nft::Message m =
       core::rule_msg(nft::MsgType::NewRule, nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
@@ -468,10 +478,10 @@ Status TableRestore::zero(const cli::Command& cmd, int line) {
   for (const auto& name : names) {
     if (cmd.verbose && cmd.command == cli::kCmdZero)
       print_verbose("Zeroing chain `" + name + "'\n");
-    if (is_builtin(name) && cmd.command == cli::kCmdZero) {
+    if (bases_.count(name) && cmd.command == cli::kCmdZero) {
       nft::Message m = core::new_base_chain_msg(name_, name, 1);
-      const nft::ChainObj* k = state_->find_chain(name);
-      if (k && table_in_kernel_) {
+      const nft::ChainObj* k = kernel_chain(name);
+      if (k) {
         m.chain = *k;  // the chain as the kernel has it, as iptables-nft's cache keeps it
         m.chain.handle.reset();
       }
@@ -486,9 +496,10 @@ Status TableRestore::zero(const cli::Command& cmd, int line) {
       ++n;
       if (cmd.command == cli::kCmdZeroNum && n != static_cast<std::size_t>(cmd.rulenum)) continue;
       if (e.message != kNoMessage) continue;  // added by this batch with its own counters
-      if (cmd.command == cli::kCmdZeroNum)
+      if (cmd.command == cli::kCmdZeroNum) {
+        ensure_base(name, line);  // iptables-nft adds the rule again, making the chain first
         add(core::zeroed_rule_msg(e.rule, session_.family()), line);
-      else if (auto m = core::chain_zero_rule_msg(e.rule))
+      } else if (auto m = core::chain_zero_rule_msg(e.rule))
         add(std::move(*m), line);
     }
   }
@@ -506,17 +517,20 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
               ErrorStyle::VersionedOnly, 0});
   model::Table t;
   t.name = name_;
+  // A built-in name stands for the base chain only where the table has it (else a faked one
+  // is listed); a regular chain of that name is listed with the user chains.
   auto add_chain = [&](const std::string& name, bool builtin) -> Status {
     model::Chain ch;
     ch.name = name;
     ch.builtin = builtin;
-    const nft::ChainObj* k = state_->find_chain(name);
-    if (opts_.noflush && table_in_kernel_ && k) {
+    const bool have = builtin ? bases_.count(name) > 0 : chains_.count(name) > 0;
+    const nft::ChainObj* k = have ? kernel_chain(name) : nullptr;
+    if (opts_.noflush && k) {
       ch.policy_accept = k->policy.value_or(1) == 1;
       if (k->counters) ch.policy_counters = {k->counters->first, k->counters->second};
       ch.use = k->use.value_or(0);
     }
-    if (builtin || chains_.count(name)) {
+    if (have) {
       auto v = loaded_view(name);
       if (!v) return v.take_error();
       for (const Entry& e : (*v)->rules)
@@ -527,7 +541,11 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
   };
   for (const auto& bc : spec_->chains) CX_TRY(add_chain(std::string(bc.name), true));
   for (const auto& c : chains_)
-    if (!is_builtin(c)) CX_TRY(add_chain(c, false));
+    if (!bases_.count(c)) CX_TRY(add_chain(c, false));
+  if (opts_.noflush && table_in_kernel_)
+    for (const auto& c : state_->chains)
+      if (c.hooknum && !core::is_iptables_base_chain(*spec_, c))
+        t.foreign_base_chains.push_back(c.name);
   std::string out;
   Status listed = core::list_table(t, cmd, session_.family(), out);
   print_verbose(out);
@@ -639,7 +657,7 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
       return failed(line, "File exists.");
     if (!have) return failed(line, kNoChain);
     // Named by its handle; a chain of this batch has none yet, and the kernel refuses that.
-    const nft::ChainObj* k = table_in_kernel_ ? state_->find_chain(cmd.chain) : nullptr;
+    const nft::ChainObj* k = kernel_chain(cmd.chain);
     nft::ChainObj c;
     c.table = name_;
     c.name = cmd.new_name;
@@ -681,7 +699,7 @@ Status TableRestore::commit(int line, bool& restart) {
     // Not a refusal of one message (a reply too long to read): "line N failed: ..." with the
     // line of the table's last command.
     if (e.kind != ErrorKind::Resource)
-      e.message = "line " + std::to_string(e.line) + " failed: " + e.message;
+      e.message = "line " + std::to_string(last_command_line_) + " failed: " + e.message;
     return e;
   }
   return {};

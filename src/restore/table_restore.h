@@ -86,6 +86,9 @@ class TableRestore {
     return v;
   }
   Result<ChainView*> loaded_view(const std::string& chain);
+  // The kernel's chain of that name as iptables-nft's cache has it: null when the table was
+  // emptied, or for a base chain iptables would not make.
+  const nft::ChainObj* kernel_chain(const std::string& name) const;
   void track_added(const std::string& chain, Entry e, bool at_head);
   // Puts a rule the batch adds at the head or the tail of a chain's view.
   static void place(ChainView& v, Entry e, bool at_head);
@@ -116,6 +119,7 @@ class TableRestore {
   bool tracking_ = false;
   std::map<std::string, ChainView> views_;
   std::uint32_t next_rule_id_ = 1;
+  int last_command_line_ = 0;  // what iptables-nft-restore names when a commit fails as a whole
 };
 
 }  // namespace cx::restore
