@@ -273,7 +273,9 @@ class Restorer {
     if (with_counters)
       args.insert(args.end(), {"--set-counters", counters->packets, counters->bytes});
     args.insert(args.end(), words.begin(), words.end());
-    auto cmd = cli::parse_command(args, session_.family(), prog_, true);
+    std::vector<std::string> early;  // printed as they come, so also before a parse error
+    auto cmd = cli::parse_command(args, session_.family(), prog_, true, &early);
+    for (auto& w : early) warnings_.push_back(w);
     if (!cmd) return at_line(cmd.take_error(), lineno_);
     for (auto& w : cmd->warnings) warnings_.push_back(w);
     return cur_->command(*cmd, lineno_);
