@@ -119,14 +119,15 @@ class ConnmarkTarget final : public Target {
   void list(std::string& out, bool, const SaveContext&) const override {
     switch (info.mode) {
       case XT_CONNMARK_SET:
-        if (info.ctmark == info.ctmask)
-          out += " CONNMARK or " + hex(info.ctmark);
-        else if (info.ctmask == 0xffffffff)
-          out += " CONNMARK set " + hex(info.ctmark);
-        else if (info.ctmark == 0)
+        // In libxt_CONNMARK's order: "--set-xmark 0" is "and 0x0", not "set 0x0".
+        if (info.ctmark == 0)
           out += " CONNMARK and " + hex(~info.ctmask);
+        else if (info.ctmark == info.ctmask)
+          out += " CONNMARK or " + hex(info.ctmark);
         else if (info.ctmask == 0)
           out += " CONNMARK xor " + hex(info.ctmark);
+        else if (info.ctmask == 0xffffffff)
+          out += " CONNMARK set " + hex(info.ctmark);
         else
           out += " CONNMARK xset " + hex(info.ctmark) + "/" + hex(info.ctmask);
         break;
