@@ -577,6 +577,37 @@ void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots) {
     one(slots.dport, slots.inv_dport, be16_at(e.data, 0));
 }
 
+Result<std::uint16_t> parse_xt_port(std::string_view s) {
+  if (auto n = parse_unsigned(s, UINT64_MAX, 10)) return static_cast<std::uint16_t>(*n);
+  for (const char* proto : {"tcp", "udp", "dccp", "sctp"})
+    if (auto p = service_port(s, proto)) return *p;
+  return option_error("Port \"" + std::string(s) + "\" does not resolve to anything.");
+}
+
+Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_portrc(std::string_view s,
+                                                                std::string_view ext,
+                                                                std::string_view opt) {
+  std::uint16_t v[2] = {0, 0xffff};
+  std::size_t n = 0;
+  for (std::size_t start = 0;; ++n) {
+    const std::size_t colon = s.find(':', start);
+    const std::string_view part = s.substr(start, colon == std::string_view::npos ? s.npos
+                                                                                 : colon - start);
+    if (n == 2)
+      return option_error(std::string(ext) + ": Too many components for option \"" +
+                          std::string(opt) + "\" (max: 2)");
+    if (!part.empty()) {
+      auto p = parse_xt_port(part);
+      if (!p) return p.take_error();
+      v[n] = *p;
+    }
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (n == 0) v[1] = v[0];  // one part: a single port
+  return std::make_pair(v[0], v[1]);
+}
+
 Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,
                                                                const char* proto) {
   auto colon = s.find(':');

@@ -211,6 +211,14 @@ void lift_ports(const LiftStep& s, LiftContext& ctx, const PortSlots& slots);
 // The port fields of sctp and dccp (u16[2] in their xt structures): "A[:B]" with names as
 // parse_port reads them, an empty A meaning 0 and an empty B 65535 (a single port is A:A);
 // -L " spt:!N" / " spts:!A:B" after `label`, -S "N" / "A:B".
+// libxtables' XTTYPE_PORT: a number (kept to 16 bits, as getaddrinfo's strtoul) or a service
+// name of any protocol, else 'Port "X" does not resolve to anything.' and an empty line.
+Result<std::uint16_t> parse_xt_port(std::string_view s);
+// XTTYPE_PORTRC: "a", "a:b", "a:", ":b" (0 and 65535 for a missing end), each a parse_xt_port,
+// read left to right; a third part is "EXT: Too many components for option "OPT" (max: 2)".
+Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_portrc(std::string_view s,
+                                                                std::string_view ext,
+                                                                std::string_view opt);
 Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,
                                                                const char* proto);
 std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv);

@@ -41,7 +41,8 @@ class DccpMatch final : public Match {
     switch (id) {
       case kOptSport:
       case kOptDport: {
-        auto r = parse_xt_ports(arg.value, "dccp");
+        auto r = parse_xt_portrc(arg.value, "dccp",
+                                 id == kOptSport ? "--source-port" : "--destination-port");
         if (!r) return r.take_error();
         std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
         p[0] = r->first;

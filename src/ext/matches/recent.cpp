@@ -71,7 +71,8 @@ class RecentMatch final : public Match {
       case kOptRttl: info.check_set |= XT_RECENT_TTL; break;
       case kOptSeconds:
       case kOptHitcount: {
-        auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "recent", dashed);
+        // libxt_recent: --seconds has a minimum of 1, --hitcount none.
+        auto v = parse_uint_opt(arg.value, id == kOptSeconds ? 1 : 0, UINT32_MAX, "recent", dashed);
         if (!v) return v.take_error();
         (id == kOptSeconds ? info.seconds : info.hit_count) = static_cast<std::uint32_t>(*v);
         break;

@@ -27,6 +27,9 @@ Status parse_set_arg(const OptionArg& arg, const RuleContext& ctx, const char* o
       (*arg.argv)[next][0] == '!')
     return parameter_error(std::string(opt) + " requires two args.");
   std::string dirs = (*arg.argv)[next++];
+  if (arg.value.size() > IPSET_MAXNAMELEN - 1)  // before the kernel is asked for the set
+    return parameter_error("setname `" + std::string(arg.value) + "' too long, max " +
+                           std::to_string(IPSET_MAXNAMELEN - 1) + " characters.");
   auto info = ipset_by_name(arg.value);
   if (!info) return option_error("Set " + std::string(arg.value) + " doesn't exist.");
   std::uint32_t want = ctx.family == Family::V4 ? NFPROTO_IPV4 : NFPROTO_IPV6;

@@ -20,38 +20,11 @@ constexpr OptionSpec kOptions[] = {
     {"dport", ArgKind::Required, kOptDport},
 };
 
-// libxtables' XTTYPE_PORTRC: a number (getaddrinfo's strtoul, kept to 16 bits) or a service
-// name of any protocol; no check that min <= max.
-Result<std::uint16_t> parse_udp_port(std::string_view s) {
-  if (auto n = parse_unsigned(s, UINT64_MAX, 10)) return static_cast<std::uint16_t>(*n);
-  for (const char* proto : {"tcp", "udp", "dccp", "sctp"})
-    if (auto p = service_port(s, proto)) return *p;
-  return option_error("Port \"" + std::string(s) + "\" does not resolve to anything.");
-}
-
+// XTTYPE_PORTRC, with no check that min <= max.
 Result<PortRange> parse_udp_range(std::string_view s, std::string_view opt) {
-  PortRange r;
-  auto colon = s.find(':');
-  if (colon == std::string_view::npos) {
-    auto p = parse_udp_port(s);
-    if (!p) return p.take_error();
-    r.lo = r.hi = *p;
-    return r;
-  }
-  if (s.find(':', colon + 1) != std::string_view::npos)
-    return option_error("udp: Too many components for option \"" + std::string(opt) +
-                        "\" (max: 2)");
-  if (colon > 0) {
-    auto p = parse_udp_port(s.substr(0, colon));
-    if (!p) return p.take_error();
-    r.lo = *p;
-  }
-  if (colon + 1 < s.size()) {
-    auto p = parse_udp_port(s.substr(colon + 1));
-    if (!p) return p.take_error();
-    r.hi = *p;
-  }
-  return r;
+  auto r = parse_xt_portrc(s, "udp", opt);
+  if (!r) return r.take_error();
+  return PortRange{r->first, r->second};
 }
 
 class UdpMatch final : public Match {

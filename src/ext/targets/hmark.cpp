@@ -63,7 +63,7 @@ class HmarkTarget final : public Target {
       if (o.id == id) opt = "--" + std::string(o.name);
     if (arg.invert) return cannot_invert("HMARK", opt);
     auto num = [&](std::uint64_t max) -> Result<std::uint64_t> {
-      return parse_uint_opt(arg.value, 0, max, "HMARK", opt);
+      return parse_uint_opt(arg.value, id == kHmMod ? 1 : 0, max, "HMARK", opt);  // mod >= 1
     };
     switch (id) {
       case kHmTuple:

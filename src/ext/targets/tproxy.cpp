@@ -23,7 +23,7 @@ class TproxyTarget final : public SimpleTarget<xt_tproxy_target_info_v1> {
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     CX_TRY(check_once(id, arg, kOptions));
     if (id == 1) {
-      auto p = parse_port(arg.value, "tcp");
+      auto p = parse_xt_port(arg.value);  // XTTYPE_PORT
       if (!p) return p.take_error();
       info.lport = htons(*p);
     } else if (id == 2) {
