@@ -187,7 +187,8 @@ class Restorer {
   bool skipped() const { return !opts_.table.empty() && skip_table_; }
 
   Status one_line(std::string& line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // A '\r' (a CRLF file) stays part of the line, as iptables-restore reads it: the file is
+    // refused as there ("table name 'filter\r' invalid").
     if (line.empty()) return {};
     if (line[0] == '#') {
       if (opts_.verbose && opts_.verbose_out) *opts_.verbose_out += line + "\n";

@@ -122,6 +122,10 @@ IN
     run_case jump-deleted-before $mode < <(printf '*filter\n:FOO - [0:0]\n-X FOO\n-A INPUT -j FOO\nCOMMIT\n')
     run_case jump-deleted-after $mode < <(printf '*filter\n:FOO - [0:0]\n-A INPUT -j FOO\n-X FOO\nCOMMIT\n')
     run_case no-final-newline $mode < <(printf '*filter\n-A INPUT -j ACCEPT\n-D INPUT -j ACCEPT\nCOMMIT')
+    # CRLF line ends: the '\r' is part of the line (a table name, a target, COMMIT).
+    run_case crlf $mode < <(printf '*filter\r\n-A INPUT -j ACCEPT\r\nCOMMIT\r\n')
+    run_case crlf-target $mode < <(printf '*filter\n-A INPUT -j ACCEPT\r\nCOMMIT\n')
+    run_case crlf-commit $mode < <(printf '*filter\n-A INPUT -j ACCEPT\nCOMMIT\r\n')
     run_case error-midway $mode < <(printf '*filter\n-A INPUT -j ACCEPT\n-A INPUT -j NOPE\nCOMMIT\n')
 done
 
