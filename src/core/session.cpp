@@ -572,10 +572,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     kchain = *kc;
     // A base chain iptables would not make (another hook, priority or type) is not in
     // iptables-nft's cache: the command does not see it.
-    if (kchain && builtin && kchain->hooknum &&
-        (builtin->hooknum != *kchain->hooknum || builtin->priority != kchain->priority ||
-         builtin->type != kchain->type))
-      kchain = nullptr;
+    // (also one under another name, e.g. a built-in chain renamed with -E).
+    if (kchain && kchain->hooknum && !is_iptables_base_chain(spec, *kchain)) kchain = nullptr;
   }
   // A regular chain named like a built-in one is a user chain to iptables-nft (-X, -E see it),
   // but the built-in chain is still missing for what needs it.
