@@ -169,8 +169,10 @@ Status TableRestore::flush_table_verbose() {
   }
   for (const auto& c : order) {
     if (bases_.count(c)) {
-      if (base_policy_[c] != 1) continue;  // a DROP policy keeps the chain
-      add(chain_del_msg(core::new_base_chain_msg(name_, c, 1).chain), start_line_);
+      // A DROP policy keeps the chain in the kernel, but iptables-nft drops it from its cache
+      // all the same: a later line on it makes it again (CHAIN_ADD, policy ACCEPT).
+      if (base_policy_[c] == 1)
+        add(chain_del_msg(core::new_base_chain_msg(name_, c, 1).chain), start_line_);
       chains_.erase(c);
       bases_.erase(c);
       base_policy_.erase(c);
