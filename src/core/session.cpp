@@ -112,6 +112,17 @@ bool same_expressions(const std::vector<nft::Expr>& a, const std::vector<nft::Ex
   return true;
 }
 
+bool is_foreign_base_chain(const TableSpec& spec, const nft::ChainObj& c) {
+  return c.hooknum && !is_iptables_base_chain(spec, c);
+}
+
+Error incompatible_error(const std::string& table, const std::string& chain) {
+  return Error{ErrorKind::Other,
+               (chain.empty() ? "" : "chain `" + chain + "' in ") + "table `" + table +
+                   "' is incompatible, use 'nft' tool.",
+               ErrorStyle::VersionedOnly, 0};
+}
+
 bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& c) {
   const BuiltinChain* bc = find_builtin(spec, c.name);
   return bc && c.hooknum && bc->hooknum == *c.hooknum && bc->priority == c.priority &&
@@ -302,11 +313,7 @@ Status check_listable(const model::Table& t, const std::string& chain, std::stri
     const model::Chain* c = t.find(chain);
     incompatible = !c || c->incompatible;
   }
-  if (incompatible)
-    return Error{ErrorKind::Other,
-                 (chain.empty() ? "" : "chain `" + chain + "' in ") + "table `" + t.name +
-                     "' is incompatible, use 'nft' tool.",
-                 ErrorStyle::VersionedOnly, 0};
+  if (incompatible) return incompatible_error(t.name, chain);
   // With a chain named, iptables-nft reads that chain and the table's built-in chain names
   // only: a foreign base chain under another name does not taint the listing.
   bool tainted = t.tainted();
@@ -397,7 +404,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
   // A base chain iptables would not make: another name, hook, priority or type than the
   // table's built-in chain of that name (iptables-nft keeps such chains out of its cache).
   auto foreign = [&](const nft::ChainObj& kc) {
-    return kc.hooknum && (!spec || !is_iptables_base_chain(*spec, kc));
+    return spec ? is_foreign_base_chain(*spec, kc) : kc.hooknum.has_value();
   };
   // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
   // decoded, so memory follows the largest chain, not the whole table.
@@ -494,9 +501,9 @@ Status Session::commit(const nft::Batch& batch, bool& restart) {
     restart = true;
     return {};
   }
-  if (ce.all.empty() && ce.truncated)  // no refusal could be read: iptables-nft's strerror
-    return Error{ErrorKind::Other, std::string(std::strerror(ENOSPC)) + ".", ErrorStyle::Plain,
-                 batch.size() ? batch.line(batch.size() - 1) : 0};
+  // No refusal could be read: iptables-nft's strerror (a restore adds the line it names).
+  if (ce.all.empty() && ce.truncated)
+    return Error{ErrorKind::Other, std::string(std::strerror(ENOSPC)) + ".", ErrorStyle::Plain, 0};
   if (ce.index >= batch.size())
     return Error{ErrorKind::Resource, std::strerror(ce.err), ErrorStyle::VersionedOnly, 0};
   auto failed = [&](std::size_t index, int err) {
@@ -573,7 +580,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     // A base chain iptables would not make (another hook, priority or type) is not in
     // iptables-nft's cache: the command does not see it.
     // (also one under another name, e.g. a built-in chain renamed with -E).
-    if (kchain && kchain->hooknum && !is_iptables_base_chain(spec, *kchain)) kchain = nullptr;
+    if (kchain && is_foreign_base_chain(spec, *kchain)) kchain = nullptr;
   }
   // A regular chain named like a built-in one is a user chain to iptables-nft (-X, -E see it),
   // but the built-in chain is still missing for what needs it.
@@ -746,11 +753,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return {};
   }
   if (c & (cli::kCmdList | cli::kCmdListRules)) {
-    if (!cmd.chain.empty() && !builtin && !kchain)
-      return Error{
-          ErrorKind::Other,
-          "chain `" + cmd.chain + "' in table `" + cmd.table + "' is incompatible, use 'nft' tool.",
-          ErrorStyle::VersionedOnly, 0};
+    if (!cmd.chain.empty() && !builtin && !kchain) return incompatible_error(cmd.table, cmd.chain);
     auto table = read_table(cmd.table);
     if (!table) return table.take_error();
     CX_TRY(list_table(*table, cmd, family_, out));
@@ -823,7 +826,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         // Made unless the name is taken (a regular chain of that name counts; a foreign base
         // chain is not in iptables-nft's cache).
         const nft::ChainObj* have = ts.find_chain(name);
-        if (have && (!have->hooknum || is_iptables_base_chain(spec, *have))) continue;
+        if (have && !is_foreign_base_chain(spec, *have)) continue;
         if (!ts.exists && msgs.empty()) msgs.push_back(new_table_msg(cmd.table));
         msgs.push_back(new_base_chain_msg(cmd.table, name, 1));
       }

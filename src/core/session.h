@@ -97,6 +97,10 @@ class Session {
 // A base chain iptables-nft keeps in its cache: the table's built-in chain of that name with
 // its hook, priority and type. Other base chains ("foreign") are absent to every command.
 bool is_iptables_base_chain(const TableSpec& spec, const nft::ChainObj& chain);
+// A base chain that is not one of those (another name, hook, priority or type).
+bool is_foreign_base_chain(const TableSpec& spec, const nft::ChainObj& chain);
+// "chain `C' in table `T' is incompatible, use 'nft' tool." ("table `T' ..." without a chain).
+Error incompatible_error(const std::string& table, const std::string& chain);
 
 // -D / -C: the expressions a rule would be sent as equal those of a rule in the kernel,
 // counter values aside (the kernel's counters move) and bitwise's operation as libnftnl

@@ -112,7 +112,7 @@ Status TableRestore::begin() {
   CX_TRY(session_.load_chains(*state_));
   table_in_kernel_ = state_->exists;
   for (const auto& c : state_->chains) {
-    if (c.hooknum && !core::is_iptables_base_chain(*spec_, c)) continue;  // foreign: unseen
+    if (core::is_foreign_base_chain(*spec_, c)) continue;  // unseen, as in iptables-nft
     chains_.insert(c.name);
     if (c.hooknum) {
       base_policy_[c.name] = c.policy.value_or(1);
@@ -286,7 +286,7 @@ const nft::ChainObj* TableRestore::kernel_chain(const std::string& name) const {
   if (!table_in_kernel_) return nullptr;
   const nft::ChainObj* k = state_->find_chain(name);
   // A base chain iptables would not make is not in iptables-nft's cache.
-  return k && (!k->hooknum || core::is_iptables_base_chain(*spec_, *k)) ? k : nullptr;
+  return k && !core::is_foreign_base_chain(*spec_, *k) ? k : nullptr;
 }
 
 Result<TableRestore::ChainView*> TableRestore::loaded_view(const std::string& chain) {
@@ -513,10 +513,7 @@ Status TableRestore::zero(const cli::Command& cmd, int line) {
 // the kernel's policy and counters under --noflush, else ACCEPT and zero.
 Status TableRestore::list(const cli::Command& cmd, int line) {
   if (!cmd.chain.empty() && !is_builtin(cmd.chain) && !chains_.count(cmd.chain))
-    return defer(
-        Error{ErrorKind::Other,
-              "chain `" + cmd.chain + "' in table `" + name_ + "' is incompatible, use 'nft' tool.",
-              ErrorStyle::VersionedOnly, 0});
+    return defer(core::incompatible_error(name_, cmd.chain));
   model::Table t;
   t.name = name_;
   // A built-in name stands for the base chain only where the table has it (else a faked one
@@ -546,8 +543,7 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
     if (!bases_.count(c)) CX_TRY(add_chain(c, false));
   if (opts_.noflush && table_in_kernel_)
     for (const auto& c : state_->chains)
-      if (c.hooknum && !core::is_iptables_base_chain(*spec_, c))
-        t.foreign_base_chains.push_back(c.name);
+      if (core::is_foreign_base_chain(*spec_, c)) t.foreign_base_chains.push_back(c.name);
   std::string out;
   Status listed = core::list_table(t, cmd, session_.family(), out);
   print_verbose(out);
@@ -563,16 +559,7 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
   if (cmd.command & (cli::kCmdZero | cli::kCmdZeroNum)) {
     cli::Command z = cmd;
     z.command &= cli::kCmdZero | cli::kCmdZeroNum;
-    // The listing showed every base chain, made or not: -Z zeroes (so makes) each.
-    if (z.command == cli::kCmdZero && z.chain.empty())
-      for (const auto& bc : spec_->chains) {
-        chains_.insert(std::string(bc.name));
-        bases_.insert(std::string(bc.name));
-      }
-    if (z.command == cli::kCmdZero && is_builtin(z.chain)) {
-      chains_.insert(z.chain);
-      bases_.insert(z.chain);
-    }
+    // The base chains the listing faked are in bases_ now: -Z zeroes (so makes) them too.
     return zero(z, line);
   }
   return {};
