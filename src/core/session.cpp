@@ -661,7 +661,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     if (!chain_usable()) return no_chain();
     std::optional<std::uint64_t> position;
     bool append = false;
-    if (cmd.rulenum > 1) {
+    const bool position_wanted = cmd.rulenum > 1;
+    if (position_wanted) {
       // Only an insert below the head needs a rule (the one to insert before).
       auto at = rule_at(ts, cmd.chain, static_cast<std::size_t>(cmd.rulenum - 1));
       if (!at) return at.take_error();
@@ -673,14 +674,23 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         return plain("Index of insertion too big.");
     }
     ensure_base_chain();
-    bool first_rule = true;
+    // Each next rule of a multi-address line goes before the rule now at N, the one just
+    // added, which the batch names by its NFTA_RULE_ID: the rules end in reverse order.
+    std::optional<std::size_t> previous;
+    std::uint32_t next_id = 1;
     for (const auto& r : cmd.rules) {
       auto o = encode(r);
       if (!o) return o.take_error();
-      if (!first_rule && !ts.exists) msgs.push_back(new_table_msg(cmd.table));
-      first_rule = false;
-      o->position = position;
+      if (previous && !ts.exists) msgs.push_back(new_table_msg(cmd.table));
+      if (previous && position_wanted) {
+        msgs[*previous].rule.id = next_id;
+        o->position_id = next_id++;
+        append = false;
+      } else {
+        o->position = position;
+      }
       std::uint16_t flags = nft::kNlmRequest | nft::kNlmCreate | (append ? nft::kNlmAppend : 0);
+      previous = msgs.size();
       msgs.push_back(
           rule_msg(MsgType::NewRule, flags, std::move(*o), append ? "RULE_APPEND" : "RULE_INSERT"));
     }

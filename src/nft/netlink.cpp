@@ -957,8 +957,9 @@ std::string Batch::bytes() const {
 }
 
 void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
-  // NFTA_RULE_ID is the last attribute libnftnl writes, so it goes at the message's end:
-  // make room by moving the messages that follow it in its chunk. When the chunk is full,
+  // libnftnl writes NFTA_RULE_ID last but for NFTA_RULE_POSITION_ID, so it goes at the
+  // message's end or just before a last POSITION_ID: make room by moving the messages that
+  // follow it in its chunk. When the chunk is full,
   // the message and those after it in the chunk move to a new chunk right after it.
   constexpr std::size_t kAttr = 8;  // nlattr header + u32
   std::size_t ci = chunk_of(index);
@@ -976,8 +977,17 @@ void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
   Chunk& c = chunks_[ci];
   const std::size_t end = reinterpret_cast<char*>(nlh) - c.data.get() + nlh->nlmsg_len;
   std::memmove(c.data.get() + end + kAttr, c.data.get() + end, c.used - end);
-  mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
   c.used += kAttr;
+  auto* last = reinterpret_cast<nlattr*>(c.data.get() + end - kAttr);
+  if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(nfgenmsg) + kAttr &&
+      mnl_attr_get_type(last) == NFTA_RULE_POSITION_ID) {
+    const std::uint32_t position_id = mnl_attr_get_u32(last);
+    nlh->nlmsg_len -= kAttr;
+    mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
+    mnl_attr_put_u32(nlh, NFTA_RULE_POSITION_ID, position_id);
+  } else {
+    mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
+  }
 }
 
 Result<std::optional<CommitError>> Netlink::commit(Family family, const std::vector<Message>& msgs,

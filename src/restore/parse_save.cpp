@@ -137,8 +137,10 @@ Result<std::vector<model::Table>> parse_save(const std::string& text, Family fam
           r.counters = counters;
           r.has_counters = true;
         }
-        chain->rules.insert(chain->rules.begin() + static_cast<std::ptrdiff_t>(where++),
+        // An -I line's rules each go before the one before: they end in reverse order.
+        chain->rules.insert(chain->rules.begin() + static_cast<std::ptrdiff_t>(where),
                             std::move(r));
+        if (c == cli::kCmdAppend) ++where;
       }
       continue;
     }

@@ -358,7 +358,8 @@ Status TableRestore::add_rules(cli::Command& cmd, int line) {
   return put_rules(cmd, line, nullptr, 0);
 }
 
-// -I CHAIN N with N > 1: before the rule now at N; one past the end appends.
+// -I CHAIN N with N > 1: before the rule now at N. One past the end appends the first rule of
+// the line; each next one then goes before the rule now at N, as iptables-nft inserts them.
 Status TableRestore::insert_at(cli::Command& cmd, int line) {
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
   auto vr = loaded_view(cmd.chain);
@@ -367,17 +368,12 @@ Status TableRestore::insert_at(cli::Command& cmd, int line) {
   const std::size_t at = static_cast<std::size_t>(cmd.rulenum - 1);
   if (at >= v.rules.size() && !(at == v.rules.size() && at > 0))
     return failed(line, "Index of insertion too big.");
-  if (at == v.rules.size()) {
-    cmd.command = cli::kCmdAppend;
-    return put_rules(cmd, line, nullptr, 0);
-  }
   return put_rules(cmd, line, &v, at);
 }
 
 // The rules of an -A or -I line. With `view`, each goes before the rule at `at`, named by its
-// handle or, for a rule of this batch, its NFTA_RULE_ID.
+// handle or, for a rule of this batch, its NFTA_RULE_ID; with no rule at `at`, it is appended.
 Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at) {
-  const bool append = cmd.command == cli::kCmdAppend;
   for (const auto& r : cmd.rules) note_jump(r);
   ensure_table(line);
   ensure_base(cmd.chain, line);
@@ -389,7 +385,8 @@ Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std
     if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
     auto o = encode(r, cmd.chain);
     if (!o) return o.take_error();
-    if (view) {
+    const bool append = cmd.command == cli::kCmdAppend || (view && at == view->rules.size());
+    if (view && !append) {
       Entry& ref = view->rules[at];
       if (ref.message == kNoMessage) {
         o->position = ref.rule.handle;

@@ -10,7 +10,7 @@ Every step's exit code, stdout and stderr must be equal, and so must the final s
 of each namespace (rule handles and save timestamps masked).
 
     difffuzz.py --seed 1 --count 500 -j 2 [--ref DIR] [--cand DIR] [--out DIR]
-                [--known FILE] [--no-reduce] [--time-limit SECONDS]
+                [--known FILE] [--known-log FILE] [--no-reduce] [--time-limit SECONDS]
     difffuzz.py --show SEED          print the sequence of one seed, run nothing
 
 A failing sequence is printed (seed, commands as a shell script, the first difference as
@@ -404,6 +404,8 @@ def parse_args(argv):
     ap.add_argument("-j", "--jobs", type=int, default=1)
     ap.add_argument("--out", help="write reproducers (seed-N.sh, seed-N.json) here")
     ap.add_argument("--known", default=os.path.join(HERE, "known.ini"))
+    ap.add_argument("--known-log", metavar="FILE",
+                    help="write 'SEED ENTRY' for each seed a known entry explains")
     ap.add_argument("--no-reduce", dest="reduce", action="store_false")
     ap.add_argument("--time-limit", type=float, default=0,
                     help="stop starting new seeds after this many seconds (0: none)")
@@ -434,6 +436,7 @@ def main(argv):
             seeds = [int(w) for line in f for w in line.split("#", 1)[0].split()]
     counts = {"passed": 0, "failed": 0, "known": 0}
     known_hits = {}
+    known_log = open(args.known_log, "w") if args.known_log else None
     start = time.monotonic()
     done = 0
     with multiprocessing.Pool(max(1, args.jobs), worker_init, (cfg,)) as pool:
@@ -442,6 +445,9 @@ def main(argv):
             counts[res["status"]] += 1
             if res["status"] == "known":
                 known_hits[res["known"]] = known_hits.get(res["known"], 0) + 1
+                if known_log:
+                    known_log.write("%d %s\n" % (res["seed"], res["known"]))
+                    known_log.flush()
             elif res["status"] == "failed":
                 print_failure(res)
                 if args.out:

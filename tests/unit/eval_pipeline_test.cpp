@@ -455,5 +455,20 @@ TEST(EvalParseSave, ErrorsCarryLines) {
   EXPECT_EQ((*t)[0].chains[0].rules[0].verdict, model::VerdictKind::Drop);
 }
 
+// As iptables-nft: an -A line's rules keep their order, an -I line's end reversed, each put
+// before the rule now at N.
+TEST(EvalParseSave, MultiAddressOrder) {
+  auto t = restore::parse_save(
+      "*filter\n:X - [0:0]\n-A X -j DROP\n-A X -s 192.0.2.1,192.0.2.2 -j RETURN\n"
+      "-I X 2 -s 192.0.2.3,192.0.2.4 -j RETURN\n-I X 6 -s 192.0.2.5,192.0.2.6 -j RETURN\n"
+      "COMMIT\n",
+      Family::V4, "iptables");
+  ASSERT_TRUE(t.ok());
+  const auto& rules = (*t)[0].chains[0].rules;
+  std::vector<int> last_octet;
+  for (const auto& r : rules) last_octet.push_back(r.ip.src ? r.ip.src->addr[3] : 0);
+  EXPECT_EQ(last_octet, (std::vector<int>{0, 4, 3, 1, 2, 6, 5}));
+}
+
 }  // namespace
 }  // namespace cx::eval
