@@ -1,7 +1,9 @@
 // argv -> Command: iptables' option grammar (getopt_long with the options of the loaded
 // extensions merged in, `!` placement, abbreviations, implicit protocol matches).
 #pragma once
+#include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,15 @@ enum CommandBit : unsigned {
   kCmdCheck = 1u << 14,
 };
 
+// An xt extension the command line loaded: iptables asks the kernel for it as it loads it and
+// warns when the kernel has no revision of it.
+struct XtUse {
+  std::string kernel_name;
+  std::uint32_t revision = 0;
+  bool target = false;
+  bool operator==(const XtUse&) const = default;
+};
+
 struct Command {
   unsigned command = kCmdNone;
   Family family = Family::V4;
@@ -49,15 +60,22 @@ struct Command {
   // For -h: the extensions named with -m / -p / -j, whose help follows the main text.
   std::vector<std::string> help_matches;
   std::string help_target;
+  std::vector<XtUse> xt_loaded;  // in load order, each once
 };
 
 // `restore_mode` is set when the words come from an iptables-restore line. On an error, the
-// warnings iptables prints before it go to `warnings_on_error` when given.
+// warnings iptables prints before it go to `warnings_on_error` when given, and the xt
+// extensions loaded before it to `xt_on_error`. `not_targets` are names a restore file
+// declared as chains (":NAME"): libxtables then no longer finds a target by that name, so
+// "-j NAME" jumps to the chain and "-N NAME" does not clash.
 Result<Command> parse_command(const std::vector<std::string>& args, Family family,
                               const std::string& program, bool restore_mode = false,
-                              std::vector<std::string>* warnings_on_error = nullptr);
+                              std::vector<std::string>* warnings_on_error = nullptr,
+                              std::vector<XtUse>* xt_on_error = nullptr,
+                              const std::set<std::string>* not_targets = nullptr);
 
-// iptables' chain name rules for -N / -E.
-Status check_chain_name(const std::string& name, bool is_new);
+// iptables' chain name rules for -N / -E (and restore's ":NAME" lines).
+Status check_chain_name(const std::string& name, bool is_new,
+                        const std::set<std::string>* not_targets = nullptr);
 
 }  // namespace cx::cli

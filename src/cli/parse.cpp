@@ -84,14 +84,16 @@ bool is_option_like(const char* s) { return s[0] == '-' || s[0] == '!'; }
 
 }  // namespace
 
-Status check_chain_name(const std::string& name, bool is_new) {
+Status check_chain_name(const std::string& name, bool is_new,
+                        const std::set<std::string>* not_targets) {
   (void)is_new;
+  const bool announced = not_targets && not_targets->count(name);
   if (name.size() >= 29)
     return parameter_error("chain name `" + name + "' too long (must be under 29 chars)");
   if (!name.empty() && (name[0] == '-' || name[0] == '!'))
     return parameter_error(std::string("chain name not allowed to start with `") + name[0] + "'");
   if (name == "ACCEPT" || name == "DROP" || name == "RETURN" || name == "QUEUE" ||
-      ext::find_target(name, Family::V4) || ext::find_target(name, Family::V6))
+      (!announced && (ext::find_target(name, Family::V4) || ext::find_target(name, Family::V6))))
     return parameter_error("chain name may not clash with target name");
   for (char c : name)
     if (std::isspace(static_cast<unsigned char>(c)))
@@ -104,7 +106,9 @@ namespace {
 // The words of one command, read into `cmd`. iptables prints its warnings while it reads,
 // so those in cmd.warnings so far are due even when an error ends the reading.
 Status parse_into(Command& cmd, const std::vector<std::string>& args, Family family,
-                  const std::string& program, bool restore_mode) {
+                  const std::string& program, bool restore_mode,
+                  const std::set<std::string>* not_targets) {
+  auto is_announced = [&](const std::string& n) { return not_targets && not_targets->count(n); };
   cmd.family = family;
   cmd.program = program;
 
@@ -194,7 +198,14 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
     if (inv && !invertible) return parameter_error(std::string("cannot have ! before -") + letter);
     return {};
   };
+  auto note_xt = [&](std::string_view kernel_name, std::uint32_t revision, bool target) {
+    if (kernel_name.empty()) return;
+    XtUse u{std::string(kernel_name), revision, target};
+    if (std::find(cmd.xt_loaded.begin(), cmd.xt_loaded.end(), u) == cmd.xt_loaded.end())
+      cmd.xt_loaded.push_back(std::move(u));
+  };
   auto load_match = [&](const ext::MatchType* type) {
+    note_xt(type->kernel_name, type->revision, false);
     LoadedExt le;
     le.match = type->create(family);
     le.match_type = type;
@@ -282,8 +293,12 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
           cmd.chain = argv[optind++];
         break;
       case 'N':
+        // iptables loads a target of that name to refuse it (and warns if the kernel lacks
+        // it), and checks the name before the command clash.
+        if (const ext::TargetType* t = ext::find_target(optarg, family); t && !is_announced(optarg))
+          note_xt(t->kernel_name, t->revision, true);
+        CX_TRY(check_chain_name(optarg, true, not_targets));
         CX_TRY(add_command(kCmdNewChain, invert));
-        CX_TRY(check_chain_name(optarg, true));
         cmd.chain = optarg;
         break;
       case 'E':
@@ -379,8 +394,9 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         for (char ch : jumpto)
           if (std::isspace(static_cast<unsigned char>(ch)))
             return parameter_error("Invalid target name `" + jumpto + "'");
-        if (!is_goto) {
+        if (!is_goto && !is_announced(jumpto)) {
           if (const ext::TargetType* t = ext::find_target(jumpto, family)) {
+            note_xt(t->kernel_name, t->revision, true);
             LoadedExt le;
             le.target = t->create(family);
             le.target_type = t;
@@ -657,11 +673,14 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
 
 Result<Command> parse_command(const std::vector<std::string>& args, Family family,
                               const std::string& program, bool restore_mode,
-                              std::vector<std::string>* warnings_on_error) {
+                              std::vector<std::string>* warnings_on_error,
+                              std::vector<XtUse>* xt_on_error,
+                              const std::set<std::string>* not_targets) {
   Command cmd;
-  Status s = parse_into(cmd, args, family, program, restore_mode);
+  Status s = parse_into(cmd, args, family, program, restore_mode, not_targets);
   if (!s) {
     if (warnings_on_error) *warnings_on_error = std::move(cmd.warnings);
+    if (xt_on_error) *xt_on_error = std::move(cmd.xt_loaded);
     return s.take_error();
   }
   return cmd;

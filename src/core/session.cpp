@@ -479,16 +479,32 @@ Status Session::commit(const std::vector<Message>& msgs, bool& restart) {
   if (!s && s.error().message.find("(No such file or directory)") != std::string::npos) {
     // iptables-nft probes each xt extension's revision first and warns about a missing one;
     // asking only once the kernel refused keeps the usual path free of the probe.
+    std::vector<cli::XtUse> used;
     for (const Message& m : msgs)
       for (const auto& e : m.rule.exprs)
         if ((e.kind == nft::Expr::Kind::Match || e.kind == nft::Expr::Kind::Target) &&
-            e.xt_name != "QUEUE" &&
-            !nl_.compat_revision_supported(e.xt_name, e.xt_rev, e.kind == nft::Expr::Kind::Target,
-                                           family_))
-          warnings_.push_back("Warning: Extension " + e.xt_name + " revision " +
-                              std::to_string(e.xt_rev) + " not supported, missing kernel module?");
+            e.xt_name != "QUEUE")
+          used.push_back({e.xt_name, e.xt_rev, e.kind == nft::Expr::Kind::Target});
+    warn_missing_extensions(used);
   }
   return s;
+}
+
+std::optional<std::string> Session::missing_extension_warning(const cli::XtUse& u) {
+  // Some extensions use another revision per family (SNAT: 0 for IPv4, 1 for IPv6); a kernel
+  // without the module has none of them.
+  for (std::uint32_t r = 0; r <= u.revision + 2; ++r)
+    if (nl_.compat_revision_supported(u.kernel_name, r, u.target, family_)) return {};
+  return "Warning: Extension " + u.kernel_name + " revision " + std::to_string(u.revision) +
+         " not supported, missing kernel module?";
+}
+
+void Session::warn_missing_extensions(const std::vector<cli::XtUse>& used) {
+  for (const cli::XtUse& u : used) {
+    auto w = missing_extension_warning(u);
+    if (w && std::find(warnings_.begin(), warnings_.end(), *w) == warnings_.end())
+      warnings_.push_back(std::move(*w));
+  }
 }
 
 Status Session::commit(const nft::Batch& batch, bool& restart) {

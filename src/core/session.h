@@ -63,6 +63,12 @@ class Session {
   bool extension_supported(const std::string& kernel_name, std::uint32_t revision, bool target) {
     return nl_.compat_revision_supported(kernel_name, revision, target, family_);
   }
+  // A command that fails says which of the xt extensions it loaded the kernel lacks, as
+  // iptables-nft does when it loads them (the probe costs a request each, so only on failure).
+  // Each warning once. Needs connect().
+  void warn_missing_extensions(const std::vector<cli::XtUse>& used);
+  // That warning for one extension, or nothing when the kernel has it.
+  std::optional<std::string> missing_extension_warning(const cli::XtUse& u);
   Family family() const { return family_; }
   std::uint32_t genid() const { return genid_; }
   Status refresh();  // new generation id, empty cache

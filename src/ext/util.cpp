@@ -63,27 +63,40 @@ Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std:
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s, std::uint64_t max,
                                                               std::string_view ext,
                                                               std::string_view opt) {
-  auto bad = [&](std::string_view near) {
-    return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
-                        "\" near \"" + std::string(near) + "\", or out of range (0-" +
-                        std::to_string(max) + ").");
-  };
-  auto colon = s.find(':');
-  std::string_view a = s.substr(0, colon);
-  std::uint64_t lo = 0, hi = max;
-  if (!a.empty() || colon == std::string_view::npos) {
-    auto v = parse_unsigned(a, max, 0);
-    if (!v) return bad(a);
-    lo = *v;
+  // Read left to right as libxtables does: an error names the text from the failing part to
+  // the end of the argument.
+  const std::string str(s);
+  std::uint64_t vals[2] = {0, 0};
+  std::size_t count = 0;
+  for (std::size_t pos = 0;;) {
+    if (count == 2)
+      return option_error(std::string(ext) + ": Too many components for option \"" +
+                          std::string(opt) + "\" (max: 2)");
+    const char* part = str.c_str() + pos;
+    const char* end = part;
+    if (*part == '\0' || *part == ':') {
+      vals[count] = count == 1 ? max : 0;
+    } else {
+      const char* p = part;
+      while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
+      char* stop = nullptr;
+      errno = 0;
+      const unsigned long long v = *p == '-' ? 0 : std::strtoull(part, &stop, 0);
+      if (*p == '-' || stop == part || errno == ERANGE || v > max)
+        return option_error(std::string(ext) + ": bad value for option \"" + std::string(opt) +
+                            "\" near \"" + part + "\", or out of range (0-" + std::to_string(max) +
+                            ").");
+      end = stop;
+      if (*end != '\0' && *end != ':')
+        return option_error(std::string(ext) + ": Argument to \"" + std::string(opt) +
+                            "\" has unexpected characters near \"" + end + "\".");
+      vals[count] = v;
+    }
+    ++count;
+    if (*end == '\0') break;
+    pos = static_cast<std::size_t>(end - str.c_str()) + 1;
   }
-  if (colon == std::string_view::npos) return std::make_pair(lo, lo);
-  std::string_view b = s.substr(colon + 1);
-  if (!b.empty()) {
-    auto v = parse_unsigned(b, max, 0);
-    if (!v) return bad(b);
-    hi = *v;
-  }
-  return std::make_pair(lo, hi);
+  return std::make_pair(vals[0], count == 2 ? vals[1] : vals[0]);
 }
 
 int prefix_lookup(std::string_view word, const char* const* names, std::size_t count) {

@@ -63,8 +63,10 @@ std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t min, s
 Result<std::uint64_t> parse_uint_opt(std::string_view s, std::uint64_t min, std::uint64_t max,
                                      std::string_view ext, std::string_view opt);
 
-// XTTYPE_UINT*RC: "N" (N:N), "A:B", "A:" (A:max), ":B" (0:B), numbers base 0. The error is
-// "EXT: bad value for option "--opt" near "PART", or out of range (0-MAX)."
+// XTTYPE_UINT*RC: "N" (N:N), "A:B", "A:" (A:max), ":B" (0:B), numbers base 0. The errors are
+// "EXT: bad value for option "--opt" near "REST", or out of range (0-MAX)." (REST: the text
+// from the bad number to the end), "Argument to ... has unexpected characters near ..." and
+// "Too many components ...".
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_range_u(std::string_view s, std::uint64_t max,
                                                               std::string_view ext,
                                                               std::string_view opt);
@@ -100,8 +102,8 @@ class SimpleTarget : public Target {
   Info info{};
   unsigned seen = 0;
   Status check_once(int id, const OptionArg& arg, std::span<const OptionSpec> opts) {
-    if (arg.invert) return cannot_invert(name(), opt_of(opts, id));
     if (seen & (1u << id)) return only_once(name(), opt_of(opts, id));
+    if (arg.invert) return cannot_invert(name(), opt_of(opts, id));
     seen |= 1u << id;
     return {};
   }

@@ -1,5 +1,6 @@
 #include "restore/restore.h"
 
+#include <algorithm>
 #include <set>
 
 #include "cli/print.h"
@@ -184,7 +185,7 @@ class Restorer {
   }
 
  private:
-  bool skipped() const { return !opts_.table.empty() && skip_table_; }
+  bool skipped() const { return opts_.table && skip_table_; }
 
   Status one_line(std::string& line) {
     // A '\r' (a CRLF file) stays part of the line, as iptables-restore reads it: the file is
@@ -213,7 +214,7 @@ class Restorer {
                                      name + "' invalid"),
                      lineno_);
     // -T: the lines of every other table are passed over unread.
-    skip_table_ = !opts_.table.empty() && opts_.table != name;
+    skip_table_ = opts_.table && *opts_.table != name;
     if (skip_table_) return {};
     CX_TRY(session_.refresh());
     input_.mark();
@@ -246,8 +247,11 @@ class Restorer {
       return at_line(
           parameter_error(prog_ + ": line " + std::to_string(lineno_) + " chain name invalid"),
           lineno_);
+    // iptables-restore announces the name as a chain first: no target is found by it from
+    // now on (for the rest of the file, in every table).
+    announced_.insert(words[0]);
     if (!core::find_builtin(*core::find_table(cur_->name()), words[0])) {
-      if (auto ok = cli::check_chain_name(words[0], true); !ok)
+      if (auto ok = cli::check_chain_name(words[0], true, &announced_); !ok)
         return at_line(ok.take_error(), lineno_);
     }
     if (words.size() < 2)
@@ -275,14 +279,29 @@ class Restorer {
       args.insert(args.end(), {"--set-counters", counters->packets, counters->bytes});
     args.insert(args.end(), words.begin(), words.end());
     std::vector<std::string> early;  // printed as they come, so also before a parse error
-    auto cmd = cli::parse_command(args, session_.family(), prog_, true, &early);
+    std::vector<cli::XtUse> failed_loads;
+    auto cmd = cli::parse_command(args, session_.family(), prog_, true, &early, &failed_loads,
+                                  &announced_);
+    probe_extensions(cmd ? cmd->xt_loaded : failed_loads);
     for (auto& w : early) warnings_.push_back(w);
     if (!cmd) return at_line(cmd.take_error(), lineno_);
     for (auto& w : cmd->warnings) warnings_.push_back(w);
     return cur_->command(*cmd, lineno_);
   }
 
+  // iptables-restore asks the kernel for each xt extension the first time a line loads it,
+  // and warns then about one the kernel lacks, whatever comes of the line.
+  void probe_extensions(const std::vector<cli::XtUse>& used) {
+    for (const cli::XtUse& u : used) {
+      if (std::find(probed_.begin(), probed_.end(), u) != probed_.end()) continue;
+      probed_.push_back(u);
+      if (auto w = session_.missing_extension_warning(u)) warnings_.push_back(std::move(*w));
+    }
+  }
+
   core::Session& session_;
+  std::vector<cli::XtUse> probed_;
+  std::set<std::string> announced_;  // ":NAME" lines so far
   LineReader& input_;
   const Options& opts_;
   const std::string& prog_;

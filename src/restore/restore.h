@@ -1,6 +1,7 @@
 // The iptables-save text format in both directions. Each COMMIT is one kernel transaction.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,7 @@ namespace cx::restore {
 
 struct Options {
   bool counters = false, noflush = false, test = false, verbose = false;
-  std::string table;                   // -T: only this table
+  std::optional<std::string> table;    // -T: only this table (-T '' skips every table)
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
 };
 

@@ -348,6 +348,9 @@ Status TableRestore::command(cli::Command& cmd, int line) {
 }
 
 Status TableRestore::add_rules(cli::Command& cmd, int line) {
+  // At COMMIT iptables-restore checks the jump's chain first, then the rule's own.
+  for (const auto& r : cmd.rules) note_jump(r);
+  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) {
     // iptables-nft-restore says what it appends (not what it inserts), then finds the chain
     // missing.
@@ -361,6 +364,8 @@ Status TableRestore::add_rules(cli::Command& cmd, int line) {
 // -I CHAIN N with N > 1: before the rule now at N. One past the end appends the first rule of
 // the line; each next one then goes before the rule now at N, as iptables-nft inserts them.
 Status TableRestore::insert_at(cli::Command& cmd, int line) {
+  for (const auto& r : cmd.rules) note_jump(r);
+  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
@@ -375,6 +380,8 @@ Status TableRestore::insert_at(cli::Command& cmd, int line) {
 // handle or, for a rule of this batch, its NFTA_RULE_ID; with no rule at `at`, it is appended.
 Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at) {
   for (const auto& r : cmd.rules) note_jump(r);
+  // iptables-restore finds the missing chain at COMMIT before it says what it adds.
+  if (missing_jump_) return {};
   ensure_table(line);
   ensure_base(cmd.chain, line);
   bool first_rule = true;
@@ -413,6 +420,9 @@ Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std
 }
 
 Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
+  // At COMMIT iptables-restore checks the jump's chain first.
+  for (const auto& r : cmd.rules) note_jump(r);
+  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kBadRule);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
@@ -452,6 +462,7 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
   }
   const model::Rule& r = cmd.rules.front();
   note_jump(r);
+  if (missing_jump_) return {};
   if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
   auto o = encode(r, cmd.chain);
   if (!o) return o.take_error();
@@ -677,7 +688,7 @@ Status TableRestore::commit(int line, bool& restart) {
     return Error{ErrorKind::Parameter, "Chain '" + *missing_jump_ + "' does not exist",
                  ErrorStyle::Versioned, line};
   if (deferred_) return *deferred_;
-  if (!opts_.table.empty() && opts_.table != name_) return {};
+  if (opts_.table && *opts_.table != name_) return {};
   // The kernel refused messages: each is named with its line, on a line of its own
   // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
   if (Status committed = session_.commit(msgs_, restart); !committed) {

@@ -62,8 +62,17 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
 int run_iptables(const std::string& prog, Family family, int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   std::vector<std::string> early_warnings;
-  auto cmd = cx::cli::parse_command(args, family, prog, false, &early_warnings);
+  std::vector<cx::cli::XtUse> loaded;
+  auto cmd = cx::cli::parse_command(args, family, prog, false, &early_warnings, &loaded);
   if (!cmd) {
+    // iptables warned about a missing kernel extension as it loaded it, before the error.
+    if (!loaded.empty()) {
+      cx::core::Session probe(family, prog);
+      if (probe.connect()) {
+        probe.warn_missing_extensions(loaded);
+        for (const auto& w : probe.warnings()) std::fprintf(stderr, "%s\n", w.c_str());
+      }
+    }
     for (const auto& w : early_warnings) std::fprintf(stderr, "%s\n", w.c_str());
     print_error(prog, cmd.error());
     return cmd.error().exit_code();
@@ -80,13 +89,8 @@ int run_iptables(const std::string& prog, Family family, int argc, char** argv) 
     if (probe.connect()) {
       auto warn_missing = [&](std::string_view kernel_name, std::uint32_t revision, bool target) {
         if (kernel_name.empty()) return;
-        // Some targets use another revision per family (SNAT: 0 for IPv4, 1 for IPv6); a
-        // kernel without the module has none of them.
-        for (std::uint32_t r = 0; r <= revision + 2; ++r)
-          if (probe.extension_supported(std::string(kernel_name), r, target)) return;
-        std::fprintf(stderr,
-                     "Warning: Extension %.*s revision %u not supported, missing kernel module?\n",
-                     static_cast<int>(kernel_name.size()), kernel_name.data(), revision);
+        if (auto w = probe.missing_extension_warning({std::string(kernel_name), revision, target}))
+          std::fprintf(stderr, "%s\n", w->c_str());
       };
       for (const auto& m : cmd->help_matches)
         if (const auto* t = cx::ext::find_match(m, family))
@@ -114,6 +118,7 @@ int run_iptables(const std::string& prog, Family family, int argc, char** argv) 
   std::string out;
   cx::Status s = session.execute(*cmd, out);
   std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!s) session.warn_missing_extensions(cmd->xt_loaded);
   for (const auto& w : session.warnings()) std::fprintf(stderr, "%s\n", w.c_str());
   if (!s) {
     print_error(prog, s.error());

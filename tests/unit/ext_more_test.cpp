@@ -264,5 +264,98 @@ TEST(ExtPorts, RangeFromZeroIsAComparison) {
   EXPECT_EQ(v[1], nft::Expr::range(nft::kNeq, nft::be16(1024), nft::be16(65535)));
 }
 
+// The reference's blobs were read from the batch iptables-nft 1.8.9 sends (the kernel here
+// has no xt_ipvs, so rules cannot be listed back): vaddr, vmask, vport, l4proto,
+// fwd_method, vportctl, invert, bitmask.
+TEST(ExtIpvs, Reference) {
+  auto blob = [](const std::string& cmd) {
+    auto v = encode_text(drive_cmd(cmd));
+    return v.size() == 1 ? v[0] : "";
+  };
+  auto info = [](const char* hex) { return std::string("match NAME=\"ipvs\" REV=0 INFO=") + hex; };
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --ipvs"),
+      info("00000000000000000000000000000000000000000000000000000000000000000000000000000101"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --vproto TCP"),
+      info("00000000000000000000000000000000000000000000000000000000000000000000060000000203"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --vaddr 1.2.3.4/255.255.255.0"),
+      info("01020304000000000000000000000000ffffff000000000000000000000000000000000000000405"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs --vaddr 1.2.3.4/255.0.255.0"),
+      info("01020304000000000000000000000000ffffffffffffffffffffffffffffffff0000000000000005"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --vport ssh"),
+      info("00000000000000000000000000000000000000000000000000000000000000000016000000000809"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs --vdir REPLY"),
+      info("00000000000000000000000000000000000000000000000000000000000000000000000000001011"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --vmethod IPIP"),
+      info("00000000000000000000000000000000000000000000000000000000000000000000000200002021"));
+  EXPECT_EQ(
+      blob("iptables -A INPUT -m ipvs ! --vportctl 21"),
+      info("00000000000000000000000000000000000000000000000000000000000000000000000000154041"));
+  EXPECT_EQ(
+      blob("ip6tables -A INPUT -m ipvs --vaddr 2001:db8::1/ffff:ffff::"),
+      info("20010db8000000000000000000000001ffffffff0000000000000000000000000000000000000005"));
+  const char* all =
+      "iptables -A INPUT -m ipvs --vproto 6 --vaddr 1.2.3.4/16 --vport 22 --vdir ORIGINAL "
+      "--vmethod GATE";
+  EXPECT_EQ(
+      blob(all),
+      info("01020304000000000000000000000000ffff0000000000000000000000000000001606030000003f"));
+  // -S as libxt_ipvs.t expects it.
+  EXPECT_EQ(saved_of(all),
+            " -m ipvs --vproto 6 --vaddr 1.2.3.4/16 --vport 22 --vdir ORIGINAL --vmethod GATE");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs ! --ipvs"), " -m ipvs ! --ipvs");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs --vproto tcp"), " -m ipvs --vproto 6");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs --vaddr 1.2.3.4"), " -m ipvs --vaddr 1.2.3.4");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs ! --vport http"), " -m ipvs ! --vport 80");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs --vdir REPLY"), " -m ipvs --vdir REPLY");
+  EXPECT_EQ(saved_of("iptables -A INPUT -m ipvs ! --vmethod IPIP --vportctl 21"),
+            " -m ipvs ! --vmethod IPIP --vportctl 21");
+  EXPECT_EQ(list_of("iptables -A INPUT -m ipvs ! --vaddr 0.0.0.0/8 --vmethod MASQ", false),
+            " ! vaddr anywhere vmethod MASQ");
+  EXPECT_EQ(list_of("iptables -A INPUT -m ipvs ! --vaddr 0.0.0.0/8 --vmethod MASQ", true),
+            " ! vaddr 0.0.0.0/8 vmethod MASQ");
+  EXPECT_EQ(list_of("iptables -A INPUT -m ipvs --ipvs", true), " ipvs");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs"), "IPVS: At least one option is required");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs ! --ipvs --vport 5"),
+            "! --ipvs cannot be together with other options");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs ! --vdir REPLY"),
+            "ipvs: option \"--vdir\" cannot be inverted.");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs --vmethod foo"),
+            "ipvs: Bad value for \"--vmethod\" option: \"foo\"");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs --vproto Tcp"),
+            "unknown protocol \"Tcp\" specified");
+  EXPECT_EQ(error_of("iptables -A INPUT -m ipvs --vport 1 --vport 1"),
+            "ipvs: option \"--vport\" can only be used once.");
+}
+
+// libxtables' order: a repeated option before "!", the extension's final check before the
+// exclusions, the exclusions in the reference's option table order.
+TEST(ExtOptionOrder, Reference) {
+  EXPECT_EQ(error_of("iptables -A INPUT -p dccp -m dccp --sport 1 --sport 1"),
+            "dccp: option \"--source-port\" can only be used once.");
+  EXPECT_EQ(error_of("iptables -A INPUT -p dccp -m dccp --dccp-option 0"),
+            "dccp: bad value for option \"--dccp-option\", or out of range (1-255).");
+  EXPECT_EQ(list_of("iptables -A INPUT -p dccp -m dccp ! --dccp-types ack,INVALID --sport 0:65535",
+                    false),
+            " dccp ! ACK,INVALID");
+  EXPECT_EQ(error_of("iptables -A INPUT -m connlimit --connlimit-saddr --connlimit-daddr"),
+            "You must specify \"--connlimit-above\" or \"--connlimit-upto\".");
+  EXPECT_EQ(error_of("iptables -A INPUT -m addrtype --limit-iface-in --limit-iface-out"),
+            "addrtype: you must specify --src-type or --dst-type");
+  EXPECT_EQ(error_of("iptables -A INPUT -m addrtype --src-type FOO,LOCAL"),
+            "addrtype: bad type `FOO,LOCAL'");
+  EXPECT_EQ(error_of("ip6tables -A INPUT -m rt --rt-segsleft 1:23 --rt-0-res"),
+            "`--rt-type 0' required before `--rt-0-res'");
+  EXPECT_EQ(error_of("ip6tables -A INPUT -m hl --hl-gt 42 --hl-eq 42"),
+            "hl: option \"--hl-gt\" cannot be used together with \"--hl-eq\".");
+  EXPECT_EQ(saved_of("ip6tables -A INPUT -m hl ! --hl 5"), " -m hl ! --hl-eq 5");
+}
+
 }  // namespace
 }  // namespace cx::test

@@ -1,6 +1,7 @@
 // -m addrtype (xt "addrtype" rev 1, struct xt_addrtype_info_v1). Type lists are comma
 // separated, each name a case-insensitive prefix of UNSPEC..XRESOLVE (first hit wins).
-// --limit-iface-in / --limit-iface-out exclude each other (reported after parsing).
+// --limit-iface-in / --limit-iface-out exclude each other (reported after the check that a
+// type is given).
 // -S prints the types in bit order; -L prints "ADDRTYPE match src-type !A,B dst-type C limit-in".
 #include <linux/netfilter/xt_addrtype.h>
 
@@ -23,14 +24,21 @@ constexpr const char* kTypes[] = {"UNSPEC",    "UNICAST",     "LOCAL",    "BROAD
                                   "ANYCAST",   "MULTICAST",   "BLACKHOLE", "UNREACHABLE",
                                   "PROHIBIT",  "THROW",       "NAT",      "XRESOLVE"};
 
+// A bad word is quoted with the rest of the list after it (`A,B') when a comma follows it,
+// alone in double quotes when it is the last one.
 Result<std::uint16_t> parse_types(std::string_view arg) {
   std::uint16_t mask = 0;
-  for (const std::string& w : split(arg, ',')) {
-    int i = w.empty() ? -1 : prefix_lookup(w, kTypes, std::size(kTypes));
-    if (i < 0) return parameter_error("addrtype: bad type \"" + w + "\"");
+  for (;;) {
+    const std::size_t comma = arg.find(',');
+    const std::string word(arg.substr(0, comma));
+    const int i = word.empty() ? -1 : prefix_lookup(word, kTypes, std::size(kTypes));
+    if (i < 0 && comma != std::string_view::npos)
+      return parameter_error("addrtype: bad type `" + std::string(arg) + "'");
+    if (i < 0) return parameter_error("addrtype: bad type \"" + word + "\"");
     mask = static_cast<std::uint16_t>(mask | (1u << i));
+    if (comma == std::string_view::npos) return mask;
+    arg.remove_prefix(comma + 1);
   }
-  return mask;
 }
 
 std::string types_text(std::uint16_t mask) {
@@ -62,8 +70,8 @@ class AddrtypeMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     if (seen & (1u << id)) return only_once("addrtype", opt_name(id));
-    if (arg.invert && (id == kOptIn || id == kOptOut)) return cannot_invert("addrtype", opt_name(id));
-    seen |= 1u << id;
+    if (arg.invert && (id == kOptIn || id == kOptOut))
+      return cannot_invert("addrtype", opt_name(id));
     switch (id) {
       case kOptSrc: {
         auto m = parse_types(arg.value);
@@ -82,13 +90,15 @@ class AddrtypeMatch final : public Match {
       case kOptIn: info.flags |= XT_ADDRTYPE_LIMIT_IFACE_IN; break;
       case kOptOut: info.flags |= XT_ADDRTYPE_LIMIT_IFACE_OUT; break;
     }
+    seen |= 1u << id;
     return {};
   }
+  // libxtables: the extension's own check first, then the exclusion of the two options.
   Status final_check(const RuleContext&) override {
-    if ((seen & (1u << kOptIn)) && (seen & (1u << kOptOut)))
-      return cannot_combine("addrtype", "--limit-iface-in", "--limit-iface-out");
     if (!(seen & ((1u << kOptSrc) | (1u << kOptDst))))
       return parameter_error("addrtype: you must specify --src-type or --dst-type");
+    if ((seen & (1u << kOptIn)) && (seen & (1u << kOptOut)))
+      return cannot_combine("addrtype", "--limit-iface-in", "--limit-iface-out");
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

@@ -89,8 +89,8 @@ class BpfMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<BpfMatch>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("bpf", option_name(id));
     if (seen & (1u << id)) return only_once("bpf", option_name(id));
+    if (arg.invert) return cannot_invert("bpf", option_name(id));
     seen |= 1u << id;
     const std::string value(arg.value);
     if (id == kOptBytecode) {

@@ -35,12 +35,6 @@ class CgroupMatch final : public Match {
     }
     return {};
   }
-  Status final_check(const RuleContext&) override {
-    if (info.has_path && info.has_classid) return cannot_combine("cgroup", "--cgroup", "--path");
-    if (!info.has_path && !info.has_classid)
-      return parameter_error("cgroup: Either --path or --cgroup must be specified");
-    return {};
-  }
   std::string path() const { return std::string(info.path, strnlen(info.path, sizeof(info.path))); }
   void save(std::string& out, const SaveContext&) const override {
     if (info.has_path)

@@ -23,11 +23,13 @@ class ClusterMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<ClusterMatch>(*this); }
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     std::string opt = opt_of(kOptions, id);
-    if (arg.invert && id != kClNode && id != kClNodemask) return cannot_invert("cluster", opt);
     if (seen & (1u << id)) return only_once("cluster", opt);
+    if (arg.invert && id != kClNode && id != kClNodemask) return cannot_invert("cluster", opt);
     seen |= 1u << id;
-    std::uint64_t max = id == kClTotal || id == kClNode ? XT_CLUSTER_NODES_MAX : UINT32_MAX;
-    auto v = parse_uint_opt(arg.value, id == kClNode ? 1 : 0, max, "cluster", opt);
+    // Node counts and masks are 1..32, the seed any 32-bit value.
+    const bool seed = id == kClSeed;
+    auto v = parse_uint_opt(arg.value, seed ? 0 : 1, seed ? UINT32_MAX : XT_CLUSTER_NODES_MAX,
+                            "cluster", opt);
     if (!v) return v.take_error();
     auto u = static_cast<std::uint32_t>(*v);
     switch (id) {
@@ -47,11 +49,27 @@ class ClusterMatch final : public Match {
     if (arg.invert) info.flags |= XT_CLUSTER_F_INV;
     return {};
   }
+  // The extension's own check first, then libxtables' in option-table order: total (needed),
+  // node against nodemask, seed (needed).
   Status final_check(const RuleContext&) override {
-    if ((seen & (1u << kClNode)) && (seen & (1u << kClNodemask)))
+    auto has = [&](int id) { return (seen & (1u << id)) != 0; };
+    const bool too_big = info.node_mask >= (1ULL << info.total_nodes);
+    if (has(kClTotal) && has(kClNode) && has(kClSeed)) {
+      if (too_big)
+        return parameter_error(
+            "cluster match: `--cluster-local-node' must be <= `--cluster-total-nodes'");
+    } else if (has(kClTotal) && has(kClNodemask) && has(kClSeed)) {
+      if (too_big)
+        return parameter_error(
+            "cluster match: `--cluster-local-nodemask' too big for `--cluster-total-nodes'");
+    } else if (!has(kClNode) && !has(kClNodemask)) {
+      return parameter_error(
+          "cluster match: `--cluster-local-node' or`--cluster-local-nodemask' is missing");
+    }
+    if (!has(kClTotal)) return must_be_specified("cluster", "--cluster-total-nodes");
+    if (has(kClNode) && has(kClNodemask))
       return cannot_combine("cluster", "--cluster-local-node", "--cluster-local-nodemask");
-    if (!(seen & (1u << kClTotal))) return must_be_specified("cluster", "--cluster-total-nodes");
-    if (!(seen & (1u << kClSeed))) return must_be_specified("cluster", "--cluster-hash-seed");
+    if (!has(kClSeed)) return must_be_specified("cluster", "--cluster-hash-seed");
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

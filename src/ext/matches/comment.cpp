@@ -27,8 +27,8 @@ class CommentMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<CommentMatch>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("comment", "--comment");
     if (given) return only_once("comment", "--comment");
+    if (arg.invert) return cannot_invert("comment", "--comment");
     comment = arg.value.substr(0, XT_MAX_COMMENT_LEN - 1);
     given = true;
     return {};

@@ -23,14 +23,17 @@ class ConnbytesMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<ConnbytesMatch>(*this); }
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     std::string opt = opt_of(kOptions, id);
-    if (arg.invert && id != kCbBytes) return cannot_invert("connbytes", opt);
     if (seen & (1u << id)) return only_once("connbytes", opt);
+    if (arg.invert && id != kCbBytes) return cannot_invert("connbytes", opt);
     seen |= 1u << id;
     if (id == kCbBytes) {
       auto r = parse_range_u(arg.value, UINT64_MAX, "connbytes", opt);
       if (!r) return r.take_error();
       info.count.from = r->first;
       info.count.to = arg.value.find(':') == std::string_view::npos ? UINT64_MAX : r->second;
+      if (info.count.to < info.count.from)
+        return parameter_error(std::to_string(info.count.from) + " should be less than " +
+                               std::to_string(info.count.to));
       if (arg.invert) std::swap(info.count.from, info.count.to);
       return {};
     }

@@ -41,8 +41,8 @@ class ConnlimitMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     bool invertible = id == kOptUpto || id == kOptAbove;
-    if (arg.invert && !invertible) return cannot_invert("connlimit", opt_name(id));
     if (seen & (1u << id)) return only_once("connlimit", opt_name(id));
+    if (arg.invert && !invertible) return cannot_invert("connlimit", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptUpto:
@@ -70,13 +70,14 @@ class ConnlimitMatch final : public Match {
     }
     return {};
   }
+  // libxtables: the extension's own check first, then the exclusions in option table order.
   Status final_check(const RuleContext&) override {
+    if (!(seen & ((1u << kOptUpto) | (1u << kOptAbove))))
+      return parameter_error("You must specify \"--connlimit-above\" or \"--connlimit-upto\".");
     if ((seen & (1u << kOptUpto)) && (seen & (1u << kOptAbove)))
       return cannot_combine("connlimit", "--connlimit-upto", "--connlimit-above");
     if ((seen & (1u << kOptSaddr)) && (seen & (1u << kOptDaddr)))
       return cannot_combine("connlimit", "--connlimit-saddr", "--connlimit-daddr");
-    if (!(seen & ((1u << kOptUpto) | (1u << kOptAbove))))
-      return parameter_error("You must specify \"--connlimit-above\" or \"--connlimit-upto\".");
     return {};
   }
   int prefix(Family f) const {

@@ -1,6 +1,6 @@
 // -m dccp (xt "dccp" rev 0, struct xt_dccp_info). Ports a[:b] (unset ports stay 0:0, not
 // 0:65535), --dccp-types NAME,... and --dccp-option N.
-// -L "dccp ... REQUEST,RESPONSE option=5".
+// -L "dccp ... REQUEST,RESPONSE option=5" ("! REQUEST" inverted).
 #include <linux/netfilter/xt_dccp.h>
 
 #include "common/parse.h"
@@ -22,6 +22,21 @@ constexpr OptionSpec kOptions[] = {
 constexpr const char* kDccpTypes[] = {"REQUEST", "RESPONSE", "DATA",   "ACK",
                                       "DATAACK", "CLOSEREQ", "CLOSE",  "RESET",
                                       "SYNC",    "SYNCACK",  "INVALID"};
+constexpr int kTypeInvalid = 10;
+constexpr std::uint16_t kInvalidOthers = 0xf800;  // types 11 to 15
+
+// -L " spt:N" / " spts:A:B" ("!" after the colon), names of dccp services unless numeric;
+// nothing for 0:65535 not inverted.
+std::string list_ports(const char* label, const std::uint16_t* p, bool inv, bool numeric) {
+  if (p[0] == 0 && p[1] == 0xffff && !inv) return "";
+  auto port = [&](std::uint16_t v) {
+    return numeric ? std::to_string(v) : port_service_name(v, "dccp");
+  };
+  std::string s = std::string(" ") + label + (p[0] == p[1] ? ":" : "s:") + (inv ? "!" : "");
+  s += port(p[0]);
+  if (p[0] != p[1]) s += ":" + port(p[1]);
+  return s;
+}
 
 class DccpMatch final : public Match {
  public:
@@ -33,16 +48,13 @@ class DccpMatch final : public Match {
                       : id == kOptDport ? XT_DCCP_DEST_PORTS
                       : id == kOptTypes ? XT_DCCP_TYPE
                                         : XT_DCCP_OPTION;
-    const char* opt = id == kOptSport   ? "--sport"
-                      : id == kOptDport ? "--dport"
-                      : id == kOptTypes ? "--dccp-types"
-                                        : "--dccp-option";
+    // Messages name the first option of the id (--source-port for --sport too).
+    const std::string opt = opt_of(kOptions, id);
     if (info.flags & f) return only_once("dccp", opt);
     switch (id) {
       case kOptSport:
       case kOptDport: {
-        auto r = parse_xt_portrc(arg.value, "dccp",
-                                 id == kOptSport ? "--source-port" : "--destination-port");
+        auto r = parse_xt_portrc(arg.value, "dccp", opt);
         if (!r) return r.take_error();
         std::uint16_t* p = id == kOptSport ? info.spts : info.dpts;
         p[0] = r->first;
@@ -50,16 +62,20 @@ class DccpMatch final : public Match {
         break;
       }
       case kOptTypes:
+        // strtok: empty words are skipped; INVALID also covers the types 11 to 15.
         for (const std::string& w : split(arg.value, ',')) {
+          if (w.empty()) continue;
           int t = -1;
-          for (int i = 0; i < 11; ++i)
-            if (w == kDccpTypes[i]) t = i;
+          for (int i = 0; i < 11 && t < 0; ++i)
+            if (to_lower(w) == to_lower(kDccpTypes[i])) t = i;
           if (t < 0) return parameter_error("Unknown DCCP type `" + w + "'");
           info.typemask = static_cast<std::uint16_t>(info.typemask | (1u << t));
         }
+        if (info.typemask & (1u << kTypeInvalid))
+          info.typemask = static_cast<std::uint16_t>(info.typemask | kInvalidOthers);
         break;
       case kOptOption: {
-        auto v = parse_uint_opt(arg.value, 0, 255, "dccp", opt);
+        auto v = parse_uint_opt(arg.value, 1, 255, "dccp", opt);
         if (!v) return v.take_error();
         info.option = static_cast<std::uint8_t>(*v);
         break;
@@ -69,12 +85,18 @@ class DccpMatch final : public Match {
     if (arg.invert) info.invflags |= f;
     return {};
   }
+  // -L and -S: names stop at INVALID (which stands for 10 to 15), numbers list every bit.
   std::string types(bool numeric = false) const {
     std::string s;
-    for (int i = 0; i < 11; ++i)
+    for (int i = 0; i < 16; ++i)
       if (info.typemask & (1u << i)) {
         if (!s.empty()) s += ",";
-        s += numeric ? std::to_string(i) : kDccpTypes[i];
+        if (numeric) {
+          s += std::to_string(i);
+          continue;
+        }
+        s += i < 11 ? kDccpTypes[i] : kDccpTypes[kTypeInvalid];
+        if (i >= kTypeInvalid) break;
       }
     return s;
   }
@@ -92,12 +114,12 @@ class DccpMatch final : public Match {
   void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " dccp";
     if (info.flags & XT_DCCP_SRC_PORTS)
-      out += list_xt_ports("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS);
+      out += list_ports("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS, numeric);
     if (info.flags & XT_DCCP_DEST_PORTS)
-      out += list_xt_ports("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS);
+      out += list_ports("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS, numeric);
     if (info.flags & XT_DCCP_TYPE)
-      out += std::string((info.invflags & XT_DCCP_TYPE) ? " !" : " ") + types(numeric);
-    if (info.flags & XT_DCCP_OPTION)
+      out += std::string((info.invflags & XT_DCCP_TYPE) ? " ! " : " ") + types(numeric);
+    if ((info.flags & XT_DCCP_OPTION) && (info.option || (info.invflags & XT_DCCP_OPTION)))
       out += std::string(" option=") + ((info.invflags & XT_DCCP_OPTION) ? "!" : "") +
              std::to_string(info.option);
   }

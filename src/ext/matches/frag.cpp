@@ -35,8 +35,8 @@ class FragMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     bool invertible = id == kOptId || id == kOptLen;
-    if (arg.invert && !invertible) return cannot_invert("frag", opt_name(id));
     if (seen & (1u << id)) return only_once("frag", opt_name(id));
+    if (arg.invert && !invertible) return cannot_invert("frag", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptId: {

@@ -215,8 +215,8 @@ class HashlimitMatch final : public Match {
     const int slot = id == kOptLegacy ? kOptUpto : id;
     std::string opt = opt_name(slot);
     bool invertible = id == kOptUpto || id == kOptAbove || id == kOptLegacy;
-    if (arg.invert && !invertible) return cannot_invert("hashlimit", opt);
     if (seen & (1u << slot)) return only_once("hashlimit", opt);
+    if (arg.invert && !invertible) return cannot_invert("hashlimit", opt);
     if ((slot == kOptUpto && (seen & (1u << kOptAbove))) ||
         (slot == kOptAbove && (seen & (1u << kOptUpto))))
       return cannot_combine("hashlimit", "--hashlimit-upto", "--hashlimit-above");

@@ -28,8 +28,8 @@ class OptsMatch final : public Match {
     return std::string("--") + (dst ? "dst" : "hbh") + (id == kOptsLen ? "-len" : "-opts");
   }
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert && id == kOptsOpts) return cannot_invert(name(), opt(id));
     if (seen & (1u << id)) return only_once(name(), opt(id));
+    if (arg.invert && id == kOptsOpts) return cannot_invert(name(), opt(id));
     seen |= 1u << id;
     if (id == kOptsLen) {
       auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, name(), opt(id));

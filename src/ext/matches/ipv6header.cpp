@@ -51,8 +51,8 @@ class Ipv6headerMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<Ipv6headerMatch>(*this); }
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     const char* opt = id == 1 ? "--header" : "--soft";
-    if (arg.invert && id == 2) return cannot_invert("ipv6header", opt);
     if (seen & (1u << id)) return only_once("ipv6header", opt);
+    if (arg.invert && id == 2) return cannot_invert("ipv6header", opt);
     seen |= 1u << id;
     if (id == 2) {
       info.modeflag = 0xff;

@@ -24,8 +24,8 @@ class NfacctMatch final : public Match {
   std::string_view name() const override { return "nfacct"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<NfacctMatch>(*this); }
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("nfacct", "--nfacct-name");
     if (given) return only_once("nfacct", "--nfacct-name");
+    if (arg.invert) return cannot_invert("nfacct", "--nfacct-name");
     given = true;
     std::memset(info.name, 0, sizeof(info.name));
     std::memcpy(info.name, arg.value.data(), std::min(arg.value.size(), sizeof(info.name) - 1));

@@ -20,8 +20,8 @@ class OsfMatch final : public Match {
   std::unique_ptr<Match> clone() const override { return std::make_unique<OsfMatch>(*this); }
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     const std::string opt = opt_of(kOptions, id);
-    if (arg.invert && id != 1) return cannot_invert("osf", opt);
     if (seen & (1u << id)) return only_once("osf", opt);
+    if (arg.invert && id != 1) return cannot_invert("osf", opt);
     seen |= 1u << id;
     if (id == 1) {
       std::memset(info.genre, 0, sizeof(info.genre));

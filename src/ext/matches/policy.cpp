@@ -1,5 +1,8 @@
-// -m policy (xt "policy" rev 0, xt_policy_info): --dir, --pol, --strict and per element (--next
-// starts the next) --reqid --spi --proto --mode --tunnel-src --tunnel-dst.
+// -m policy (xt "policy" rev 0, xt_policy_info): --dir, --pol, --strict (each once) and per
+// element (--next starts the next; --next needs --strict) --reqid --spi --proto --mode
+// --tunnel-src --tunnel-dst, each once per element ("policy match: double --X option", checked
+// after the value is read). --spi is kept in host order and --tunnel-src/-dst as host[/len]
+// without masking the address, as libxt_policy stores them.
 #include <arpa/inet.h>
 #include <linux/netfilter/xt_policy.h>
 #include <netdb.h>
@@ -38,26 +41,21 @@ class PolicyMatch final : public Match {
   xt_policy_info info{};
   Family family = Family::V4;
   int cur = 0;
-  bool elem_used = false;
+  unsigned seen = 0;  // --dir, --pol, --strict given
   std::string_view name() const override { return "policy"; }
   std::unique_ptr<Match> clone() const override { return std::make_unique<PolicyMatch>(*this); }
 
-  Status parse_addr(std::string_view v, xt_policy_addr& addr, xt_policy_addr& mask) {
-    auto a = parse_addresses(v, family);
-    if (!a) return a.take_error();
-    if (a->empty()) return parameter_error("bad address");
-    std::size_t n = family == Family::V4 ? 4 : 16;
-    std::memcpy(&addr, (*a)[0].addr.data(), n);
-    std::memcpy(&mask, (*a)[0].mask.data(), n);
-    return {};
-  }
-
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     family = ctx.family;
-    std::string opt = opt_of(kOptions, id);
+    const std::string opt = opt_of(kOptions, id);
     xt_policy_elem& e = info.pol[cur];
-    bool elem_opt = id >= kPoReqid && id <= kPoMode;
+    const bool elem_opt = id >= kPoReqid && id <= kPoMode;
+    if (id == kPoDir || id == kPoPol || id == kPoStrict) {
+      if (seen & (1u << id)) return only_once("policy", opt);
+      seen |= 1u << id;
+    }
     if (arg.invert && !elem_opt) return cannot_invert("policy", opt);
+    auto twice = [&] { return parameter_error("policy match: double " + opt + " option"); };
     switch (id) {
       case kPoDir:
         if (arg.value == "in")
@@ -65,14 +63,13 @@ class PolicyMatch final : public Match {
         else if (arg.value == "out")
           info.flags |= XT_POLICY_MATCH_OUT;
         else
-          return parameter_error("policy_match: unknown direction \"" + std::string(arg.value) +
-                                 "\"");
+          return parameter_error("policy_match: invalid dir \"" + std::string(arg.value) + "\"");
         return {};
       case kPoPol:
         if (arg.value == "none")
           info.flags |= XT_POLICY_MATCH_NONE;
         else if (arg.value != "ipsec")
-          return parameter_error("policy match: unknown policy \"" + std::string(arg.value) + "\"");
+          return parameter_error("policy match: invalid policy \"" + std::string(arg.value) + "\"");
         return {};
       case kPoStrict:
         info.flags |= XT_POLICY_MATCH_STRICT;
@@ -82,59 +79,70 @@ class PolicyMatch final : public Match {
           return parameter_error("policy match: maximum policy depth reached");
         ++cur;
         return {};
-      case kPoReqid: {
-        auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "policy", opt);
-        if (!v) return v.take_error();
-        e.reqid = static_cast<std::uint32_t>(*v);
-        e.match.reqid = 1;
-        e.invert.reqid = arg.invert;
-        break;
-      }
+      case kPoReqid:
       case kPoSpi: {
         auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "policy", opt);
         if (!v) return v.take_error();
-        e.spi = htonl(static_cast<std::uint32_t>(*v));
-        e.match.spi = 1;
-        e.invert.spi = arg.invert;
+        if (id == kPoReqid) {
+          if (e.match.reqid) return twice();
+          e.reqid = static_cast<std::uint32_t>(*v);
+          e.match.reqid = 1;
+          e.invert.reqid = arg.invert;
+        } else {
+          if (e.match.spi) return twice();
+          e.spi = static_cast<std::uint32_t>(*v);
+          e.match.spi = 1;
+          e.invert.spi = arg.invert;
+        }
         break;
       }
       case kPoSrc:
-        CX_TRY(parse_addr(arg.value, e.saddr, e.smask));
-        e.match.saddr = 1;
-        e.invert.saddr = arg.invert;
+      case kPoDst: {
+        std::uint8_t addr[16], mask[16];
+        CX_TRY(parse_hostmask(arg.value, family, "policy", opt, addr, mask));
+        if (id == kPoSrc) {
+          if (e.match.saddr) return twice();
+          std::memcpy(&e.saddr, addr, 16);
+          std::memcpy(&e.smask, mask, 16);
+          e.match.saddr = 1;
+          e.invert.saddr = arg.invert;
+        } else {
+          if (e.match.daddr) return twice();
+          std::memcpy(&e.daddr, addr, 16);
+          std::memcpy(&e.dmask, mask, 16);
+          e.match.daddr = 1;
+          e.invert.daddr = arg.invert;
+        }
         break;
-      case kPoDst:
-        CX_TRY(parse_addr(arg.value, e.daddr, e.dmask));
-        e.match.daddr = 1;
-        e.invert.daddr = arg.invert;
-        break;
+      }
       case kPoProto: {
         auto p = parse_protocol(arg.value);
         if (!p) return p.take_error();
+        if (e.match.proto) return twice();
+        if (*p != IPPROTO_AH && *p != IPPROTO_ESP && *p != IPPROTO_COMP)
+          return parameter_error("policy match: protocol must be ah/esp/ipcomp");
         e.proto = *p;
         e.match.proto = 1;
         e.invert.proto = arg.invert;
         break;
       }
       case kPoMode:
+        if (e.match.mode) return twice();
         if (arg.value == "transport")
           e.mode = XT_POLICY_MODE_TRANSPORT;
         else if (arg.value == "tunnel")
           e.mode = XT_POLICY_MODE_TUNNEL;
         else
-          return parameter_error("policy match: value for --mode must be transport or tunnel");
+          return parameter_error("policy match: invalid mode \"" + std::string(arg.value) + "\"");
         e.match.mode = 1;
         e.invert.mode = arg.invert;
         break;
     }
-    elem_used = true;
     return {};
   }
   Status final_check(const RuleContext&) override {
     if (!(info.flags & (XT_POLICY_MATCH_IN | XT_POLICY_MATCH_OUT)))
       return parameter_error("policy match: neither --dir in nor --dir out specified");
-    if ((info.flags & XT_POLICY_MATCH_IN) && (info.flags & XT_POLICY_MATCH_OUT))
-      return parameter_error("policy match: both --dir in and --dir out specified");
     if ((info.flags & XT_POLICY_MATCH_NONE) && (info.flags & XT_POLICY_MATCH_STRICT))
       return parameter_error("policy match: policy none but --strict given");
     if ((info.flags & XT_POLICY_MATCH_NONE) && cur > 0)
@@ -175,13 +183,16 @@ class PolicyMatch final : public Match {
         out += std::string(inv ? " !" : "") + " " + p + name + " " + v;
       };
       if (e.match.reqid) field(e.invert.reqid, "reqid", std::to_string(e.reqid));
-      if (e.match.spi) field(e.invert.spi, "spi", hex(ntohl(e.spi)));
+      if (e.match.spi) field(e.invert.spi, "spi", hex(e.spi));
       if (e.match.proto) {
         const protoent* pe = numeric ? nullptr : getprotobynumber(e.proto);
         field(e.invert.proto, "proto", pe ? pe->p_name : std::to_string(e.proto));
       }
       if (e.match.mode)
-        field(e.invert.mode, "mode", e.mode == XT_POLICY_MODE_TUNNEL ? "tunnel" : "transport");
+        field(e.invert.mode, "mode",
+              e.mode == XT_POLICY_MODE_TUNNEL      ? "tunnel"
+              : e.mode == XT_POLICY_MODE_TRANSPORT ? "transport"
+                                                   : "???");
       if (e.match.daddr) field(e.invert.daddr, "tunnel-dst", addr_of(e.daddr, e.dmask, f));
       if (e.match.saddr) field(e.invert.saddr, "tunnel-src", addr_of(e.saddr, e.smask, f));
     }

@@ -3,8 +3,9 @@
 //   "--name SSH" sends "SSH\0ULT" (the kernel reads up to the NUL);
 // * the mask starts as all 16 bytes 0xff; --mask sets the family's bytes and clears the rest;
 // * -S always prints --name, --mask and --rsource/--rdest;
-// * exclusions are reported after parsing, in option table order: the actions exclude each
-//   other, --rttl excludes --set/--remove, --reap requires --seconds.
+// * after parsing, a missing action is reported first, then the exclusions in option table
+//   order: the actions exclude each other, --reap requires --seconds, --rttl excludes
+//   --set/--remove.
 #include <linux/netfilter/xt_recent.h>
 
 #include <cstring>
@@ -52,9 +53,8 @@ class RecentMatch final : public Match {
     family = ctx.family;
     std::string dashed = std::string("--") + opt_name(id);
     bool invertible = id == kOptSet || id == kOptRcheck || id == kOptUpdate || id == kOptRemove;
+    if (seen & (1u << id)) return only_once("recent", dashed);
     if (arg.invert && !invertible) return cannot_invert("recent", dashed);
-    if ((seen & (1u << id)) && id != kOptRsource && id != kOptRdest)
-      return only_once("recent", dashed);
     seen |= 1u << id;
     switch (id) {
       case kOptName: {
@@ -92,21 +92,22 @@ class RecentMatch final : public Match {
   }
 
   Status final_check(const RuleContext&) override {
+    // libxt_recent's own check comes first, then the exclusions in option table order.
+    if (!(info.check_set & (XT_RECENT_SET | XT_RECENT_CHECK | XT_RECENT_UPDATE | XT_RECENT_REMOVE)))
+      return parameter_error(
+          "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
     const int actions[] = {kOptSet, kOptRcheck, kOptUpdate, kOptRemove};
     for (int a : actions)
       for (int b : actions)
         if (a < b && (seen & (1u << a)) && (seen & (1u << b)))
           return cannot_combine("recent", std::string("--") + opt_name(a),
                                 std::string("--") + opt_name(b));
+    if ((seen & (1u << kOptReap)) && !(seen & (1u << kOptSeconds)))
+      return also_requires("recent", "--reap", "--seconds");
     if (seen & (1u << kOptRttl))
       for (int b : {kOptSet, kOptRemove})
         if (seen & (1u << b))
           return cannot_combine("recent", "--rttl", std::string("--") + opt_name(b));
-    if ((seen & (1u << kOptReap)) && !(seen & (1u << kOptSeconds)))
-      return also_requires("recent", "--reap", "--seconds");
-    if (!(info.check_set & (XT_RECENT_SET | XT_RECENT_CHECK | XT_RECENT_UPDATE | XT_RECENT_REMOVE)))
-      return parameter_error(
-          "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
     return {};
   }
 

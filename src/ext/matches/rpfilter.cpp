@@ -23,8 +23,8 @@ class RpfilterMatch final : public Match {
     static const char* const kNames[] = {"", "--loose", "--validmark", "--accept-local",
                                          "--invert"};
     std::uint8_t bit = static_cast<std::uint8_t>(1u << (id - 1));
-    if (arg.invert) return cannot_invert("rpfilter", kNames[id]);
     if (info.flags & bit) return only_once("rpfilter", kNames[id]);
+    if (arg.invert) return cannot_invert("rpfilter", kNames[id]);
     info.flags |= bit;
     return {};
   }

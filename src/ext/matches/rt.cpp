@@ -1,9 +1,11 @@
 // -m rt (xt "rt" rev 0, ip6t_rt; IPv6 only, xt compat): --rt-type, --rt-segsleft N[:M]
 // (default 0:0xffffffff), --rt-len, --rt-0-res, --rt-0-addrs a,b,... (up to 16),
-// --rt-0-not-strict.
+// --rt-0-not-strict. --rt-0-res and --rt-0-addrs need "--rt-type 0" before them,
+// --rt-0-not-strict needs --rt-0-addrs before it.
 #include <arpa/inet.h>
 #include <linux/netfilter_ipv6/ip6t_rt.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "common/parse.h"
@@ -30,9 +32,11 @@ class RtMatch final : public Match {
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     std::string opt = opt_of(kOptions, id);
     bool invertible = id == kRtType || id == kRtSegsleft || id == kRtLen;
-    if (arg.invert && !invertible) return cannot_invert("rt", opt);
     if (seen & (1u << id)) return only_once("rt", opt);
-    seen |= 1u << id;
+    if (arg.invert && !invertible) return cannot_invert("rt", opt);
+    // --rt-0-res and --rt-0-addrs need an earlier "--rt-type 0" (not inverted).
+    const bool type0 =
+        (seen & (1u << kRtType)) && info.rt_type == 0 && !(info.invflags & IP6T_RT_INV_TYP);
     switch (id) {
       case kRtType:
       case kRtLen: {
@@ -53,63 +57,82 @@ class RtMatch final : public Match {
         break;
       }
       case kRtRes:
+        if (!type0) return parameter_error("`--rt-type 0' required before `--rt-0-res'");
         info.flags |= IP6T_RT_RES;
         break;
       case kRtAddrs: {
+        if (!type0) return parameter_error("`--rt-type 0' required before `--rt-0-addrs'");
+        // Each address is read before the count is checked: a bad one is reported first.
         auto list = split(arg.value, ',');
-        if (list.size() > IP6T_RT_HOPS) return parameter_error("too many addresses specified");
+        std::uint8_t n = 0;
         for (const auto& a : list) {
+          if (n == IP6T_RT_HOPS) return parameter_error("too many addresses specified");
           std::uint8_t buf[16];
-          if (inet_pton(AF_INET6, a.c_str(), buf) != 1)
-            return parameter_error("bad address `" + a + "' specified");
-          std::memcpy(&info.addrs[info.addrnr++], buf, 16);
+          if (inet_pton(AF_INET6, a.c_str(), buf) != 1) return parameter_error("bad address: " + a);
+          std::memcpy(&info.addrs[n++], buf, 16);
         }
+        info.addrnr = n;
         info.flags |= IP6T_RT_FST;
         break;
       }
       case kRtNotStrict:
+        if (!(seen & (1u << kRtAddrs)))
+          return parameter_error("`--rt-0-addr ...' required before `--rt-0-not-strict'");
         info.flags |= IP6T_RT_FST_NSTRICT;
         break;
     }
+    seen |= 1u << id;
     return {};
   }
   std::string segs() const {
     if (info.segsleft[0] == info.segsleft[1]) return std::to_string(info.segsleft[0]);
     return std::to_string(info.segsleft[0]) + ":" + std::to_string(info.segsleft[1]);
   }
+  // " a,b,c" for the addrnr addresses, whatever the flags say.
   std::string addrs() const {
     std::string s;
     for (int i = 0; i < info.addrnr && i < IP6T_RT_HOPS; ++i) {
-      if (i) s += ",";
+      s += i ? "," : " ";
       s += addr_text(reinterpret_cast<const std::uint8_t*>(&info.addrs[i]), Family::V6);
     }
     return s;
   }
+  // Segments left are printed when they differ from 0:4294967295 (-L: or are inverted),
+  // whether or not the flag is set.
+  bool segs_default() const { return info.segsleft[0] == 0 && info.segsleft[1] == UINT32_MAX; }
   void save(std::string& out, const SaveContext&) const override {
     auto inv = [&](std::uint8_t b) { return (info.invflags & b) ? " !" : ""; };
     if (info.flags & IP6T_RT_TYP)
       out += std::string(inv(IP6T_RT_INV_TYP)) + " --rt-type " + std::to_string(info.rt_type);
-    if (info.flags & IP6T_RT_SGS)
-      out += std::string(inv(IP6T_RT_INV_SGS)) + " --rt-segsleft " + segs();
+    if (!segs_default()) out += std::string(inv(IP6T_RT_INV_SGS)) + " --rt-segsleft " + segs();
     if (info.flags & IP6T_RT_LEN)
       out += std::string(inv(IP6T_RT_INV_LEN)) + " --rt-len " + std::to_string(info.hdrlen);
     if (info.flags & IP6T_RT_RES) out += " --rt-0-res";
-    if (info.flags & IP6T_RT_FST) out += " --rt-0-addrs " + addrs();
+    if (info.flags & IP6T_RT_FST) out += " --rt-0-addrs";
+    out += addrs();
     if (info.flags & IP6T_RT_FST_NSTRICT) out += " --rt-0-not-strict";
   }
   void list(std::string& out, bool, const SaveContext&) const override {
     auto inv = [&](std::uint8_t b) { return (info.invflags & b) ? "!" : ""; };
     out += " rt";
+    // The type is printed signed (%d).
     if (info.flags & IP6T_RT_TYP)
-      out += std::string(" type:") + inv(IP6T_RT_INV_TYP) + std::to_string(info.rt_type);
-    if (info.flags & IP6T_RT_SGS)
+      out += std::string(" type:") + inv(IP6T_RT_INV_TYP) +
+             std::to_string(static_cast<std::int32_t>(info.rt_type));
+    if (!segs_default() || (info.invflags & IP6T_RT_INV_SGS))
       out += std::string(info.segsleft[0] == info.segsleft[1] ? " segsleft:" : " segslefts:") +
              inv(IP6T_RT_INV_SGS) + segs();
     if (info.flags & IP6T_RT_LEN)
       out += std::string(" length:") + inv(IP6T_RT_INV_LEN) + std::to_string(info.hdrlen);
     if (info.flags & IP6T_RT_RES) out += " reserved";
-    if (info.flags & IP6T_RT_FST) out += " 0-addrs " + addrs();
+    if (info.flags & IP6T_RT_FST) out += " 0-addrs";
+    out += addrs();
     if (info.flags & IP6T_RT_FST_NSTRICT) out += " 0-not-strict";
+    if (info.invflags & ~IP6T_RT_INV_MASK) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%X", info.invflags & ~IP6T_RT_INV_MASK);
+      out += std::string(" Unknown invflags: 0x") + buf;
+    }
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("rt", 0, xt_blob(info)));

@@ -20,8 +20,8 @@ class SocketMatch final : public Match {
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     std::string opt = opt_of(kOptions, id);
     std::uint8_t bit = static_cast<std::uint8_t>(1u << (id - 1));
-    if (arg.invert) return cannot_invert("socket", opt);
     if (info.flags & bit) return only_once("socket", opt);
+    if (arg.invert) return cannot_invert("socket", opt);
     info.flags |= bit;
     return {};
   }

@@ -48,8 +48,8 @@ class SpiMatch final : public Match {
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     family = ctx.family;
     bool invertible = id != kOptRes;
-    if (arg.invert && !invertible) return cannot_invert(name(), opt(id));
     if (seen & (1u << id)) return only_once(name(), opt(id));
+    if (arg.invert && !invertible) return cannot_invert(name(), opt(id));
     seen |= 1u << id;
     if (id == kOptSpi) {
       auto r = parse_range_u(arg.value, UINT32_MAX, name(), opt(id));

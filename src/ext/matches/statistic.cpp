@@ -37,8 +37,8 @@ class StatisticMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     bool invertible = id == kOptProbability || id == kOptEvery;
-    if (arg.invert && !invertible) return cannot_invert("statistic", opt_name(id));
     if (seen & (1u << id)) return only_once("statistic", opt_name(id));
+    if (arg.invert && !invertible) return cannot_invert("statistic", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptMode:

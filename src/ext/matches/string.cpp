@@ -94,8 +94,8 @@ class StringMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     bool invertible = id == kOptString || id == kOptHexString;
-    if (arg.invert && !invertible) return cannot_invert("string", opt_name(id));
     if (seen & (1u << id)) return only_once("string", opt_name(id));
+    if (arg.invert && !invertible) return cannot_invert("string", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptFrom:
@@ -124,9 +124,9 @@ class StringMatch final : public Match {
     return {};
   }
   Status final_check(const RuleContext&) override {
-    if (!(seen & (1u << kOptAlgo))) return must_be_specified("string", "--algo");
     if (!(seen & ((1u << kOptString) | (1u << kOptHexString))))
       return parameter_error("STRING match: You must specify `--string' or `--hex-string'");
+    if (!(seen & (1u << kOptAlgo))) return must_be_specified("string", "--algo");
     return {};
   }
   bool printable() const {

@@ -145,8 +145,8 @@ class TimeMatch final : public Match {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     bool invertible = id == kOptMonthdays || id == kOptWeekdays;
-    if (arg.invert && !invertible) return cannot_invert("time", opt_name(id));
     if (seen & (1u << id)) return only_once("time", opt_name(id));
+    if (arg.invert && !invertible) return cannot_invert("time", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptDateStart:

@@ -1,6 +1,6 @@
 // -m ttl (xt "ttl" rev 0, struct ipt_ttl_info; IPv4 only) and -m hl (xt "hl" rev 0, struct
 // ip6t_hl_info; IPv6 only): {mode, value} with modes eq/ne/lt/gt; "! --ttl-eq" is ne, only
-// --*-eq can be inverted, the three options exclude each other.
+// --*-eq (or its alias --ttl / --hl) can be inverted, the three options exclude each other.
 // -S "--ttl-eq N" / "! --ttl-eq N" / "--ttl-lt N"; -L "TTL match TTL == N" (!=, <, >).
 #include <linux/netfilter_ipv4/ipt_ttl.h>
 #include <linux/netfilter_ipv6/ip6t_hl.h>
@@ -12,12 +12,15 @@ namespace cx::ext {
 namespace {
 
 enum { kOptEq = 1, kOptLt, kOptGt };
+// "--ttl N" / "--hl N" are --ttl-eq / --hl-eq under another name (invertible as well).
 constexpr OptionSpec kTtlOptions[] = {{"ttl-eq", ArgKind::Required, kOptEq},
                                       {"ttl-lt", ArgKind::Required, kOptLt},
-                                      {"ttl-gt", ArgKind::Required, kOptGt}};
+                                      {"ttl-gt", ArgKind::Required, kOptGt},
+                                      {"ttl", ArgKind::Required, kOptEq}};
 constexpr OptionSpec kHlOptions[] = {{"hl-eq", ArgKind::Required, kOptEq},
                                      {"hl-lt", ArgKind::Required, kOptLt},
-                                     {"hl-gt", ArgKind::Required, kOptGt}};
+                                     {"hl-gt", ArgKind::Required, kOptGt},
+                                     {"hl", ArgKind::Required, kOptEq}};
 
 // Same numbering in both headers: EQ 0, NE 1, LT 2, GT 3.
 class TtlMatch final : public Match {
@@ -34,8 +37,8 @@ class TtlMatch final : public Match {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert && id != kOptEq) return cannot_invert(name(), opt(id));
     if (seen & (1u << id)) return only_once(name(), opt(id));
+    if (arg.invert && id != kOptEq) return cannot_invert(name(), opt(id));
     seen |= 1u << id;
     auto v = parse_uint_opt(arg.value, 0, 255, name(), opt(id));
     if (!v) return v.take_error();
@@ -45,15 +48,19 @@ class TtlMatch final : public Match {
                           : IPT_TTL_GT;
     return {};
   }
+  // libxtables: the extension's check first, then the exclusions in the reference's table
+  // order (lt, gt, eq), each against the others in id order (eq, lt, gt).
   Status final_check(const RuleContext&) override {
-    int ids[3], n = 0;
-    for (int id = kOptEq; id <= kOptGt; ++id)
-      if (seen & (1u << id)) ids[n++] = id;
-    if (n > 1) return cannot_combine(name(), opt(ids[0]), opt(ids[1]));
-    if (n == 0)
+    if (seen == 0)
       return parameter_error(
           hl ? "HL match: You must specify one of `--hl-eq', `--hl-lt', `--hl-gt'"
              : "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt");
+    for (int id : {kOptLt, kOptGt, kOptEq}) {
+      if (!(seen & (1u << id))) continue;
+      for (int other : {kOptEq, kOptLt, kOptGt})
+        if (other != id && (seen & (1u << other)))
+          return cannot_combine(name(), opt(id), opt(other));
+    }
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

@@ -19,8 +19,7 @@ class ChecksumTarget final : public SimpleTarget<xt_CHECKSUM_info> {
     return {};
   }
   Status final_check(const RuleContext&) override {
-    if (!info.operation)
-      return parameter_error("CHECKSUM target: Parameter --checksum-fill is required");
+    if (!info.operation) return must_be_specified("CHECKSUM", "--checksum-fill");
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

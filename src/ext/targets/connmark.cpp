@@ -50,8 +50,8 @@ class ConnmarkTarget final : public Target {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("CONNMARK", opt_name(id));
     if (seen & (1u << id)) return only_once("CONNMARK", opt_name(id));
+    if (arg.invert) return cannot_invert("CONNMARK", opt_name(id));
     seen |= 1u << id;
     std::uint32_t v = 0, m = 0xffffffff;
     auto u32 = [&]() -> Status {

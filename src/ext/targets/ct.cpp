@@ -91,8 +91,8 @@ class CtTarget final : public Target {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("CT", opt_name(id));
     if (seen & (1u << id)) return only_once("CT", opt_name(id));
+    if (arg.invert) return cannot_invert("CT", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptNotrack: info.flags |= XT_CT_NOTRACK; break;

@@ -30,8 +30,8 @@ class DscpTarget final : public Target {
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
     const char* opt = id == kOptSet ? "--set-dscp" : "--set-dscp-class";
-    if (arg.invert) return cannot_invert("DSCP", opt);
     if (seen & (1u << id)) return only_once("DSCP", opt);
+    if (arg.invert) return cannot_invert("DSCP", opt);
     seen |= 1u << id;
     if (id == kOptSet) {
       auto v = parse_uint_opt(arg.value, 0, XT_DSCP_MAX, "DSCP", "--set-dscp");

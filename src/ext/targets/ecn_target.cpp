@@ -33,8 +33,8 @@ class EcnTarget final : public Target {
                       : id == kOptCwr  ? "--ecn-tcp-cwr"
                       : id == kOptEce  ? "--ecn-tcp-ece"
                                        : "--ecn-ip-ect";
-    if (arg.invert) return cannot_invert("ECN", opt);
     if (seen & (1u << id)) return only_once("ECN", opt);
+    if (arg.invert) return cannot_invert("ECN", opt);
     seen |= 1u << id;
     switch (id) {
       case kOptRemove:

@@ -1,8 +1,11 @@
 // -j HMARK (xt "HMARK" rev 0, struct xt_hmark_info).
-// --hmark-tuple src,dst,sport,dport,spi,proto,ct sets full masks (16 address bytes,
-// 0xffff ports/proto, 0xffffffff spi); --hmark-*-prefix / *-mask set them explicitly; --hmark-rnd
-// and --hmark-mod are mandatory; port and spi masks exclude each other. -S prints prefixes,
-// masks, "--hmark-rnd 0x%08x", --hmark-mod, --hmark-offset, --hmark-tuple ct.
+// --hmark-tuple src,dst,sport,dport,spi,proto,ct (each word a case-insensitive prefix of the
+// type) sets full masks (16 address bytes, 0xffff ports/proto, 0xffffffff spi) and counts as
+// the matching option given, so a later --hmark-src-prefix after "src" is a repeat;
+// --hmark-*-prefix / *-mask set them explicitly, --hmark-sport/dport/spi the values ORed in.
+// After parsing: --hmark-mod, then --hmark-rnd are mandatory, port and spi masks exclude each
+// other, and something must be hashed. -S prints prefixes, masks, "--hmark-rnd 0x%08x",
+// --hmark-mod, --hmark-offset, --hmark-tuple ct.
 #include <arpa/inet.h>
 #include <linux/netfilter/xt_HMARK.h>
 
@@ -23,10 +26,14 @@ enum {
   kHmSportMask,
   kHmDportMask,
   kHmSpiMask,
+  kHmSport,
+  kHmDport,
+  kHmSpi,
   kHmProtoMask,
   kHmRnd,
   kHmMod,
-  kHmOffset
+  kHmOffset,
+  kHmCt,  // not an option: "ct" in --hmark-tuple
 };
 constexpr OptionSpec kOptions[] = {
     {"hmark-tuple", ArgKind::Required, kHmTuple},
@@ -35,11 +42,17 @@ constexpr OptionSpec kOptions[] = {
     {"hmark-sport-mask", ArgKind::Required, kHmSportMask},
     {"hmark-dport-mask", ArgKind::Required, kHmDportMask},
     {"hmark-spi-mask", ArgKind::Required, kHmSpiMask},
+    {"hmark-sport", ArgKind::Required, kHmSport},
+    {"hmark-dport", ArgKind::Required, kHmDport},
+    {"hmark-spi", ArgKind::Required, kHmSpi},
     {"hmark-proto-mask", ArgKind::Required, kHmProtoMask},
     {"hmark-rnd", ArgKind::Required, kHmRnd},
     {"hmark-mod", ArgKind::Required, kHmMod},
     {"hmark-offset", ArgKind::Required, kHmOffset},
 };
+
+// The types of --hmark-tuple in the order a shortened word is tried.
+constexpr const char* kTupleTypes[] = {"ct", "src", "dst", "sport", "dport", "proto", "spi"};
 
 constexpr std::uint32_t F(int bit) { return 1u << bit; }
 
@@ -47,82 +60,109 @@ class HmarkTarget final : public Target {
  public:
   xt_hmark_info info{};
   Family family = Family::V4;
+  unsigned seen = 0;  // options given, by id, including those --hmark-tuple stands for
   std::string_view name() const override { return "HMARK"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<HmarkTarget>(*this); }
 
-  static void prefix_mask(nf_inet_addr& m, unsigned n) {
-    std::uint8_t b[16] = {};
-    for (unsigned i = 0; i < n && i < 128; ++i)
-      b[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-    std::memcpy(&m, b, 16);
+  // One word of --hmark-tuple; false when it names no type.
+  bool tuple_word(std::string_view w) {
+    switch (w.empty() ? -1 : prefix_lookup(w, kTupleTypes, std::size(kTupleTypes))) {
+      case 0:
+        info.flags |= F(XT_HMARK_CT);
+        seen |= 1u << kHmCt;
+        return true;
+      case 1:
+        std::memset(&info.src_mask, 0xff, 16);
+        info.flags |= F(XT_HMARK_SADDR_MASK);
+        seen |= 1u << kHmSrcPrefix;
+        return true;
+      case 2:
+        std::memset(&info.dst_mask, 0xff, 16);
+        info.flags |= F(XT_HMARK_DADDR_MASK);
+        seen |= 1u << kHmDstPrefix;
+        return true;
+      case 3:
+        info.port_mask.p16.src = 0xffff;
+        info.flags |= F(XT_HMARK_SPORT_MASK);
+        seen |= 1u << kHmSportMask;
+        return true;
+      case 4:
+        info.port_mask.p16.dst = 0xffff;
+        info.flags |= F(XT_HMARK_DPORT_MASK);
+        seen |= 1u << kHmDportMask;
+        return true;
+      case 5:
+        info.proto_mask = 0xffff;
+        info.flags |= F(XT_HMARK_PROTO_MASK);
+        seen |= 1u << kHmProtoMask;
+        return true;
+      case 6:
+        info.port_mask.v32 = 0xffffffff;
+        info.flags |= F(XT_HMARK_SPI_MASK);
+        seen |= 1u << kHmSpiMask;
+        return true;
+      default:
+        return false;
+    }
+  }
+  Status parse_tuple(std::string_view list) {
+    // A bad word is named with the rest of the list after it, as iptables names it.
+    for (std::string_view rest = list;;) {
+      const std::size_t comma = rest.find(',');
+      if (comma == std::string_view::npos) {
+        if (rest.empty())
+          return parameter_error(
+              "\"--hmark-tuple\" requires a list of types with no spaces, e.g. src,dst,sport,dport,proto");
+        if (!tuple_word(rest)) return parameter_error("Bad type \"" + std::string(rest) + "\"");
+        return {};
+      }
+      if (!tuple_word(rest.substr(0, comma)))
+        return parameter_error("Bad type \"" + std::string(rest) + "\"");
+      rest.remove_prefix(comma + 1);
+    }
   }
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     family = ctx.family;
-    std::string opt;
-    for (const auto& o : kOptions)
-      if (o.id == id) opt = "--" + std::string(o.name);
+    const std::string opt = opt_of(kOptions, id);
+    if (seen & (1u << id)) return only_once("HMARK", opt);
     if (arg.invert) return cannot_invert("HMARK", opt);
+    seen |= 1u << id;
     auto num = [&](std::uint64_t max) -> Result<std::uint64_t> {
       return parse_uint_opt(arg.value, id == kHmMod ? 1 : 0, max, "HMARK", opt);  // mod >= 1
     };
     switch (id) {
       case kHmTuple:
-        // Each bad type is named with the rest of the list after it, as iptables names it.
-        for (std::string_view rest = arg.value;;) {
-          const std::size_t comma = rest.find(',');
-          const std::string w(rest.substr(0, comma));
-          if (comma == std::string_view::npos && w.empty())
-            return parameter_error("\"--hmark-tuple\" requires a list of types with no spaces, e.g. src,dst,sport,dport,proto");
-          if (w == "src") {
-            std::memset(&info.src_mask, 0xff, 16);
-            info.flags |= F(XT_HMARK_SADDR_MASK);
-          } else if (w == "dst") {
-            std::memset(&info.dst_mask, 0xff, 16);
-            info.flags |= F(XT_HMARK_DADDR_MASK);
-          } else if (w == "sport") {
-            info.port_mask.p16.src = 0xffff;
-            info.flags |= F(XT_HMARK_SPORT_MASK);
-          } else if (w == "dport") {
-            info.port_mask.p16.dst = 0xffff;
-            info.flags |= F(XT_HMARK_DPORT_MASK);
-          } else if (w == "spi") {
-            info.port_mask.v32 = 0xffffffff;
-            info.flags |= F(XT_HMARK_SPI_MASK);
-          } else if (w == "proto") {
-            info.proto_mask = 0xffff;
-            info.flags |= F(XT_HMARK_PROTO_MASK);
-          } else if (w == "ct") {
-            info.flags |= F(XT_HMARK_CT);
-          } else {
-            return parameter_error("Bad type \"" + std::string(rest) + "\"");
-          }
-          if (comma == std::string_view::npos) break;
-          rest.remove_prefix(comma + 1);
-        }
-        break;
+        return parse_tuple(arg.value);
       case kHmSrcPrefix:
       case kHmDstPrefix: {
-        auto v = num(family == Family::V4 ? 32 : 128);
-        if (!v) return v.take_error();
-        prefix_mask(id == kHmSrcPrefix ? info.src_mask : info.dst_mask, static_cast<unsigned>(*v));
+        auto len = parse_plen(arg.value, family, "HMARK", opt);
+        if (!len) return len.take_error();
+        plen_mask(*len, reinterpret_cast<std::uint8_t*>(id == kHmSrcPrefix ? &info.src_mask
+                                                                           : &info.dst_mask));
         info.flags |= F(id == kHmSrcPrefix ? XT_HMARK_SADDR_MASK : XT_HMARK_DADDR_MASK);
         break;
       }
       case kHmSportMask:
-      case kHmDportMask: {
+      case kHmDportMask:
+      case kHmSport:
+      case kHmDport: {
         auto v = num(0xffff);
         if (!v) return v.take_error();
         // The kernel compares the masks with packet bytes: network order.
-        (id == kHmSportMask ? info.port_mask.p16.src : info.port_mask.p16.dst) =
-            htons(static_cast<std::uint16_t>(*v));
-        info.flags |= F(id == kHmSportMask ? XT_HMARK_SPORT_MASK : XT_HMARK_DPORT_MASK);
+        const auto port = htons(static_cast<std::uint16_t>(*v));
+        if (id == kHmSportMask) info.port_mask.p16.src = port, info.flags |= F(XT_HMARK_SPORT_MASK);
+        if (id == kHmDportMask) info.port_mask.p16.dst = port, info.flags |= F(XT_HMARK_DPORT_MASK);
+        if (id == kHmSport) info.port_set.p16.src = port, info.flags |= F(XT_HMARK_SPORT);
+        if (id == kHmDport) info.port_set.p16.dst = port, info.flags |= F(XT_HMARK_DPORT);
         break;
       }
-      case kHmSpiMask: {
+      case kHmSpiMask:
+      case kHmSpi: {
         auto v = num(UINT32_MAX);
         if (!v) return v.take_error();
-        info.port_mask.v32 = htonl(static_cast<std::uint32_t>(*v));
-        info.flags |= F(XT_HMARK_SPI_MASK);
+        const auto spi = htonl(static_cast<std::uint32_t>(*v));
+        if (id == kHmSpiMask) info.port_mask.v32 = spi, info.flags |= F(XT_HMARK_SPI_MASK);
+        if (id == kHmSpi) info.port_set.v32 = spi, info.flags |= F(XT_HMARK_SPI);
         break;
       }
       case kHmProtoMask: {
@@ -147,12 +187,17 @@ class HmarkTarget final : public Target {
     return {};
   }
   Status final_check(const RuleContext&) override {
-    if (!(info.flags & F(XT_HMARK_MODULUS))) return parameter_error("--hmark-mod is mandatory");
-    if (!(info.flags & F(XT_HMARK_RND))) return parameter_error("--hmark-rnd is mandatory");
-    if ((info.flags & F(XT_HMARK_SPI_MASK)) &&
-        (info.flags & (F(XT_HMARK_SPORT_MASK) | F(XT_HMARK_DPORT_MASK))))
+    auto given = [&](int id) { return (seen & (1u << id)) != 0; };
+    if (!given(kHmMod)) return parameter_error("--hmark-mod is mandatory");
+    if (!given(kHmRnd)) return parameter_error("--hmark-rnd is mandatory");
+    if (given(kHmSpiMask) && (given(kHmSportMask) || given(kHmDportMask)))
       return parameter_error(
           "you cannot use --hmark-spi-mask and --hmark-?port-mask,at the same time");
+    bool hashed = given(kHmCt);
+    for (int id : {kHmSrcPrefix, kHmDstPrefix, kHmSportMask, kHmDportMask, kHmSpiMask, kHmSport,
+                   kHmDport, kHmSpi, kHmProtoMask})
+      hashed = hashed || given(id);
+    if (!hashed) return parameter_error("you have to specify --hmark-tuple at least");
     return {};
   }
   int prefix(const nf_inet_addr& m, Family f) const {
@@ -185,6 +230,9 @@ class HmarkTarget final : public Target {
     if (info.flags & F(XT_HMARK_DPORT_MASK))
       add("dport-mask " + mask(ntohs(info.port_mask.p16.dst), 4));
     if (info.flags & F(XT_HMARK_SPI_MASK)) add("spi-mask " + mask(ntohl(info.port_mask.v32), 8));
+    if (info.flags & F(XT_HMARK_SPORT)) add("sport " + mask(ntohs(info.port_set.p16.src), 4));
+    if (info.flags & F(XT_HMARK_DPORT)) add("dport " + mask(ntohs(info.port_set.p16.dst), 4));
+    if (info.flags & F(XT_HMARK_SPI)) add("spi " + mask(ntohl(info.port_set.v32), 8));
     if (info.flags & F(XT_HMARK_PROTO_MASK)) add("proto-mask " + mask(info.proto_mask, 2));
   }
   void save(std::string& out, const SaveContext& ctx) const override {

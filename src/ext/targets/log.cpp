@@ -69,8 +69,8 @@ class LogTarget final : public Target {
     if (id == kOptPrefix) optname = "--log-prefix";
     for (const auto& f : kFlags)
       if (f.id == id) optname = f.opt;
-    if (arg.invert) return cannot_invert("LOG", optname);
     if (seen & (1u << id)) return only_once("LOG", optname);
+    if (arg.invert) return cannot_invert("LOG", optname);
     seen |= 1u << id;
     if (id == kOptLevel) {
       if (auto v = parse_uint(arg.value, 0, 7)) {

@@ -44,8 +44,8 @@ class MarkTarget final : public Target {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("MARK", opt_name(id));
     if (seen & (1u << id)) return only_once("MARK", opt_name(id));
+    if (arg.invert) return cannot_invert("MARK", opt_name(id));
     seen |= 1u << id;
     std::uint32_t v = 0, m = 0xffffffff;
     if (id == kOptSetXmark || id == kOptSetMark) {

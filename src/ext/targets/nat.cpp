@@ -73,7 +73,7 @@ Error port_not_valid(std::string_view s) {
 // "p", "p-q" and "p-q/base". Only the first port and the base may be service names, and a
 // name takes the whole rest of its text ("ftp-data" is port 20, "ssh-20" is no port). Every
 // NAT target reads a base; the ones whose kernel structure has no room for it keep only the
-// flag (iptables-nft lists them as "/0"), REDIRECT refuses it.
+// flag (iptables-nft lists them as "/0"); REDIRECT's final check refuses it.
 Status parse_ports(std::string_view s, Range& r, NatKind kind) {
   std::string_view rest;
   auto lo = leading_port(s, 0, rest);
@@ -100,8 +100,6 @@ Status parse_ports(std::string_view s, Range& r, NatKind kind) {
   auto base = leading_port(base_text, 1, rest);
   if (!base && !base_text.empty()) base = service_port(base_text, "");
   if (!base) return port_not_valid(base_text);
-  if (kind == NatKind::Redirect)
-    return parameter_error("Shifted portmap ranges not supported with this kernel");
   r.flags |= NF_NAT_RANGE_PROTO_OFFSET;
   r.base_port = kind == NatKind::Dnat ? *base : 0;
   return {};
@@ -301,8 +299,8 @@ class NatTarget final : public Target {
 
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     family = ctx.family;
-    if (arg.invert) return cannot_invert(name(), opt_name(id));
     if (seen & (1u << id)) return only_once(name(), opt_name(id));
+    if (arg.invert) return cannot_invert(name(), opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptTo:
@@ -323,6 +321,8 @@ class NatTarget final : public Target {
     if ((kind == NatKind::Snat || kind == NatKind::Dnat || kind == NatKind::Netmap) &&
         !(seen & (1u << kOptTo)))
       return must_be_specified(name(), to_name());
+    if (kind == NatKind::Redirect && (range.flags & NF_NAT_RANGE_PROTO_OFFSET))
+      return parameter_error("Shifted portmap ranges not supported with this kernel");
     return {};
   }
 

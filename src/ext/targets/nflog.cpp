@@ -49,8 +49,8 @@ class NflogTarget final : public Target {
   std::unique_ptr<Target> clone() const override { return std::make_unique<NflogTarget>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("NFLOG", opt_name(id));
     if (seen & (1u << id)) return only_once("NFLOG", opt_name(id));
+    if (arg.invert) return cannot_invert("NFLOG", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptGroup: {

@@ -44,8 +44,8 @@ class NfqueueTarget final : public Target {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("NFQUEUE", opt_name(id));
     if (seen & (1u << id)) return only_once("NFQUEUE", opt_name(id));
+    if (arg.invert) return cannot_invert("NFQUEUE", opt_name(id));
     seen |= 1u << id;
     switch (id) {
       case kOptNum: {
@@ -55,16 +55,15 @@ class NfqueueTarget final : public Target {
         break;
       }
       case kOptBalance: {
-        auto colon = arg.value.find(':');
-        if (colon == std::string_view::npos)
+        auto r = parse_range_u(arg.value, 65535, "NFQUEUE", "--queue-balance");
+        if (!r) return r.take_error();
+        if (arg.value.find(':') == std::string_view::npos)
           return parameter_error("Bad range \"" + std::string(arg.value) + "\"");
-        auto a = parse_uint(arg.value.substr(0, colon), 0, 65535);
-        auto b = parse_uint(arg.value.substr(colon + 1), 0, 65535);
-        if (!a || !b) return parameter_error("Bad range \"" + std::string(arg.value) + "\"");
-        if (*a >= *b)
-          return parameter_error(std::to_string(*a) + " should be less than " + std::to_string(*b));
-        info.queuenum = static_cast<std::uint16_t>(*a);
-        info.queues_total = static_cast<std::uint16_t>(*b - *a + 1);
+        const auto a = r->first, b = r->second;
+        if (a >= b)
+          return parameter_error(std::to_string(a) + " should be less than " + std::to_string(b));
+        info.queuenum = static_cast<std::uint16_t>(a);
+        info.queues_total = static_cast<std::uint16_t>(b - a + 1);
         break;
       }
       case kOptBypass: info.flags |= NFQ_FLAG_BYPASS; break;

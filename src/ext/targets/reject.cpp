@@ -69,8 +69,8 @@ class RejectTarget final : public Target {
   std::unique_ptr<Target> clone() const override { return std::make_unique<RejectTarget>(*this); }
 
   Status parse(int, const OptionArg& arg, const RuleContext& ctx) override {
-    if (arg.invert) return cannot_invert("REJECT", "--reject-with");
     if (given) return only_once("REJECT", "--reject-with");
+    if (arg.invert) return cannot_invert("REJECT", "--reject-with");
     given = true;
     for (const auto& r : table())
       if (prefix_of(arg.value, r.name) || prefix_of(arg.value, r.alias)) {

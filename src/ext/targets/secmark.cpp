@@ -20,7 +20,7 @@ class SecmarkTarget final : public SimpleTarget<xt_secmark_target_info_v1> {
     return {};
   }
   Status final_check(const RuleContext&) override {
-    if (!seen) return parameter_error("SECMARK target: Parameter --selctx is required");
+    if (!seen) return must_be_specified("SECMARK", "--selctx");
     return {};
   }
   void save(std::string& out, const SaveContext&) const override {

@@ -23,8 +23,8 @@ class TcpmssTarget final : public Target {
 
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
     const char* opt = id == kOptSet ? "--set-mss" : "--clamp-mss-to-pmtu";
-    if (arg.invert) return cannot_invert("TCPMSS", opt);
     if (seen & (1u << id)) return only_once("TCPMSS", opt);
+    if (arg.invert) return cannot_invert("TCPMSS", opt);
     seen |= 1u << id;
     if (id == kOptSet) {
       auto v = parse_uint_opt(arg.value, 0, ctx.family == Family::V4 ? 65515 : 65495, "TCPMSS",

@@ -45,8 +45,8 @@ class TcpoptstripTarget final : public Target {
   bool test(unsigned kind) const { return info.strip_bmap[kind >> 5] & (1u << (kind & 31)); }
 
   Status parse(int, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("TCPOPTSTRIP", "--strip-options");
     if (given) return only_once("TCPOPTSTRIP", "--strip-options");
+    if (arg.invert) return cannot_invert("TCPOPTSTRIP", "--strip-options");
     given = true;
     for (const std::string& word : split(arg.value, ',')) {
       unsigned kind = 0;

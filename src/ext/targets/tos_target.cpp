@@ -42,8 +42,8 @@ class TosTarget final : public Target {
   std::unique_ptr<Target> clone() const override { return std::make_unique<TosTarget>(*this); }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert("TOS", opt_name(id));
     if (seen & (1u << id)) return only_once("TOS", opt_name(id));
+    if (arg.invert) return cannot_invert("TOS", opt_name(id));
     seen |= 1u << id;
     if (id == kOptSet) {
       auto r = parse_tos_value(arg.value);

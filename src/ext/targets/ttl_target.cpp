@@ -33,8 +33,8 @@ class TtlTarget final : public Target {
   }
 
   Status parse(int id, const OptionArg& arg, const RuleContext&) override {
-    if (arg.invert) return cannot_invert(name(), opt(id));
     if (seen & (1u << id)) return only_once(name(), opt(id));
+    if (arg.invert) return cannot_invert(name(), opt(id));
     seen |= 1u << id;
     auto v = parse_uint_opt(arg.value, id == kOptSet ? 0 : 1, 255, name(), opt(id));
     if (!v) return v.take_error();
