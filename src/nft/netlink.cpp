@@ -959,8 +959,8 @@ std::string Batch::bytes() const {
 void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
   // libnftnl writes NFTA_RULE_ID last but for NFTA_RULE_POSITION_ID, so it goes at the
   // message's end or just before a last POSITION_ID: make room by moving the messages that
-  // follow it in its chunk. When the chunk is full,
-  // the message and those after it in the chunk move to a new chunk right after it.
+  // follow it in its chunk. When the chunk is full, the message and those after it in the
+  // chunk move to a new chunk right after it.
   constexpr std::size_t kAttr = 8;  // nlattr header + u32
   std::size_t ci = chunk_of(index);
   nlmsghdr* nlh = message(index);
@@ -975,13 +975,19 @@ void Batch::set_rule_id(std::size_t index, std::uint32_t id) {
     nlh = reinterpret_cast<nlmsghdr*>(tail.data.get());
   }
   Chunk& c = chunks_[ci];
+  nlattr* last = nullptr;
+  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+  for (auto* a = static_cast<nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
+       a = mnl_attr_next(a))
+    last = a;
+  const bool has_position_id = last && mnl_attr_get_type(last) == NFTA_RULE_POSITION_ID &&
+                               mnl_attr_get_payload_len(last) == 4;
+  const std::uint32_t position_id = has_position_id ? mnl_attr_get_u32(last) : 0;
   const std::size_t end = reinterpret_cast<char*>(nlh) - c.data.get() + nlh->nlmsg_len;
   std::memmove(c.data.get() + end + kAttr, c.data.get() + end, c.used - end);
   c.used += kAttr;
-  auto* last = reinterpret_cast<nlattr*>(c.data.get() + end - kAttr);
-  if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(nfgenmsg) + kAttr &&
-      mnl_attr_get_type(last) == NFTA_RULE_POSITION_ID) {
-    const std::uint32_t position_id = mnl_attr_get_u32(last);
+  if (has_position_id) {
     nlh->nlmsg_len -= kAttr;
     mnl_attr_put_u32(nlh, NFTA_RULE_ID, htonl(id));
     mnl_attr_put_u32(nlh, NFTA_RULE_POSITION_ID, position_id);

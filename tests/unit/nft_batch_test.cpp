@@ -245,3 +245,33 @@ TEST(NftBatch, AddedRulesReadBack) {
 
 }  // namespace
 }  // namespace cx::nft
+
+namespace cx::nft {
+namespace {
+
+// libnftnl writes NFTA_RULE_ID before NFTA_RULE_POSITION_ID: a later ID goes before a
+// message's last POSITION_ID, and only before a real one (not before bytes of an expression
+// that happen to look like it).
+TEST(NftBatch, RuleIdGoesBeforePositionId) {
+  for (bool with_position_id : {true, false}) {
+    Message m = rule_message(1);
+    // A target whose data ends in what an NFTA_RULE_POSITION_ID attribute would look like.
+    Bytes blob = {0, 0, 0, 0, 8, 0, 10, 0, 0, 0, 0, 5};
+    m.rule.exprs.push_back(Expr::target("MARK", 2, blob));
+    if (with_position_id) m.rule.position_id = 3;
+    Batch later(Family::V4);
+    later.add(m);
+    later.set_rule_id(0, 9);
+    m.rule.id = 9;
+    Batch direct(Family::V4);
+    direct.add(m);
+    auto unsequenced = [](std::string bytes) {
+      bytes.replace(offsetof(nlmsghdr, nlmsg_seq), sizeof(std::uint32_t), 4, '\0');
+      return bytes;
+    };
+    EXPECT_EQ(unsequenced(later.bytes()), unsequenced(direct.bytes())) << with_position_id;
+  }
+}
+
+}  // namespace
+}  // namespace cx::nft
