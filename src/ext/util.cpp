@@ -636,15 +636,24 @@ Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view 
   return std::make_pair(*a, *b);
 }
 
-std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv) {
-  std::string s = " ";
-  s += label;
-  if (p[0] == p[1]) {
-    s += std::string(":") + (inv ? "!" : "") + std::to_string(p[0]);
-  } else {
-    s += std::string("s:") + (inv ? "!" : "") + std::to_string(p[0]) + ":" + std::to_string(p[1]);
-  }
+std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv, bool numeric,
+                          const char* proto) {
+  if (p[0] == 0 && p[1] == 0xffff && !inv) return "";
+  auto port = [&](std::uint16_t v) {
+    return numeric ? std::to_string(v) : port_service_name(v, proto);
+  };
+  std::string s = std::string(" ") + label + (p[0] == p[1] ? ":" : "s:") + (inv ? "!" : "");
+  s += port(p[0]);
+  if (p[0] != p[1]) s += ":" + port(p[1]);
   return s;
+}
+Result<std::uint8_t> parse_xt_protocol(std::string_view s) {
+  const std::string str(s);
+  if (auto n = xtables_strtoui(str, 255)) return static_cast<std::uint8_t>(*n);
+  if (str == to_lower(str)) return parse_protocol(str);
+  if (const protoent* pe = getprotobyname(str.c_str()))
+    return static_cast<std::uint8_t>(pe->p_proto);
+  return parameter_error("unknown protocol \"" + str + "\" specified");
 }
 std::string save_xt_ports(const std::uint16_t* p) {
   if (p[0] == p[1]) return std::to_string(p[0]);

@@ -223,7 +223,14 @@ Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_portrc(std::string_view
                                                                 std::string_view opt);
 Result<std::pair<std::uint16_t, std::uint16_t>> parse_xt_ports(std::string_view s,
                                                                const char* proto);
-std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv);
+// -L " spt:N" / " spts:A:B" ("!" after the colon) as libxt_sctp and libxt_dccp print them:
+// names of `proto` services unless numeric, nothing for 0:65535 not inverted.
+std::string list_xt_ports(const char* label, const std::uint16_t* p, bool inv, bool numeric,
+                          const char* proto);
+// XTTYPE_PROTOCOL (xtables_parse_protocol): a number in any base up to 255, else a name as
+// written (case-sensitive, unlike -p, which iptables lowercases first): iptables' own names,
+// then /etc/protocols.
+Result<std::uint8_t> parse_xt_protocol(std::string_view s);
 std::string save_xt_ports(const std::uint16_t* p);
 
 }  // namespace cx::ext

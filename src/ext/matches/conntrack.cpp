@@ -319,7 +319,7 @@ class ConntrackMatch final : public Match {
         break;
       }
       case kOptProto: {
-        auto p = parse_protocol(arg.value);
+        auto p = parse_xt_protocol(arg.value);
         if (!p) return p.take_error();
         info.l4proto = *p;
         break;

@@ -25,19 +25,6 @@ constexpr const char* kDccpTypes[] = {"REQUEST", "RESPONSE", "DATA",   "ACK",
 constexpr int kTypeInvalid = 10;
 constexpr std::uint16_t kInvalidOthers = 0xf800;  // types 11 to 15
 
-// -L " spt:N" / " spts:A:B" ("!" after the colon), names of dccp services unless numeric;
-// nothing for 0:65535 not inverted.
-std::string list_ports(const char* label, const std::uint16_t* p, bool inv, bool numeric) {
-  if (p[0] == 0 && p[1] == 0xffff && !inv) return "";
-  auto port = [&](std::uint16_t v) {
-    return numeric ? std::to_string(v) : port_service_name(v, "dccp");
-  };
-  std::string s = std::string(" ") + label + (p[0] == p[1] ? ":" : "s:") + (inv ? "!" : "");
-  s += port(p[0]);
-  if (p[0] != p[1]) s += ":" + port(p[1]);
-  return s;
-}
-
 class DccpMatch final : public Match {
  public:
   xt_dccp_info info{};
@@ -114,9 +101,9 @@ class DccpMatch final : public Match {
   void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " dccp";
     if (info.flags & XT_DCCP_SRC_PORTS)
-      out += list_ports("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS, numeric);
+      out += list_xt_ports("spt", info.spts, info.invflags & XT_DCCP_SRC_PORTS, numeric, "dccp");
     if (info.flags & XT_DCCP_DEST_PORTS)
-      out += list_ports("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS, numeric);
+      out += list_xt_ports("dpt", info.dpts, info.invflags & XT_DCCP_DEST_PORTS, numeric, "dccp");
     if (info.flags & XT_DCCP_TYPE)
       out += std::string((info.invflags & XT_DCCP_TYPE) ? " ! " : " ") + types(numeric);
     if ((info.flags & XT_DCCP_OPTION) && (info.option || (info.invflags & XT_DCCP_OPTION)))

@@ -36,17 +36,6 @@ constexpr std::uint8_t kMasq = 0x0000, kTunnel = 0x0002, kDroute = 0x0003;
 
 bool iequals(std::string_view a, std::string_view b) { return to_lower(a) == to_lower(b); }
 
-// XTTYPE_PROTOCOL (xtables_parse_protocol): a number in any base up to 255, else a name as
-// written (case-sensitive, unlike -p): iptables' own names, then /etc/protocols.
-Result<std::uint8_t> parse_vproto(std::string_view s) {
-  const std::string str(s);
-  if (auto n = xtables_strtoui(str, 255)) return static_cast<std::uint8_t>(*n);
-  if (str == to_lower(str)) return parse_protocol(str);
-  if (const protoent* pe = getprotobyname(str.c_str()))
-    return static_cast<std::uint8_t>(pe->p_proto);
-  return parameter_error("unknown protocol \"" + str + "\" specified");
-}
-
 class IpvsMatch final : public Match {
  public:
   xt_ipvs_mtinfo info{};
@@ -61,7 +50,7 @@ class IpvsMatch final : public Match {
     if (arg.invert && id == kOptVdir) return cannot_invert("ipvs", opt);
     switch (id) {
       case kOptVproto: {
-        auto p = parse_vproto(arg.value);
+        auto p = parse_xt_protocol(arg.value);
         if (!p) return p.take_error();
         info.l4proto = *p;
         break;

@@ -116,7 +116,7 @@ class PolicyMatch final : public Match {
         break;
       }
       case kPoProto: {
-        auto p = parse_protocol(arg.value);
+        auto p = parse_xt_protocol(arg.value);
         if (!p) return p.take_error();
         if (e.match.proto) return twice();
         if (*p != IPPROTO_AH && *p != IPPROTO_ESP && *p != IPPROTO_COMP)

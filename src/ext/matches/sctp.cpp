@@ -175,8 +175,10 @@ class SctpMatch final : public Match {
   }
   void list(std::string& out, bool numeric, const SaveContext&) const override {
     out += " sctp";
-    if (info.flags & kSrcPorts) out += list_xt_ports("spt", info.spts, info.invflags & kSrcPorts);
-    if (info.flags & kDestPorts) out += list_xt_ports("dpt", info.dpts, info.invflags & kDestPorts);
+    if (info.flags & kSrcPorts)
+      out += list_xt_ports("spt", info.spts, info.invflags & kSrcPorts, numeric, "sctp");
+    if (info.flags & kDestPorts)
+      out += list_xt_ports("dpt", info.dpts, info.invflags & kDestPorts, numeric, "sctp");
     if (info.flags & kChunkTypes)
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " " + match_type() + " " +
              chunks_text(numeric);
