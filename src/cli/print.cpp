@@ -211,7 +211,9 @@ std::string verbose_rule(const model::Rule& r, Family family) {
   };
   std::string out = target_name(r) + " ";
   out += r.ip.inv_proto ? "!" : " ";
-  out += std::to_string(r.ip.proto) == "0" ? "all" : protocol_name(r.ip.proto, family);
+  // As iptables prints a rule it adds (numeric): its own names only, else the number.
+  const auto pname = builtin_protocol_name(r.ip.proto);
+  out += pname ? std::string(*pname) : std::to_string(r.ip.proto);
   out += " opt ";
   out += r.ip.frag ? (r.ip.inv_frag ? "!f" : "-f") : "--";
   out += " in " + iface(r.ip.iniface, r.ip.inv_in) + " out " + iface(r.ip.outiface, r.ip.inv_out) +

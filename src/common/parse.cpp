@@ -70,6 +70,12 @@ Result<std::uint8_t> parse_protocol(std::string_view s) {
   return parameter_error("unknown protocol \"" + std::string(s) + "\" specified");
 }
 
+std::optional<std::string_view> builtin_protocol_name(std::uint8_t proto) {
+  for (const auto& p : kProtoNames)
+    if (p.num == proto) return p.name;
+  return std::nullopt;
+}
+
 std::string protocol_name(std::uint8_t proto, Family) {
   // iptables' own names first (a save or listing of common protocols reads no file), then
   // /etc/protocols. Each lookup reads the file, and listings ask for every rule: remember.

@@ -21,6 +21,9 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view s, std::uint64_t ma
 Result<std::uint8_t> parse_protocol(std::string_view s);
 // Name used in save/-S output; numeric when there is none.
 std::string protocol_name(std::uint8_t proto, Family family);
+// iptables' own name of a protocol (libxtables' table: tcp, udp, icmp, ...), without reading
+// /etc/protocols; nothing for the others.
+std::optional<std::string_view> builtin_protocol_name(std::uint8_t proto);
 
 // A port number or service name for `proto` ("tcp", "udp", ...).
 Result<std::uint16_t> parse_port(std::string_view s, std::string_view proto);
