@@ -556,3 +556,13 @@ Error lift_error(const model::Rule& rule, const std::string& program) {
 }
 
 }  // namespace cx::codec
+
+namespace cx::codec {
+
+model::Rule read_back(const model::Rule& sent, const std::vector<nft::Expr>& exprs, Family family) {
+  model::Rule back = decode_rule(exprs, family);
+  if (back.incompatible) return model::Rule(sent);
+  return back;
+}
+
+}  // namespace cx::codec

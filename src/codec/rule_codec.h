@@ -21,6 +21,10 @@ model::Rule decode_rule(const std::vector<nft::Expr>& exprs, Family family,
                         const std::optional<nft::Bytes>& userdata = std::nullopt,
                         const model::IpHeader& ip = {});
 
+// The rule as iptables-nft prints it for -v: read back from the expressions it sends (two
+// -m udp of one rule print as one), or `sent` itself where they do not read back.
+model::Rule read_back(const model::Rule& sent, const std::vector<nft::Expr>& exprs, Family family);
+
 // Whether iptables-nft lists a table holding this expression at all: any other expression
 // kind (ct, reject, nat, quota, ...), a byte or inverted limit, a log without a group make
 // the table (or chain) "incompatible, use 'nft' tool".

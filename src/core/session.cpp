@@ -651,7 +651,13 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
 
   if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
                            cli::kCmdDelete)))
-    for (const auto& r : cmd.rules) out += cli::verbose_rule(r, family_);
+    for (const auto& r : cmd.rules) {
+      // As sent: the rule read back from its expressions.
+      ctx.ip = &r.ip;
+      auto exprs = codec::encode_rule(r, ctx);
+      out +=
+          cli::verbose_rule(exprs ? codec::read_back(r, *exprs, family_) : model::Rule(r), family_);
+    }
   if (c &
       (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck | cli::kCmdDelete)) {
     for (const auto& r : cmd.rules) CX_TRY(jump_ok(r));

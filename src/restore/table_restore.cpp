@@ -389,9 +389,11 @@ Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std
     // Each rule of a multi-address line is preceded by the table, as for the first.
     if (!first_rule) ensure_table(line);
     first_rule = false;
-    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
     auto o = encode(r, cmd.chain);
     if (!o) return o.take_error();
+    if (cmd.verbose)
+      print_verbose(
+          cli::verbose_rule(codec::read_back(r, o->exprs, session_.family()), session_.family()));
     const bool append = cmd.command == cli::kCmdAppend || (view && at == view->rules.size());
     if (view && !append) {
       Entry& ref = view->rules[at];
@@ -440,7 +442,10 @@ Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
       while (i < v.rules.size() && spec_of(v.rules[i].rule) != key) ++i;
     }
     if (i == v.rules.size()) return failed(line, kBadRule);
-    if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
+    if (cmd.verbose)
+      print_verbose(cli::verbose_rule(
+          want ? codec::read_back(r, want->exprs, session_.family()) : model::Rule(r),
+          session_.family()));
     if (cmd.command == cli::kCmdDelete) delete_entry(v, i, line);
   }
   return {};
@@ -463,9 +468,11 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
   const model::Rule& r = cmd.rules.front();
   note_jump(r);
   if (missing_jump_) return {};
-  if (cmd.verbose) print_verbose(cli::verbose_rule(r, session_.family()));
   auto o = encode(r, cmd.chain);
   if (!o) return o.take_error();
+  if (cmd.verbose)
+    print_verbose(
+        cli::verbose_rule(codec::read_back(r, o->exprs, session_.family()), session_.family()));
   ensure_base(cmd.chain, line);  // where a regular chain has the name: refused by the kernel
   o->handle = v.rules[at].rule.handle;
   nft::Message m =
