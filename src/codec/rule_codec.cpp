@@ -306,6 +306,15 @@ void Lifter::compat(const Expr& e) {
     rule_.matches.push_back(std::move(m));  // not one a later native step adds to
     return;
   }
+  // libxtables finds its "standard" target for these names: iptables-nft sends -j QUEUE
+  // so (a target the kernel lacks), and lists such a rule, still in its batch, as
+  // "-j standard".
+  if (e.xt_name == "QUEUE" || e.xt_name == "ACCEPT" || e.xt_name == "DROP" ||
+      e.xt_name == "RETURN" || e.xt_name.empty()) {
+    rule_.verdict = model::VerdictKind::Jump;
+    rule_.jump_chain = "standard";
+    return;
+  }
   const ext::TargetType* t = ext::find_target_by_kernel_name(e.xt_name, family_);
   auto tg = t ? t->decode_compat(dctx, e.info) : nullptr;
   if (!tg) return ctx_.fail("target extension not found");

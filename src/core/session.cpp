@@ -649,15 +649,15 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return nullptr;
   };
 
-  if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck |
-                           cli::kCmdDelete)))
-    for (const auto& r : cmd.rules) {
-      // As sent: the rule read back from its expressions.
-      ctx.ip = &r.ip;
-      auto exprs = codec::encode_rule(r, ctx);
-      out +=
-          cli::verbose_rule(exprs ? codec::read_back(r, *exprs, family_) : model::Rule(r), family_);
-    }
+  // -v: the rule as sent, read back from its expressions; -C and -D say it once found.
+  auto say = [&](const model::Rule& r) {
+    ctx.ip = &r.ip;
+    auto exprs = codec::encode_rule(r, ctx);
+    out +=
+        cli::verbose_rule(exprs ? codec::read_back(r, *exprs, family_) : model::Rule(r), family_);
+  };
+  if (cmd.verbose && (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace)))
+    for (const auto& r : cmd.rules) say(r);
   if (c &
       (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdReplace | cli::kCmdCheck | cli::kCmdDelete)) {
     for (const auto& r : cmd.rules) CX_TRY(jump_ok(r));
@@ -751,6 +751,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
         if (const nft::RuleObj* f = find_rule(r)) found = *f;
       }
       if (!found) return bad_rule();
+      if (cmd.verbose) say(r);
       taken.push_back(found->handle.value_or(0));
       if (c == cli::kCmdDelete)
         msgs.push_back(
