@@ -617,7 +617,8 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     if (find_builtin(spec, r.jump_chain)) return {};
     auto target = chain(ts, r.jump_chain);
     if (!target) return target.take_error();
-    if (*target) return {};
+    // A base chain of another name (a renamed INPUT) is not in iptables-nft's cache either.
+    if (*target && !is_foreign_base_chain(spec, **target)) return {};
     return parameter_error("Chain '" + r.jump_chain + "' does not exist");
   };
   auto encode = [&](const model::Rule& r) -> Result<nft::RuleObj> {
