@@ -177,7 +177,7 @@ def main(argv):
             print("  reference: " + " | ".join(ref[k]))
             print("  cxtables:  " + " | ".join(cand.get(k) or ["(missing)"]))
     subprocess.run(["rm", "-rf", tmp])
-    print("%d commands, %d differ (ruleset included)" % (len(order) - 2, differ))
+    print("%d commands, %d differ (ruleset included)" % (len(cmds), differ))
     return 1 if differ else 0
 
 
