@@ -335,6 +335,12 @@ Status TableRestore::command(cli::Command& cmd, int line) {
                                 cli::kCmdCheck | cli::kCmdReplace)))
     return {};
   if (c == cli::kCmdNone) return {};
+  // At COMMIT iptables-restore checks a rule's jump target before anything else about it
+  // (and before -v says what it adds).
+  if (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete | cli::kCmdCheck)) {
+    for (const auto& r : cmd.rules) note_jump(r);
+    if (missing_jump_) return {};
+  }
   if (c == cli::kCmdAppend || (c == cli::kCmdInsert && cmd.rulenum <= 1))
     return add_rules(cmd, line);
   if (c == cli::kCmdInsert) return insert_at(cmd, line);
@@ -348,9 +354,6 @@ Status TableRestore::command(cli::Command& cmd, int line) {
 }
 
 Status TableRestore::add_rules(cli::Command& cmd, int line) {
-  // At COMMIT iptables-restore checks the jump's chain first, then the rule's own.
-  for (const auto& r : cmd.rules) note_jump(r);
-  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) {
     // iptables-nft-restore says what it appends (not what it inserts), then finds the chain
     // missing.
@@ -364,8 +367,6 @@ Status TableRestore::add_rules(cli::Command& cmd, int line) {
 // -I CHAIN N with N > 1: before the rule now at N. One past the end appends the first rule of
 // the line; each next one then goes before the rule now at N, as iptables-nft inserts them.
 Status TableRestore::insert_at(cli::Command& cmd, int line) {
-  for (const auto& r : cmd.rules) note_jump(r);
-  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kNoChain);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
@@ -379,9 +380,6 @@ Status TableRestore::insert_at(cli::Command& cmd, int line) {
 // The rules of an -A or -I line. With `view`, each goes before the rule at `at`, named by its
 // handle or, for a rule of this batch, its NFTA_RULE_ID; with no rule at `at`, it is appended.
 Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std::size_t at) {
-  for (const auto& r : cmd.rules) note_jump(r);
-  // iptables-restore finds the missing chain at COMMIT before it says what it adds.
-  if (missing_jump_) return {};
   ensure_table(line);
   ensure_base(cmd.chain, line);
   bool first_rule = true;
@@ -422,9 +420,6 @@ Status TableRestore::put_rules(cli::Command& cmd, int line, ChainView* view, std
 }
 
 Status TableRestore::delete_or_check(const cli::Command& cmd, int line) {
-  // At COMMIT iptables-restore checks the jump's chain first.
-  for (const auto& r : cmd.rules) note_jump(r);
-  if (missing_jump_) return {};
   if (!is_builtin(cmd.chain) && !chains_.count(cmd.chain)) return failed(line, kBadRule);
   auto vr = loaded_view(cmd.chain);
   if (!vr) return vr.take_error();
