@@ -337,7 +337,8 @@ Status TableRestore::command(cli::Command& cmd, int line) {
   if (c == cli::kCmdNone) return {};
   // At COMMIT iptables-restore checks a rule's jump target before anything else about it
   // (and before -v says what it adds).
-  if (c & (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete | cli::kCmdCheck)) {
+  if (c &
+      (cli::kCmdAppend | cli::kCmdInsert | cli::kCmdDelete | cli::kCmdCheck | cli::kCmdReplace)) {
     for (const auto& r : cmd.rules) note_jump(r);
     if (missing_jump_) return {};
   }
@@ -461,8 +462,6 @@ Status TableRestore::by_number(const cli::Command& cmd, int line) {
     return {};
   }
   const model::Rule& r = cmd.rules.front();
-  note_jump(r);
-  if (missing_jump_) return {};
   auto o = encode(r, cmd.chain);
   if (!o) return o.take_error();
   if (cmd.verbose)
