@@ -11,6 +11,7 @@ of each namespace (rule handles and save timestamps masked).
 
     difffuzz.py --seed 1 --count 500 -j 2 [--ref DIR] [--cand DIR] [--out DIR]
                 [--known FILE] [--known-log FILE] [--no-reduce] [--time-limit SECONDS]
+                [--progress N]
     difffuzz.py --show SEED          print the sequence of one seed, run nothing
 
 A failing sequence is printed (seed, commands as a shell script, the first difference as
@@ -411,6 +412,9 @@ def parse_args(argv):
                     help="stop starting new seeds after this many seconds (0: none)")
     ap.add_argument("--show", type=int, metavar="SEED", help="print one sequence, run nothing")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+    ap.add_argument("--progress", type=int, default=0, metavar="N",
+                    help="print the counts every N seeds (long runs: the last seed done "
+                    "tells where to resume)")
     return ap.parse_args(argv)
 
 
@@ -452,6 +456,10 @@ def main(argv):
                 print_failure(res)
                 if args.out:
                     write_reproducer(args.out, res)
+            if args.progress and done % args.progress == 0:
+                print("difffuzz: %d seeds done, up to seed %d: %d passed, %d failed, %d known, "
+                      "%.0f s" % (done, res["seed"], counts["passed"], counts["failed"],
+                                  counts["known"], time.monotonic() - start), flush=True)
             if args.time_limit and time.monotonic() - start > args.time_limit:
                 print("difffuzz: time limit reached after %d seeds" % done)
                 pool.terminate()
