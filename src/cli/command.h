@@ -61,6 +61,11 @@ struct Command {
   std::vector<std::string> help_matches;
   std::string help_target;
   std::vector<XtUse> xt_loaded;  // in load order, each once
+  // For iptables-translate: how many source addresses `rules` is made of (rules run through
+  // the sources first, then the destinations), and the words as iptables leaves them after
+  // reading (argv[0] first; an inverting "!" becomes an empty word).
+  std::size_t source_count = 1;
+  std::vector<std::string> words;
 };
 
 // `restore_mode` is set when the words come from an iptables-restore line. On an error, the
@@ -73,6 +78,18 @@ Result<Command> parse_command(const std::vector<std::string>& args, Family famil
                               std::vector<std::string>* warnings_on_error = nullptr,
                               std::vector<XtUse>* xt_on_error = nullptr,
                               const std::set<std::string>* not_targets = nullptr);
+
+struct ParseOptions {
+  bool restore_mode = false;
+  // iptables-translate: the checks iptables-nft makes only while it builds the kernel's
+  // expressions (build_check) are not made.
+  bool translate = false;
+  std::vector<std::string>* warnings_on_error = nullptr;
+  std::vector<XtUse>* xt_on_error = nullptr;
+  const std::set<std::string>* not_targets = nullptr;
+};
+Result<Command> parse_command(const std::vector<std::string>& args, Family family,
+                              const std::string& program, const ParseOptions& options);
 
 // iptables' chain name rules for -N / -E (and restore's ":NAME" lines).
 Status check_chain_name(const std::string& name, bool is_new,

@@ -107,7 +107,7 @@ namespace {
 // so those in cmd.warnings so far are due even when an error ends the reading.
 Status parse_into(Command& cmd, const std::vector<std::string>& args, Family family,
                   const std::string& program, bool restore_mode,
-                  const std::set<std::string>* not_targets) {
+                  const std::set<std::string>* not_targets, bool translate) {
   auto is_announced = [&](const std::string& n) { return not_targets && not_targets->count(n); };
   cmd.family = family;
   cmd.program = program;
@@ -651,9 +651,10 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
       if (le.match) rule.matches.push_back(std::move(le.match));
     // What iptables-nft checks while it builds the rule, once the table is known (an unknown
     // one is reported first, after parsing).
-    if (core::find_table(cmd.table))
+    if (!translate && core::find_table(cmd.table))
       for (const auto& m : rule.matches) CX_TRY(m->build_check(ctx));
 
+    cmd.source_count = srcs.size();
     for (const auto& s : srcs) {
       for (const auto& d : dsts) {
         model::Rule r(rule);
@@ -666,24 +667,33 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
   if (rule.has_counters && cmd.command == kCmdSetPolicy) {
     cmd.rules.push_back(std::move(rule));  // carries the policy counters
   }
+  for (const auto& w : words) cmd.words.emplace_back(w.c_str());
   return {};
 }
 
 }  // namespace
 
 Result<Command> parse_command(const std::vector<std::string>& args, Family family,
+                              const std::string& program, const ParseOptions& options) {
+  Command cmd;
+  Status s = parse_into(cmd, args, family, program, options.restore_mode, options.not_targets,
+                        options.translate);
+  if (!s) {
+    if (options.warnings_on_error) *options.warnings_on_error = std::move(cmd.warnings);
+    if (options.xt_on_error) *options.xt_on_error = std::move(cmd.xt_loaded);
+    return s.take_error();
+  }
+  return cmd;
+}
+
+Result<Command> parse_command(const std::vector<std::string>& args, Family family,
                               const std::string& program, bool restore_mode,
                               std::vector<std::string>* warnings_on_error,
                               std::vector<XtUse>* xt_on_error,
                               const std::set<std::string>* not_targets) {
-  Command cmd;
-  Status s = parse_into(cmd, args, family, program, restore_mode, not_targets);
-  if (!s) {
-    if (warnings_on_error) *warnings_on_error = std::move(cmd.warnings);
-    if (xt_on_error) *xt_on_error = std::move(cmd.xt_loaded);
-    return s.take_error();
-  }
-  return cmd;
+  return parse_command(
+      args, family, program,
+      ParseOptions{restore_mode, false, warnings_on_error, xt_on_error, not_targets});
 }
 
 }  // namespace cx::cli

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "eval/outcome.h"
+#include "ext/xlate.h"
 #include "model/family.h"
 #include "model/rule.h"
 #include "nft/expr.h"
@@ -122,6 +123,9 @@ class Extension {
   // -L form, e.g. "tcp dpt:22 " (each piece followed by a space, as iptables prints).
   virtual void list(std::string& out, bool numeric, const SaveContext& ctx) const = 0;
   virtual Status encode(std::vector<nft::Expr>& out, const RuleContext& ctx) const = 0;
+  // nft syntax for iptables-translate, added to `xl` as iptables 1.8.9 words it; false when
+  // the reference has no translation (the command is then printed as a "# ..." comment).
+  virtual bool xlate(Xlate& /*xl*/, const XlateContext& /*ctx*/) const { return false; }
   // The name printed after -m / -j (differs from the kernel name for aliases: state).
   virtual std::string_view name() const = 0;
 };

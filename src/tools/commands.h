@@ -1,7 +1,22 @@
-// cxtables' own commands beyond iptables: trace, apply, lint.
+// cxtables' own commands beyond iptables (trace, apply, lint), the translate tools, and what
+// the tools share.
 #pragma once
+#include <string>
+
+#include "common/result.h"
+#include "model/family.h"
 
 namespace cx::tools {
 bool is_cxtables_command(const char* name);
 int run_cxtables_command(int argc, char** argv);  // argv[0] is the command name
+
+inline constexpr const char* kVersion = "v1.8.9 (nf_tables)";
+// An error as iptables prints it on stderr, in the error's style; `restore_line` adds the
+// "Error occurred at line: N" of a restore file.
+void print_error(const std::string& prog, const Error& e, bool restore_line = false);
+
+// iptables-translate / ip6tables-translate (`prog`), and the restore-translate tools, whose
+// messages name themselves "iptables-translate-restore" (`prog`) but argv[0] in their header.
+int run_translate(const std::string& prog, Family family, int argc, char** argv);
+int run_restore_translate(const std::string& prog, Family family, int argc, char** argv);
 }  // namespace cx::tools

@@ -19,15 +19,9 @@
 #include "tools/commands.h"
 #include "tools/help.h"
 
-namespace {
+namespace cx::tools {
 
-using cx::Error;
-using cx::ErrorStyle;
-using cx::Family;
-
-constexpr const char* kVersion = "v1.8.9 (nf_tables)";
-
-void print_error(const std::string& prog, const Error& e, bool restore_line = false) {
+void print_error(const std::string& prog, const Error& e, bool restore_line) {
   std::string msg;
   auto try_line = "Try `" + prog + " -h' or '" + prog + " --help' for more information.\n";
   switch (e.style) {
@@ -58,6 +52,16 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
   }
   std::fputs(msg.c_str(), stderr);
 }
+
+}  // namespace cx::tools
+
+namespace {
+
+using cx::Error;
+using cx::ErrorStyle;
+using cx::Family;
+using cx::tools::kVersion;
+using cx::tools::print_error;
 
 int run_iptables(const std::string& prog, Family family, int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
@@ -349,6 +353,10 @@ int main(int argc, char** argv) {
   if (plain == base) return run_iptables(base, family, argc, argv);
   if (plain == base + "-save") return run_save(name, base, family, argc, argv);
   if (plain == base + "-restore") return run_restore(name, base, family, argc, argv);
+  if (plain == base + "-translate")
+    return cx::tools::run_translate(base + "-translate", family, argc, argv);
+  if (plain == base + "-restore-translate")
+    return cx::tools::run_restore_translate(base + "-translate-restore", family, argc, argv);
   std::fprintf(stderr, "cxtables: unknown program name `%s'\n", name.c_str());
   return 1;
 }
