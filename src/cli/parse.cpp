@@ -365,6 +365,9 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         if (optarg[0] == '\0') return parameter_error("Empty interface is likely to be undesired");
         CX_TRY(set_option(c == 'i' ? kOptIn : kOptOut, static_cast<char>(c), invert, true));
         CX_TRY(check_interface(optarg));
+        if (std::strpbrk(optarg, "/ "))
+          cmd.warnings.push_back(std::string("Warning: weird character in interface `") + optarg +
+                                 "' ('/' and ' ' are not allowed by the kernel).");
         if (c == 'i') {
           rule.ip.iniface = optarg;
           rule.ip.inv_in = invert;
@@ -612,9 +615,8 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
         legal = -1;
     }
     if (legal == -1) {
-      std::string opt =
-          kOptionLetters[i] == '0' ? "--line-numbers" : std::string("-") + kOptionLetters[i];
-      return parameter_error("Illegal option `" + opt + "' with this command");
+      return parameter_error(std::string("Illegal option `-") + kOptionLetters[i] +
+                             "' with this command");
     }
   }
   if (cmd.chain.size() >= 29)

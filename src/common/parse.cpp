@@ -6,9 +6,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
-#include <map>
 #include <cstring>
+#include <map>
 
 namespace cx {
 
@@ -122,14 +123,18 @@ std::string port_service_name(std::uint16_t port, std::string_view proto) {
 namespace {
 
 bool parse_v4_numeric(const std::string& s, std::uint8_t* out) {
-  // iptables accepts 1 to 4 dotted decimal parts, the missing ones being zero.
+  // iptables accepts 1 to 4 dotted parts, the missing ones being zero; each part is read as
+  // strtoul(base 0) reads it: 010 is 8, 0x10 is 16.
   auto parts = split(s, '.');
   if (parts.empty() || parts.size() > 4) return false;
   std::uint8_t b[4] = {0, 0, 0, 0};
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    auto v = parse_unsigned(parts[i], 255, 10);
-    if (!v) return false;
-    b[i] = static_cast<std::uint8_t>(*v);
+    const char* text = parts[i].c_str();
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(text, &end, 0);
+    if (end == text || *end != '\0' || errno == ERANGE || v > 255) return false;
+    b[i] = static_cast<std::uint8_t>(v);
   }
   std::memcpy(out, b, 4);
   return true;
