@@ -102,7 +102,7 @@ void TableRestore::ensure_base(const std::string& chain, int line) {
   if (!is_builtin(chain) || bases_.count(chain)) return;
   add(core::new_base_chain_msg(name_, chain, 1), line);
   bases_.insert(chain);
-  if (chains_.insert(chain).second) views_[chain].loaded = true;  // new: no rules in the kernel
+  if (add_chain(chain)) views_[chain].loaded = true;  // new: no rules in the kernel
 }
 
 Status TableRestore::begin() {
@@ -113,7 +113,7 @@ Status TableRestore::begin() {
   table_in_kernel_ = state_->exists;
   for (const auto& c : state_->chains) {
     if (core::is_foreign_base_chain(*spec_, c)) continue;  // unseen, as in iptables-nft
-    chains_.insert(c.name);
+    add_chain(c.name);
     if (c.hooknum) {
       base_policy_[c.name] = c.policy.value_or(1);
       bases_.insert(c.name);
@@ -131,21 +131,44 @@ Status TableRestore::begin() {
     add(del, start_line_);
   }
   table_in_kernel_ = false;
-  chains_.clear();
+  clear_chains();
   bases_.clear();
   base_policy_.clear();
   return {};
 }
 
-// The base chains in hook order, then the user chains by name: the order in which
-// iptables-nft flushes, zeroes and deletes "every chain".
+// The base chains in hook order, then the user chains in the order of iptables-nft's chain
+// cache: the kernel's order (or by name, once a listing or a verbose flush, zero or delete of
+// every chain sorted it), then the chains made since, in the order they were made.
 std::vector<std::string> TableRestore::chains_in_order() const {
   std::vector<std::string> out;
   for (const auto& bc : spec_->chains)
     if (bases_.count(std::string(bc.name))) out.emplace_back(bc.name);
-  for (const auto& c : chains_)
+  for (const auto& c : order_)
     if (!bases_.count(c)) out.push_back(c);
   return out;
+}
+
+bool TableRestore::add_chain(const std::string& name) {
+  if (!chains_.insert(name).second) return false;
+  order_.push_back(name);
+  return true;
+}
+
+void TableRestore::drop_chain(const std::string& name) {
+  if (chains_.erase(name)) order_.erase(std::find(order_.begin(), order_.end(), name));
+}
+
+void TableRestore::clear_chains() {
+  chains_.clear();
+  order_.clear();
+  sorted_ = false;  // iptables-nft drops the table's chains from its cache
+}
+
+void TableRestore::sort_chains_once() {
+  if (sorted_) return;
+  std::sort(order_.begin(), order_.end());
+  sorted_ = true;
 }
 
 // -v without --noflush empties the table chain by chain, saying so: every base chain is
@@ -158,10 +181,11 @@ Status TableRestore::flush_table_verbose() {
     std::string n(bc.name);
     if (chains_.count(n)) continue;
     add(core::new_base_chain_msg(name_, n, 1), start_line_);
-    chains_.insert(n);
+    add_chain(n);
     bases_.insert(n);
     base_policy_[n] = 1;
   }
+  sort_chains_once();
   std::vector<std::string> order = chains_in_order();
   for (const auto& c : order) {
     print_verbose("Flushing chain `" + c + "'\n");
@@ -173,7 +197,7 @@ Status TableRestore::flush_table_verbose() {
       // all the same: a later line on it makes it again (CHAIN_ADD, policy ACCEPT).
       if (base_policy_[c] == 1)
         add(chain_del_msg(core::new_base_chain_msg(name_, c, 1).chain), start_line_);
-      chains_.erase(c);
+      drop_chain(c);
       bases_.erase(c);
       base_policy_.erase(c);
       continue;
@@ -183,7 +207,7 @@ Status TableRestore::flush_table_verbose() {
     o.table = name_;
     o.name = c;
     add(chain_del_msg(std::move(o)), start_line_);
-    chains_.erase(c);
+    drop_chain(c);
   }
   for (const auto& c : chains_) views_[c].loaded = true;  // emptied
   // A table that was not there is created again by the commands that need it.
@@ -200,7 +224,7 @@ Status TableRestore::chain_line(const std::vector<std::string>& words, int line)
     if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
     ensure_table(line);
     add(new_user_chain_msg(name_, chain), line);
-    chains_.insert(chain);
+    add_chain(chain);
     views_[chain] = emptied_view();
     return {};
   }
@@ -484,6 +508,7 @@ Status TableRestore::zero(const cli::Command& cmd, int line) {
     // A rule of a chain that is not there: iptables-nft-restore fails without a reason.
     return failed(line, cmd.command == cli::kCmdZeroNum ? "" : kNoChain);
   }
+  if (cmd.chain.empty() && cmd.verbose) sort_chains_once();
   std::vector<std::string> names =
       cmd.chain.empty() ? chains_in_order() : std::vector<std::string>{cmd.chain};
   for (const auto& name : names) {
@@ -527,7 +552,7 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
   t.name = name_;
   // A built-in name stands for the base chain only where the table has it (else a faked one
   // is listed); a regular chain of that name is listed with the user chains.
-  auto add_chain = [&](const std::string& name, bool builtin) -> Status {
+  auto list_chain = [&](const std::string& name, bool builtin) -> Status {
     model::Chain ch;
     ch.name = name;
     ch.builtin = builtin;
@@ -547,9 +572,10 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
     t.chains.push_back(std::move(ch));
     return {};
   };
-  for (const auto& bc : spec_->chains) CX_TRY(add_chain(std::string(bc.name), true));
-  for (const auto& c : chains_)
-    if (!bases_.count(c)) CX_TRY(add_chain(c, false));
+  if (cmd.chain.empty()) sort_chains_once();
+  for (const auto& bc : spec_->chains) CX_TRY(list_chain(std::string(bc.name), true));
+  for (const auto& c : order_)
+    if (!bases_.count(c)) CX_TRY(list_chain(c, false));
   if (opts_.noflush && table_in_kernel_)
     for (const auto& c : state_->chains)
       if (core::is_foreign_base_chain(*spec_, c)) t.foreign_base_chains.push_back(c.name);
@@ -562,7 +588,7 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
     const std::string n(bc.name);
     if (bases_.count(n) || (!cmd.chain.empty() && cmd.chain != n)) continue;
     bases_.insert(n);
-    if (chains_.insert(n).second) views_[n] = emptied_view();
+    if (add_chain(n)) views_[n] = emptied_view();
   }
   if (!listed) return defer(listed.take_error());
   if (cmd.command & (cli::kCmdZero | cli::kCmdZeroNum)) {
@@ -577,6 +603,7 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
 Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
   if (cmd.command == cli::kCmdFlush) {
     if (cmd.verbose) {
+      sort_chains_once();
       for (const auto& c : chains_in_order()) {
         print_verbose("Flushing chain `" + c + "'\n");
         CX_TRY(flush_chain(c, line));
@@ -596,12 +623,12 @@ Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
     return {};
   }
   if (!table_in_kernel_) return {};
-  // The kernel's user chains (iptables-nft's cache), by name.
+  // The kernel's user chains, in the order of iptables-nft's cache.
+  if (cmd.verbose) sort_chains_once();
   std::vector<const nft::ChainObj*> users;
-  for (const auto& k : state_->chains)
-    if (!k.hooknum && chains_.count(k.name)) users.push_back(&k);
-  std::sort(users.begin(), users.end(),
-            [](const nft::ChainObj* a, const nft::ChainObj* b) { return a->name < b->name; });
+  for (const auto& name : std::vector<std::string>(order_))
+    for (const auto& k : state_->chains)
+      if (!k.hooknum && k.name == name) users.push_back(&k);
   for (const nft::ChainObj* k : users) {
     if (cmd.verbose) print_verbose("Deleting chain `" + k->name + "'\n");
     nft::ChainObj o;
@@ -609,7 +636,7 @@ Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
     o.name = k->name;
     o.use = k->use;
     add(chain_del_msg(std::move(o)), line);
-    chains_.erase(k->name);
+    drop_chain(k->name);
     views_.erase(k->name);
   }
   return {};
@@ -623,7 +650,7 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
     if (have || builtin) return failed(line, "Chain already exists.");
     ensure_table(line);
     add(new_user_chain_msg(name_, cmd.chain), line);
-    chains_.insert(cmd.chain);
+    add_chain(cmd.chain);
     views_[cmd.chain] = emptied_view();
     return {};
   }
@@ -646,7 +673,7 @@ Status TableRestore::chain_command(const cli::Command& cmd, int line) {
     o.table = name_;
     o.name = cmd.chain;
     add(chain_del_msg(std::move(o)), line);
-    chains_.erase(cmd.chain);
+    drop_chain(cmd.chain);
     views_.erase(cmd.chain);
     return {};
   }

@@ -98,6 +98,12 @@ class TableRestore {
   std::string spec_of(const nft::RuleObj& r) const;
   void delete_entry(ChainView& v, std::size_t index, int line);
   std::vector<std::string> chains_in_order() const;
+  // chains_ and order_ together.
+  bool add_chain(const std::string& name);
+  void drop_chain(const std::string& name);
+  void clear_chains();
+  // Where iptables-nft sorts its chain cache by name (once: chains made later go last).
+  void sort_chains_once();
 
   core::Session& session_;
   const Options& opts_;
@@ -109,6 +115,8 @@ class TableRestore {
   core::TableState* state_ = nullptr;
   bool table_in_kernel_ = false;  // exists and was not flushed away
   std::set<std::string> chains_;  // chains that exist in the kernel or the batch
+  std::vector<std::string> order_;  // the same, in the order of iptables-nft's chain cache
+  bool sorted_ = false;
   std::set<std::string> bases_;   // of those, the built-in base chains
   std::map<std::string, std::uint32_t> base_policy_;  // base chains in the kernel
   // The first jump to a chain that did not exist at that point of the table (declared
