@@ -603,6 +603,9 @@ Status TableRestore::list(const cli::Command& cmd, int line) {
 Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
   if (cmd.command == cli::kCmdFlush) {
     if (cmd.verbose) {
+      // iptables-nft makes every built-in chain first, then flushes each chain.
+      ensure_table(line);
+      for (const auto& bc : spec_->chains) ensure_base(std::string(bc.name), line);
       sort_chains_once();
       for (const auto& c : chains_in_order()) {
         print_verbose("Flushing chain `" + c + "'\n");
@@ -622,22 +625,33 @@ Status TableRestore::flush_or_delete_all(const cli::Command& cmd, int line) {
     for (const auto& c : chains_) views_[c] = emptied_view();
     return {};
   }
-  if (!table_in_kernel_) return {};
-  // The kernel's user chains, in the order of iptables-nft's cache.
+  // The built-in chains first: each one whose policy is ACCEPT and that has no rules is
+  // deleted (silently), as iptables-nft deletes unused base chains.
+  for (const auto& bc : spec_->chains) {
+    const std::string n(bc.name);
+    if (!bases_.count(n)) continue;
+    if (auto p = base_policy_.find(n); p != base_policy_.end() && p->second != 1) continue;
+    auto v = loaded_view(n);
+    if (!v) return v.take_error();
+    if (!(*v)->rules.empty()) continue;
+    add(chain_del_msg(core::new_base_chain_msg(name_, n, 1).chain), line);
+    drop_chain(n);
+    bases_.erase(n);
+    base_policy_.erase(n);
+    views_.erase(n);
+  }
+  // Then every user chain of iptables-nft's cache: the kernel's and those made before.
   if (cmd.verbose) sort_chains_once();
-  std::vector<const nft::ChainObj*> users;
-  for (const auto& name : std::vector<std::string>(order_))
-    for (const auto& k : state_->chains)
-      if (!k.hooknum && k.name == name) users.push_back(&k);
-  for (const nft::ChainObj* k : users) {
-    if (cmd.verbose) print_verbose("Deleting chain `" + k->name + "'\n");
+  for (const auto& name : std::vector<std::string>(order_)) {
+    if (bases_.count(name)) continue;
+    if (cmd.verbose) print_verbose("Deleting chain `" + name + "'\n");
     nft::ChainObj o;
     o.table = name_;
-    o.name = k->name;
-    o.use = k->use;
+    o.name = name;
+    if (const nft::ChainObj* k = kernel_chain(name)) o.use = k->use;
     add(chain_del_msg(std::move(o)), line);
-    drop_chain(k->name);
-    views_.erase(k->name);
+    drop_chain(name);
+    views_.erase(name);
   }
   return {};
 }
