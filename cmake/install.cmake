@@ -1,7 +1,7 @@
 # Installation: `cmake --install <build> [--prefix DIR]` (default prefix /usr/local).
 #
 #   <prefix>/sbin/cxtables                 the program
-#   <prefix>/sbin/iptables, ip6tables, iptables-save, ..., and the -nft names:
+#   <prefix>/sbin/iptables, ip6tables, iptables-save, ..., the -nft names and the translate tools:
 #                                          symbolic links to cxtables (it acts on the name)
 #   <prefix>/sbin/cxtables-alternatives    registers <prefix>/sbin/iptables-nft (and the
 #                                          ip6tables, -save, -restore names) as a Debian
