@@ -348,6 +348,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: cxtables {trace|apply|lint|iptables|ip6tables|...} ...\n");
     return 2;
   }
+  if (plain == "xtables-monitor") return cx::tools::run_monitor(argc, argv);
   Family family = plain.rfind("ip6tables", 0) == 0 ? Family::V6 : Family::V4;
   std::string base = family == Family::V6 ? "ip6tables" : "iptables";
   if (plain == base) return run_iptables(base, family, argc, argv);

@@ -3,7 +3,7 @@
 #
 # Usage (root): [BIN=<build>/sbin] [BUILD_DIR=<build>] tests/kernel/install_test.sh
 #
-#   1. DESTDIR install into a temporary tree: the program, its 16 names as links to it,
+#   1. DESTDIR install into a temporary tree: the program, its 17 names as links to it,
 #      the two scripts, the systemd unit naming the prefix; `--prefix` install: the unit
 #      passes systemd-analyze verify, the installed names run.
 #   2. cxtables-alternatives on a copy of the machine's alternatives (update-alternatives
@@ -33,7 +33,7 @@ fi
 NAMES="iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore
 iptables-nft ip6tables-nft iptables-nft-save ip6tables-nft-save iptables-nft-restore
 ip6tables-nft-restore iptables-translate ip6tables-translate iptables-restore-translate
-ip6tables-restore-translate"
+ip6tables-restore-translate xtables-monitor"
 host_before=$(host_alternatives_digest)
 mktmp
 T=$CXT_TMP
@@ -50,7 +50,7 @@ bad=
 for n in $NAMES; do
     [ -L "$S/$n" ] && [ "$(readlink "$S/$n")" == cxtables ] || bad="$bad $n"
 done
-check_eq "the 16 names are links to cxtables" "" "$bad"
+check_eq "the 17 names are links to cxtables" "" "$bad"
 check "sbin/cxtables-alternatives installed" test -x "$S/cxtables-alternatives"
 check "sbin/cxtables-persistent installed" test -x "$S/cxtables-persistent"
 UNIT=$T/root/usr/local/lib/systemd/system/cxtables-persistent.service
