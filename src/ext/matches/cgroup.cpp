@@ -49,6 +49,12 @@ class CgroupMatch final : public Match {
     if (info.has_classid)
       out += std::string(info.invert_classid ? " ! " : " ") + std::to_string(info.classid);
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.has_path) return false;
+    if (info.has_classid)
+      xl.addf("meta cgroup %s%u", info.invert_classid ? "!= " : "", info.classid);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("cgroup", 2, xt_blob(info)));
     return {};

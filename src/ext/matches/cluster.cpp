@@ -85,6 +85,33 @@ class ClusterMatch final : public Match {
            " total_nodes=" + std::to_string(info.total_nodes) +
            " hash_seed=" + hex08(info.hash_seed);
   }
+  // The mask of a single node is its number (its bit's position plus one), except that masks 1
+  // and 2 are printed as they are; several nodes become a set. The "!" is not translated.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const char* hash = "jhash ct original saddr mod";
+    const char* pkttype = "meta pkttype set host";
+    const std::uint32_t mask = info.node_mask;
+    if ((mask & (mask - 1)) == 0) {
+      unsigned node = mask;
+      if (mask > 2) {
+        node = 0;
+        for (std::uint32_t m = mask; m != 0; m >>= 1) ++node;
+      }
+      xl.addf("%s %u seed 0x%08x eq %u %s", hash, info.total_nodes, info.hash_seed, node, pkttype);
+      return true;
+    }
+    xl.addf("%s %u seed 0x%08x ", hash, info.total_nodes, info.hash_seed);
+    bool first = true;
+    for (unsigned node = 0; node < 32; ++node) {
+      if (!(mask & (1u << node))) continue;
+      xl.add(first ? "{ " : ", ");
+      xl.addf("%u", node);
+      first = false;
+    }
+    if (!first) xl.add(" }");
+    xl.addf(" %s", pkttype);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("cluster", 0, xt_blob(info)));
     return {};

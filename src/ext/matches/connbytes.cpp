@@ -73,6 +73,25 @@ class ConnbytesMatch final : public Match {
     out += std::string(" connbytes mode ") + kCbModes[info.what % 3];
     out += std::string(" connbytes direction ") + kCbDirs[info.direction % 3];
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.direction > XT_CONNBYTES_DIR_BOTH || info.what > XT_CONNBYTES_AVGPKT) return false;
+    xl.add("ct ");
+    if (info.direction == XT_CONNBYTES_DIR_ORIGINAL) xl.add("original ");
+    if (info.direction == XT_CONNBYTES_DIR_REPLY) xl.add("reply ");
+    xl.add(info.what == XT_CONNBYTES_PKTS    ? "packets "
+           : info.what == XT_CONNBYTES_BYTES ? "bytes "
+                                             : "avgpkt ");
+    unsigned long long a = info.count.from, b = info.count.to;
+    const bool inv = a > b;
+    if (inv) std::swap(a, b);
+    if (a == b)
+      xl.addf("%llu", a);
+    else if (b == UINT64_MAX)
+      xl.addf("%s %llu", inv ? "lt" : "ge", a);
+    else
+      xl.addf("%s%llu-%llu", inv ? "!= " : "", a, b);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("connbytes", 0, xt_blob(info)));
     return {};

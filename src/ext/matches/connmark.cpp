@@ -45,6 +45,14 @@ class ConnmarkMatch final : public Match {
     out += info.invert ? " connmark match ! " : " connmark match  ";
     out += value_text();
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("ct mark");
+    if (info.mask != 0xffffffff)
+      xl.addf(" and 0x%x %s 0x%x", info.mask, info.invert ? "!=" : "==", info.mark);
+    else
+      xl.addf(" %s0x%x", info.invert ? "!= " : "", info.mark);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("connmark", 1, xt_blob(info)));
     return {};

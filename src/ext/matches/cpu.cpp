@@ -36,6 +36,10 @@ class CpuMatch final : public Match {
     out += info.invert ? " cpu ! " : " cpu ";
     out += std::to_string(info.cpu);
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("cpu%s %u", info.invert ? " !=" : "", info.cpu);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("cpu", 0, xt_blob(info)));
     return {};

@@ -68,6 +68,31 @@ class DevgroupMatch final : public Match {
   }
   void save(std::string& out, const SaveContext&) const override { dump(out, "--"); }
   void list(std::string& out, bool, const SaveContext&) const override { dump(out, ""); }
+  // Both groups compare with "!=" once the first is inverted, as libxt_devgroup words it.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    bool inv = false;
+    auto group = [&](const char* key, std::uint32_t v, std::uint32_t m) {
+      xl.addf("%s ", key);
+      if (m != 0xffffffff) {
+        xl.addf("and 0x%x %s 0x%x", m, inv ? "!=" : "==", v);
+        return;
+      }
+      if (inv) xl.add("!= ");
+      if (auto n = iproute2_name_of("/etc/iproute2/group", v))
+        xl.add(*n);
+      else
+        xl.addf("0x%x", v);
+    };
+    if (info.flags & XT_DEVGROUP_MATCH_SRC) {
+      if (info.flags & XT_DEVGROUP_INVERT_SRC) inv = true;
+      group("iifgroup", info.src_group, info.src_mask);
+    }
+    if (info.flags & XT_DEVGROUP_MATCH_DST) {
+      if (info.flags & XT_DEVGROUP_INVERT_DST) inv = true;
+      group("oifgroup", info.dst_group, info.dst_mask);
+    }
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("devgroup", 0, xt_blob(info)));
     return {};

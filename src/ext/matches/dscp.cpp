@@ -59,6 +59,11 @@ class DscpMatch final : public Match {
     out += info.invert ? " DSCP match !" : " DSCP match ";
     out += hex2(info.dscp);
   }
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    xl.add(ctx.family == Family::V6 ? "ip6 " : "ip ");
+    xl.addf("dscp %s0x%02x", info.invert ? "!= " : "", info.dscp);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("dscp", 0, xt_blob(info)));
     return {};

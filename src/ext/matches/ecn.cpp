@@ -57,6 +57,18 @@ class EcnMatch final : public Match {
     if (info.operation & XT_ECN_OP_MATCH_IP)
       out += std::string(" ") + inv(XT_ECN_OP_MATCH_IP) + "ECT=" + std::to_string(info.ip_ect);
   }
+  // Any "!" inverts every comparison, as libxt_ecn translates it.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const char* neg = info.invert ? "!= " : "";
+    if (info.operation & XT_ECN_OP_MATCH_ECE) xl.addf("tcp flags %secn", neg);
+    if (info.operation & XT_ECN_OP_MATCH_CWR) xl.addf("tcp flags %scwr", neg);
+    if (info.operation & XT_ECN_OP_MATCH_IP) {
+      static const char* const kEct[] = {"not-ect", "ect1", "ect0", "ce"};
+      if (info.ip_ect > 3) return false;
+      xl.addf("ip ecn %s%s", neg, kEct[info.ip_ect]);
+    }
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("ecn", 0, xt_blob(info)));
     return {};

@@ -96,6 +96,21 @@ class FragMatch final : public Match {
     if (info.flags & IP6T_FRAG_MF) out += " more";
     if (info.flags & IP6T_FRAG_NMF) out += " last";
   }
+  // --fraglen has no translation and is left out.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.ids[0] != 0 || info.ids[1] != UINT32_MAX) {
+      xl.addf("frag id %s", (info.invflags & IP6T_FRAG_INV_IDS) ? "!= " : "");
+      if (info.ids[0] != info.ids[1])
+        xl.addf("%u-%u", info.ids[0], info.ids[1]);
+      else
+        xl.addf("%u", info.ids[0]);
+    }
+    if (info.flags & IP6T_FRAG_RES) xl.add("frag reserved 1");
+    if (info.flags & IP6T_FRAG_FST) xl.add("frag frag-off 0");
+    if (info.flags & IP6T_FRAG_MF) xl.add("frag more-fragments 1");
+    if (info.flags & IP6T_FRAG_NMF) xl.add("frag more-fragments 0");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("frag", 0, xt_blob(info)));
     return {};

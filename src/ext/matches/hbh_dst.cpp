@@ -78,6 +78,12 @@ class OptsMatch final : public Match {
              std::to_string(info.hdrlen);
     if (info.flags & IP6T_OPTS_OPTS) out += " opts " + opts_text();
   }
+  // Only hbh's length has a translation (none for dst, none for the options).
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (dst || !(info.flags & IP6T_OPTS_LEN) || (info.flags & IP6T_OPTS_OPTS)) return false;
+    xl.addf("hbh hdrlength %s%u", (info.invflags & IP6T_OPTS_INV_LEN) ? "!= " : "", info.hdrlen);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match(dst ? "dst" : "hbh", 0, xt_blob(info)));
     return {};

@@ -39,6 +39,10 @@ class HelperMatch final : public Match {
     out += info.invert ? " helper match ! \"" : " helper match \"";
     out += n() + "\"";
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("ct helper%s \"%s\"", info.invert ? " !=" : "", n().c_str());
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("helper", 0, xt_blob(info)));
     return {};

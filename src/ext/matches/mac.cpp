@@ -73,6 +73,10 @@ class MacMatch final : public Match {
     out += info.invert ? " MAC ! " : " MAC ";
     out += mac_text();
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("ether saddr%s %s", info.invert ? " !=" : "", mac_text().c_str());
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("mac", 0, xt_blob(info)));
     return {};

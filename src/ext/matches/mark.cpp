@@ -56,6 +56,14 @@ class MarkMatch final : public Match {
     out += invert ? " mark match ! " : " mark match ";
     out += value_text();
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("mark");
+    if (mask != 0xffffffff)
+      xl.addf(" and 0x%x %s 0x%x", mask, invert ? "!=" : "==", mark);
+    else
+      xl.addf(" %s0x%x", invert ? "!= " : "", mark);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::meta_load(nft::kMetaMark));
     if (mask != 0xffffffff) out.push_back(nft::Expr::bitwise(4, nft::host32(mask), nft::host32(0)));

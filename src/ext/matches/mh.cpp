@@ -84,6 +84,16 @@ class MhMatch final : public Match {
     out += (info.invflags & IP6T_MH_INV_TYPE) ? " !" : " ";
     out += types(numeric);
   }
+  // Nothing for the full range, even inverted.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.types[0] == 0 && info.types[1] == 0xff) return true;
+    const char* neg = (info.invflags & IP6T_MH_INV_TYPE) ? "!= " : "";
+    if (info.types[0] != info.types[1])
+      xl.addf("mh type %s%u-%u", neg, info.types[0], info.types[1]);
+    else
+      xl.addf("mh type %s%u", neg, info.types[0]);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("mh", 0, xt_blob(info)));
     return {};

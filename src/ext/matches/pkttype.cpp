@@ -68,6 +68,15 @@ class PkttypeMatch final : public Match {
     out += info.invert ? " PKTTYPE != " : " PKTTYPE = ";
     out += type_text();
   }
+  // Host, broadcast and multicast by name; other types as numbers.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("pkttype%s ", info.invert ? " !=" : "");
+    if (info.pkttype >= 0 && info.pkttype <= 2)
+      xl.add(kNames[info.pkttype].name);
+    else
+      xl.addf("%d", info.pkttype);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("pkttype", 0, xt_blob(info)));
     return {};

@@ -204,6 +204,16 @@ class PolicyMatch final : public Match {
     out += " policy match";
     dump(out, "", true, ctx.family, numeric);
   }
+  // Only whether a policy exists: no element options, at most one element, no --dir out.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const unsigned allowed = XT_POLICY_MATCH_STRICT | XT_POLICY_MATCH_NONE | XT_POLICY_MATCH_IN;
+    if ((info.flags & ~allowed) || info.len > 1) return false;
+    static const xt_policy_elem empty{};
+    if (std::memcmp(&info.pol[0], &empty, sizeof(empty)) != 0) return false;
+    xl.add("meta secpath ");
+    xl.add((info.flags & XT_POLICY_MATCH_NONE) ? "missing" : "exists");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("policy", 0, xt_blob(info)));
     return {};

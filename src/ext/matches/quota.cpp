@@ -36,6 +36,11 @@ class QuotaMatch final : public Match {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " quota: " + std::to_string(info.quota) + " bytes";
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("quota %s%llu bytes", (info.flags & XT_QUOTA_INVERT) ? "over " : "",
+            static_cast<unsigned long long>(info.quota));
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("quota", 0, xt_blob(info)));
     return {};

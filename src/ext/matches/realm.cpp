@@ -49,6 +49,19 @@ class RealmMatch final : public Match {
     out += info.invert ? " ! realm " : " realm ";
     out += text();
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("rtclassid");
+    if (info.mask != 0xffffffff) {
+      xl.addf(" and 0x%x %s 0x%x", info.mask, info.invert ? "!=" : "==", info.id);
+      return true;
+    }
+    const char* neg = info.invert ? "!= " : "";
+    if (auto n = iproute2_name_of("/etc/iproute2/rt_realms", info.id))
+      xl.addf(" %s%s", neg, n->c_str());
+    else
+      xl.addf(" %s0x%x", neg, info.id);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("realm", 0, xt_blob(info)));
     return {};

@@ -39,6 +39,19 @@ class RpfilterMatch final : public Match {
     out += " rpfilter";
     dump(out, "");
   }
+  // --accept-local translates only inverted.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const bool invert = info.flags & XT_RPFILTER_INVERT;
+    if (info.flags & XT_RPFILTER_ACCEPT_LOCAL) {
+      if (!invert) return false;
+      xl.add("fib saddr type != local ");
+    }
+    xl.add("fib saddr ");
+    if (info.flags & XT_RPFILTER_VALID_MARK) xl.add(". mark ");
+    if (!(info.flags & XT_RPFILTER_LOOSE)) xl.add(". iif ");
+    xl.addf("oif %s0", invert ? "" : "!= ");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("rpfilter", 0, xt_blob(info)));
     return {};

@@ -134,6 +134,21 @@ class RtMatch final : public Match {
       out += std::string(" Unknown invflags: 0x") + buf;
     }
   }
+  // The type-0 options (--rt-0-*) have no translation.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.flags & IP6T_RT_TYP)
+      xl.addf("rt type%s %u", (info.invflags & IP6T_RT_INV_TYP) ? " !=" : "", info.rt_type);
+    if (info.segsleft[0] != 0 || info.segsleft[1] != UINT32_MAX) {
+      xl.addf("rt seg-left%s ", (info.invflags & IP6T_RT_INV_SGS) ? " !=" : "");
+      if (info.segsleft[0] != info.segsleft[1])
+        xl.addf("%u-%u", info.segsleft[0], info.segsleft[1]);
+      else
+        xl.addf("%u", info.segsleft[0]);
+    }
+    if (info.flags & IP6T_RT_LEN)
+      xl.addf("rt hdrlength%s %u", (info.invflags & IP6T_RT_INV_LEN) ? " !=" : "", info.hdrlen);
+    return !(info.flags & (IP6T_RT_RES | IP6T_RT_FST | IP6T_RT_FST_NSTRICT));
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("rt", 0, xt_blob(info)));
     return {};

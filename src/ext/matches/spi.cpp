@@ -99,6 +99,50 @@ class SpiMatch final : public Match {
     }
     if (kind == kIpcomp && res) out += " reserved";
   }
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    auto range = [&] {
+      if (spis[0] != spis[1])
+        xl.addf("%u-%u", spis[0], spis[1]);
+      else
+        xl.addf("%u", spis[0]);
+    };
+    const bool all = spis[0] == 0 && spis[1] == UINT32_MAX;
+    if (kind == kIpcomp) {
+      // The reserved bit is not translated (the kernel ignores it). libxt_ipcomp sets no
+      // default range, so without --ipcompspi its SPIs are 0:0.
+      xl.addf("comp cpi %s", inv_spi ? "!= " : "");
+      if (!(seen & (1u << kOptSpi)))
+        xl.add("0");
+      else
+        range();
+      return true;
+    }
+    if (kind == kEsp) {
+      if (!all) {
+        xl.addf("esp spi%s", inv_spi ? " !=" : "");
+        xl.add(" ");
+        range();
+      }
+      return true;
+    }
+    if (!all) {
+      xl.addf("ah spi%s ", inv_spi ? " !=" : "");
+      range();
+    }
+    if (ctx.family == Family::V4) return true;
+    // IPv6 ah: each further test after a space; "meta l4proto ah" for a bare -m ah.
+    const char* space = all ? "" : " ";
+    if (hdrlen != 0 || inv_len) {
+      xl.addf("%sah hdrlength%s %u", space, inv_len ? " !=" : "", hdrlen);
+      space = " ";
+    }
+    if (res) {
+      xl.addf("%sah reserved %u", space, 1u);
+      space = " ";
+    }
+    if (!*space) xl.add("meta l4proto ah");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext& ctx) const override {
     if (kind == kEsp) {
       xt_esp i{};

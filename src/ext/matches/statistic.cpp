@@ -120,6 +120,16 @@ class StatisticMatch final : public Match {
     out += " statistic";
     dump(out, "");
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const bool inv = info.flags & XT_STATISTIC_INVERT;
+    if (info.mode == XT_STATISTIC_MODE_RANDOM)
+      xl.addf("meta random & %u %s %u", 2147483647u, inv ? ">=" : "<", info.u.random.probability);
+    else if (info.mode == XT_STATISTIC_MODE_NTH)
+      xl.addf("numgen inc mod %u %s%u", info.u.nth.every + 1, inv ? "!= " : "", info.u.nth.packet);
+    else
+      return false;
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("statistic", 0, xt_blob(info)));
     return {};

@@ -42,6 +42,14 @@ class TcpmssMatch final : public Match {
     out += info.invert ? " tcpmss match !" : " tcpmss match ";
     out += text();
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("tcp option maxseg size %s", info.invert ? "!= " : "");
+    if (info.mss_min == info.mss_max)
+      xl.addf("%u", info.mss_min);
+    else
+      xl.addf("%u-%u", info.mss_min, info.mss_max);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("tcpmss", 0, xt_blob(info)));
     return {};

@@ -258,6 +258,50 @@ class TimeMatch final : public Match {
     if (!(info.flags & XT_TIME_LOCAL_TZ)) out += " UTC";
     if (info.flags & XT_TIME_CONTIGUOUS) out += " contiguous";
   }
+  // nft has no month days. The hour starts with a space of its own, so it follows the rule's
+  // trailing blank with two (as libxt_time words it).
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    auto date = [](std::uint32_t secs) {
+      const std::time_t t = static_cast<std::time_t>(secs);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char b[64];
+      std::snprintf(b, sizeof(b), "\"%04u-%02u-%02u %02u:%02u:%02u\"",
+                    static_cast<unsigned>(tm.tm_year + 1900), static_cast<unsigned>(tm.tm_mon + 1),
+                    static_cast<unsigned>(tm.tm_mday), static_cast<unsigned>(tm.tm_hour),
+                    static_cast<unsigned>(tm.tm_min), static_cast<unsigned>(tm.tm_sec));
+      return std::string(b);
+    };
+    auto hour = [](std::uint32_t t) {
+      char b[32];
+      std::snprintf(b, sizeof(b), "\"%02u:%02u:%02u\"", t / 3600, t / 60 % 60, t % 60);
+      return std::string(b);
+    };
+    if (info.date_start != 0 || info.date_stop != INT_MAX) {
+      xl.add("meta time ");
+      xl.add(date(info.date_start));
+      xl.add("-" + date(info.date_stop));
+    }
+    if (daytime_set()) {
+      xl.add(" meta hour " + hour(info.daytime_start));
+      xl.add("-" + hour(info.daytime_stop));
+    }
+    if (info.monthdays_match != XT_TIME_ALL_MONTHDAYS) return false;
+    if (info.weekdays_match != XT_TIME_ALL_WEEKDAYS) {
+      const unsigned mask = info.weekdays_match;
+      const int count = __builtin_popcount(mask);
+      xl.add(" meta day ");
+      if (count > 1) xl.add("{");
+      const char* sep = "";
+      for (unsigned d = 1; d <= 7; ++d)
+        if (mask & (1u << d)) {
+          xl.addf("%s%u", sep, d % 7);
+          sep = ", ";
+        }
+      if (count > 1) xl.add("}");
+    }
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("time", 0, xt_blob(info)));
     return {};

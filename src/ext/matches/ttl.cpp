@@ -82,6 +82,17 @@ class TtlMatch final : public Match {
     }
     out += std::to_string(value);
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (mode > IPT_TTL_GT) return false;
+    if (hl) {
+      static const char* const kOps[] = {"", "!= ", "lt ", "gt "};
+      xl.addf("ip6 hoplimit %s%u", kOps[mode], value);
+    } else {
+      static const char* const kOps[] = {"", " !=", " lt", " gt"};
+      xl.addf("ip ttl%s %u", kOps[mode], value);
+    }
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     ipt_ttl_info i{};
     i.mode = mode;
