@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/family.h"
 #include "model/rule.h"
@@ -32,6 +33,10 @@ class Xlate {
   void set_comment(std::string_view text) { comment_ = std::string(text.substr(0, 255)); }
   const std::string& comment() const { return comment_; }
 
+  // A warning iptables prints on stderr while translating (tools/ prints them).
+  void warn(std::string text) { warnings_.push_back(std::move(text)); }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
   std::string rule() const;  // without trailing blanks
   const std::string& set() const { return set_; }
 
@@ -40,6 +45,7 @@ class Xlate {
   static std::string vformat(const char* fmt, va_list ap);
   Family family_;
   std::string rule_, set_, comment_;
+  std::vector<std::string> warnings_;
 };
 
 // What a translation may look at besides the extension itself.

@@ -79,7 +79,9 @@ int run_translate(const std::string& prog, Family family, int argc, char** argv)
     return 0;
   }
   std::string out;
-  bool ok = xlate::translate_command(*cmd, false, out);
+  std::vector<std::string> warnings;
+  bool ok = xlate::translate_command(*cmd, false, out, warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
   write_out(out);
   if (!ok) {
     std::fflush(stdout);
@@ -124,11 +126,13 @@ int run_restore_translate(const std::string& prog, Family family, int argc, char
     return 1;
   }
   const std::string when = ctime_text();
-  std::string out = std::string("# Translated by ") + argv[0] + " v1.8.9 on " + when;
+  xlate::RestoreTranslateOutput output;
+  output.out = std::string("# Translated by ") + argv[0] + " v1.8.9 on " + when;
   restore::LineReader input(fd);
-  auto result = xlate::restore_translate(input, family, prog, out);
+  auto result = xlate::restore_translate(input, family, prog, output);
   close(fd);
-  write_out(out);
+  for (const auto& w : output.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  write_out(output.out);
   if (!result) {
     std::fflush(stdout);
     print_error(prog, result.error(), true);

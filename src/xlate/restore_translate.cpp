@@ -71,8 +71,12 @@ std::string base_chain_text(Family f, const std::string& table, const std::strin
 class Translator {
  public:
   Translator(restore::LineReader& input, Family family, const std::string& program,
-             std::string& out)
-      : input_(input), family_(family), prog_(program), out_(out) {}
+             RestoreTranslateOutput& output)
+      : input_(input),
+        family_(family),
+        prog_(program),
+        out_(output.out),
+        warnings_(output.warnings) {}
 
   Result<RestoreTranslation> run() {
     std::string line;
@@ -152,7 +156,7 @@ class Translator {
       result.command = std::move(*cmd);
       return {};
     }
-    if (!translate_command(*cmd, true, out_)) return failed();
+    if (!translate_command(*cmd, true, out_, warnings_)) return failed();
     return {};
   }
 
@@ -160,6 +164,7 @@ class Translator {
   Family family_;
   const std::string& prog_;
   std::string& out_;
+  std::vector<std::string>& warnings_;
   std::string table_;  // the table being read; empty outside one
   std::set<std::string> announced_;
   int lineno_ = 0;
@@ -168,8 +173,9 @@ class Translator {
 }  // namespace
 
 Result<RestoreTranslation> restore_translate(restore::LineReader& input, Family family,
-                                             const std::string& program, std::string& out) {
-  return Translator(input, family, program, out).run();
+                                             const std::string& program,
+                                             RestoreTranslateOutput& output) {
+  return Translator(input, family, program, output).run();
 }
 
 }  // namespace cx::xlate

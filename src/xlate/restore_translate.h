@@ -16,9 +16,16 @@ struct RestoreTranslation {
   cli::Command command;  // the -h line, for the help of its extensions
 };
 
+// Warnings printed on stderr as the lines are read (also when an error ends the reading).
+struct RestoreTranslateOutput {
+  std::string out;
+  std::vector<std::string> warnings;
+};
+
 // Appends to `out` what is printed on stdout as the lines are read, also when an error ends
 // the reading. `program` names the tool in messages ("iptables-translate-restore").
 Result<RestoreTranslation> restore_translate(restore::LineReader& input, Family family,
-                                             const std::string& program, std::string& out);
+                                             const std::string& program,
+                                             RestoreTranslateOutput& output);
 
 }  // namespace cx::xlate

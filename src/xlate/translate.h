@@ -14,6 +14,8 @@ namespace cx::xlate {
 // a "# ..." comment. False where the reference fails the command ("Translation not
 // implemented" on the command line, "line N failed" in a restore file); `out` then holds what
 // it printed before failing.
-bool translate_command(const cli::Command& cmd, bool restore, std::string& out);
+// Warnings the reference prints on stderr meanwhile go to `warnings`.
+bool translate_command(const cli::Command& cmd, bool restore, std::string& out,
+                       std::vector<std::string>& warnings);
 
 }  // namespace cx::xlate

@@ -134,7 +134,7 @@ class ConnlabelMatch final : public Match {
     out += name ? "'" + *name + "'" : std::to_string(info.bit);
     if (info.options & XT_CONNLABEL_OP_SET) out += " set";
   }
-  // Looking the name up warns (on stderr, at once) when the label file cannot be read, as
+  // Looking the name up warns when the label file cannot be read, as
   // libxt_connlabel does each time it tries.
   bool xlate(Xlate& xl, const XlateContext&) const override {
     std::string label = std::to_string(info.bit);
@@ -142,7 +142,7 @@ class ConnlabelMatch final : public Match {
     if (auto m = read_label_map()) {
       if (auto it = m->by_bit.find(info.bit); it != m->by_bit.end()) label = it->second;
     } else if (errno != 0) {
-      std::fprintf(stderr, "Warning: cannot open %s: %s\n", kLabelFile, std::strerror(errno));
+      xl.warn(std::string("Warning: cannot open ") + kLabelFile + ": " + std::strerror(errno));
     }
     if (info.options & XT_CONNLABEL_OP_SET) xl.addf("ct label set %s ", label.c_str());
     xl.add("ct label ");
