@@ -25,35 +25,6 @@ std::string flags_text(std::uint8_t f) {
   return s.empty() ? "NONE" : s;
 }
 
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\t':
-        o += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
 std::string endpoint(const Packet& p, const Addr& a, std::uint16_t port, Family f) {
   std::string s = addr_to_string(a, f);
   if (!p.has_ports() || p.fragment) return s;
@@ -155,65 +126,65 @@ std::string format_trace(const Trace& t, Family) {
   return out;
 }
 
-std::string packet_json(const Packet& p) {
+nlohmann::ordered_json packet_json(const Packet& p) {
   const Family f = p.family;
-  std::string o = "{";
-  o += "\"family\":" + std::string(f == Family::V4 ? "4" : "6");
-  o += ",\"src\":" + json_str(addr_to_string(p.src, f));
-  o += ",\"dst\":" + json_str(addr_to_string(p.dst, f));
-  o += ",\"proto\":" + std::to_string(p.proto);
-  if (p.has_ports())
-    o += ",\"sport\":" + std::to_string(p.sport) + ",\"dport\":" + std::to_string(p.dport);
-  if (p.proto == kProtoTcp) o += ",\"tcp_flags\":" + json_str(flags_text(p.tcp_flags));
-  if (p.proto == kProtoIcmp || p.proto == kProtoIcmp6)
-    o += ",\"icmp_type\":" + std::to_string(p.icmp_type) +
-         ",\"icmp_code\":" + std::to_string(p.icmp_code);
-  if (p.iniface) o += ",\"in\":" + json_str(*p.iniface);
-  if (p.outiface) o += ",\"out\":" + json_str(*p.outiface);
-  o += ",\"mark\":" + std::to_string(p.mark);
-  o += ",\"ctstate\":" + json_str(ct_state_name(p.ct_state ? *p.ct_state : fresh_ct_state(p)));
-  o += ",\"length\":" + std::to_string(p.ip_length());
-  o += "}";
+  nlohmann::ordered_json o;
+  o["family"] = f == Family::V4 ? 4 : 6;
+  o["src"] = addr_to_string(p.src, f);
+  o["dst"] = addr_to_string(p.dst, f);
+  o["proto"] = p.proto;
+  if (p.has_ports()) {
+    o["sport"] = p.sport;
+    o["dport"] = p.dport;
+  }
+  if (p.proto == kProtoTcp) o["tcp_flags"] = flags_text(p.tcp_flags);
+  if (p.proto == kProtoIcmp || p.proto == kProtoIcmp6) {
+    o["icmp_type"] = p.icmp_type;
+    o["icmp_code"] = p.icmp_code;
+  }
+  if (p.iniface) o["in"] = *p.iniface;
+  if (p.outiface) o["out"] = *p.outiface;
+  o["mark"] = p.mark;
+  o["ctstate"] = ct_state_name(p.ct_state ? *p.ct_state : fresh_ct_state(p));
+  o["length"] = p.ip_length();
   return o;
 }
 
-std::string trace_json(const Trace& t, Family) {
-  std::string o = "{";
-  o += "\"verdict\":" + json_str(verdict_name(t.verdict));
-  o += ",\"fate\":" + json_str(t.fate);
-  o += ",\"local\":" + std::string(t.local ? "true" : "false");
-  if (t.verdict != Verdict::Accept) {
-    o += ",\"decided_by\":{\"hook\":" + json_str(hook_name(t.hook)) +
-         ",\"table\":" + json_str(t.table) + ",\"chain\":" + json_str(t.chain) +
-         ",\"rule\":" + std::to_string(t.rule) + "}";
-  }
-  if (!t.reason.empty()) o += ",\"reason\":" + json_str(t.reason);
-  if (!t.undecided_key.empty()) o += ",\"undecided\":" + json_str(t.undecided_key);
-  o += ",\"events\":[";
-  bool first = true;
+nlohmann::ordered_json trace_json(const Trace& t, Family) {
+  nlohmann::ordered_json o;
+  o["verdict"] = verdict_name(t.verdict);
+  o["fate"] = t.fate;
+  o["local"] = t.local;
+  if (t.verdict != Verdict::Accept)
+    o["decided_by"] = {
+        {"hook", hook_name(t.hook)}, {"table", t.table}, {"chain", t.chain}, {"rule", t.rule}};
+  if (!t.reason.empty()) o["reason"] = t.reason;
+  if (!t.undecided_key.empty()) o["undecided"] = t.undecided_key;
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
   for (const Event& e : t.events) {
-    if (!first) o += ",";
-    first = false;
-    o += "{\"kind\":" + json_str(event_kind_name(e.kind));
-    o += ",\"hook\":" + json_str(hook_name(e.hook));
-    if (!e.table.empty()) o += ",\"table\":" + json_str(e.table);
-    if (!e.chain.empty()) o += ",\"chain\":" + json_str(e.chain);
-    if (e.rule) o += ",\"rule\":" + std::to_string(e.rule);
-    o += ",\"depth\":" + std::to_string(e.depth);
-    if (!e.text.empty()) o += ",\"text\":" + json_str(e.text);
-    if (!e.detail.empty()) o += ",\"detail\":" + json_str(e.detail);
-    o += "}";
+    nlohmann::ordered_json ev;
+    ev["kind"] = event_kind_name(e.kind);
+    ev["hook"] = hook_name(e.hook);
+    if (!e.table.empty()) ev["table"] = e.table;
+    if (!e.chain.empty()) ev["chain"] = e.chain;
+    if (e.rule) ev["rule"] = e.rule;
+    ev["depth"] = e.depth;
+    if (!e.text.empty()) ev["text"] = e.text;
+    if (!e.detail.empty()) ev["detail"] = e.detail;
+    events.push_back(std::move(ev));
   }
-  o += "],\"hits\":[";
-  first = true;
-  for (const Hit& h : t.hits) {
-    if (!first) o += ",";
-    first = false;
-    o += "[" + json_str(h.table) + "," + json_str(h.chain) + "," + std::to_string(h.rule) + "]";
-  }
-  o += "],\"final_packet\":" + packet_json(t.final_packet);
-  o += "}";
+  o["events"] = std::move(events);
+  nlohmann::ordered_json hits = nlohmann::ordered_json::array();
+  for (const Hit& h : t.hits) hits.push_back({h.table, h.chain, h.rule});
+  o["hits"] = std::move(hits);
+  o["final_packet"] = packet_json(t.final_packet);
   return o;
+}
+
+std::string json_text(const nlohmann::ordered_json& j) {
+  // Names and comments come from the ruleset: bytes that are not UTF-8 are replaced rather
+  // than refused.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace cx::eval

@@ -1,5 +1,8 @@
 #include "eval/pcap.h"
 
+#include <pcap/pcap.h>
+
+#include <cstdio>
 #include <cstring>
 
 namespace cx::eval {
@@ -89,43 +92,38 @@ std::optional<Packet> parse_ip_packet(const std::uint8_t* d, std::size_t len, st
 }
 
 Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
-  const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  if (bytes.size() < 24) return other_error("not a pcap file (too short)");
-  std::uint32_t magic;
-  std::memcpy(&magic, b, 4);
-  bool swap = false;
-  if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
-    swap = false;
-  } else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
-    swap = true;
-  } else {
-    return other_error(
-        "not a pcap file (pcapng is not supported; convert it with editcap -F pcap)");
+  // libpcap reads both formats (pcap and pcapng) from a stream; the capture is in memory.
+  if (bytes.empty()) return other_error("not a capture file (empty)");
+  FILE* in = fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb");
+  if (!in) return other_error("cannot read the capture");
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t* pc = pcap_fopen_offline(in, errbuf);  // owns `in` from here on
+  if (!pc) {
+    std::fclose(in);
+    return other_error(std::string("not a pcap or pcapng file (") + errbuf + ")");
   }
-  auto u32 = [&](const std::uint8_t* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, 4);
-    return swap ? __builtin_bswap32(v) : v;
-  };
-  std::uint32_t linktype = u32(b + 20) & 0x0fffffff;
+  const int linktype = pcap_datalink(pc);
   std::vector<PcapPacket> out;
-  std::size_t pos = 24;
   std::size_t index = 0;
-  while (pos + 16 <= bytes.size()) {
-    std::uint32_t caplen = u32(b + pos + 8);
-    pos += 16;
-    if (caplen > bytes.size() - pos)
-      return other_error("truncated pcap record " + std::to_string(index + 1));
-    const std::uint8_t* d = b + pos;
-    std::size_t len = caplen;
-    pos += caplen;
+  while (true) {
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(pc, &hdr, &data);
+    if (rc == PCAP_ERROR_BREAK) break;  // end of the file
+    if (rc != 1) {
+      std::string why = pcap_geterr(pc);
+      pcap_close(pc);
+      return other_error("capture record " + std::to_string(index + 1) + ": " + why);
+    }
+    const std::uint8_t* d = data;
+    const std::size_t len = hdr->caplen;
     PcapPacket pp;
     pp.index = ++index;
     std::size_t off = 0;
     std::uint16_t ethertype = 0;
     bool have_type = true;
     switch (linktype) {
-      case 1:  // Ethernet, with VLAN tags skipped
+      case DLT_EN10MB:  // Ethernet, with VLAN tags skipped
         if (len < 14) {
           pp.skipped = "truncated Ethernet header";
           break;
@@ -142,7 +140,7 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
           pp.packet.src_mac = mac;
         }
         break;
-      case 113:  // Linux cooked v1
+      case DLT_LINUX_SLL:  // Linux cooked v1
         if (len < 16) {
           pp.skipped = "truncated SLL header";
           break;
@@ -150,7 +148,7 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
         ethertype = be16(d + 14);
         off = 16;
         break;
-      case 276:  // Linux cooked v2
+      case DLT_LINUX_SLL2:  // Linux cooked v2
         if (len < 20) {
           pp.skipped = "truncated SLL2 header";
           break;
@@ -158,19 +156,22 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
         ethertype = be16(d);
         off = 20;
         break;
-      case 0:  // BSD loopback: 4-byte family in host order
+      case DLT_NULL:  // BSD loopback: 4-byte family in host order
         off = 4;
         have_type = false;
         break;
-      case 101:
-      case 12:
-      case 14:
-      case 228:
-      case 229:
+      case DLT_RAW:
+      case 14:  // DLT_RAW on some systems
+      case DLT_IPV4:
+      case DLT_IPV6:
         have_type = false;
         break;
       default:
-        return other_error("pcap link type " + std::to_string(linktype) + " is not supported");
+        pcap_close(pc);
+        return other_error(
+            "capture link type " + std::to_string(linktype) + " (" +
+            (pcap_datalink_val_to_name(linktype) ? pcap_datalink_val_to_name(linktype) : "?") +
+            ") is not supported");
     }
     if (pp.skipped.empty()) {
       if (have_type && ethertype != 0x0800 && ethertype != 0x86dd) {
@@ -188,6 +189,7 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
     }
     out.push_back(std::move(pp));
   }
+  pcap_close(pc);
   return out;
 }
 

@@ -1,6 +1,5 @@
-// Packets of a pcap capture file as packet descriptions (no libpcap needed: the format is a
-// 24-byte file header and a 16-byte header per record). Link types: Ethernet (1), raw IP
-// (101, 12, 14, 228, 229), Linux cooked (113, 276), BSD loopback (0).
+// Packets of a capture file (pcap or pcapng, read with libpcap) as packet descriptions.
+// Link types: Ethernet, raw IP (also IPv4/IPv6-only), Linux cooked v1 and v2, BSD loopback.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -7,6 +7,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -108,10 +109,12 @@ std::vector<Trace> explore(const Ruleset& ruleset, const Packet& packet, const O
                            int max_paths = 64);
 
 std::string describe_packet(const Packet& p);
-std::string packet_json(const Packet& p);
+nlohmann::ordered_json packet_json(const Packet& p);
 
 // Human-readable form of a trace, and JSON for tools.
 std::string format_trace(const Trace& t, Family family);
-std::string trace_json(const Trace& t, Family family);
+nlohmann::ordered_json trace_json(const Trace& t, Family family);
+// Compact JSON text (bytes that are not UTF-8 replaced).
+std::string json_text(const nlohmann::ordered_json& j);
 
 }  // namespace cx::eval

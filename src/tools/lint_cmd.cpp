@@ -4,29 +4,11 @@
 #include <cstdio>
 
 #include "eval/lint.h"
+#include "eval/pipeline.h"
 #include "tools/eval_support.h"
 #include "tools/trace.h"
 
 namespace cx::tools {
-
-namespace {
-
-std::string json_str(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      o += buf;
-      continue;
-    }
-    o += c;
-  }
-  return o + "\"";
-}
-
-}  // namespace
 
 int run_lint(int argc, char** argv) {
   std::string file, netns;
@@ -79,16 +61,16 @@ int run_lint(int argc, char** argv) {
   std::vector<eval::Finding> findings = eval::lint(*rs);
   std::string out;
   if (json) {
-    out = "[";
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-      const eval::Finding& f = findings[i];
-      if (i) out += ",";
-      out += "{\"kind\":" + json_str(eval::finding_kind_name(f.kind)) +
-             ",\"table\":" + json_str(f.table) + ",\"chain\":" + json_str(f.chain) +
-             ",\"rule\":" + std::to_string(f.rule) + ",\"by_rule\":" + std::to_string(f.by_rule) +
-             ",\"text\":" + json_str(f.text) + ",\"why\":" + json_str(f.why) + "}";
-    }
-    out += "]\n";
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const eval::Finding& f : findings)
+      list.push_back({{"kind", eval::finding_kind_name(f.kind)},
+                      {"table", f.table},
+                      {"chain", f.chain},
+                      {"rule", f.rule},
+                      {"by_rule", f.by_rule},
+                      {"text", f.text},
+                      {"why", f.why}});
+    out = eval::json_text(list) + "\n";
   } else if (findings.empty()) {
     out = "no findings\n";
   } else {

@@ -125,20 +125,17 @@ int trace_one(Env& env, const TraceArgs& ta, PacketArgs pa, const std::string& l
     traces.push_back(eval::walk(**rs, pa.packet, *opts));
   std::string out;
   if (ta.json) {
-    out = "{";
-    if (!label.empty()) out += "\"label\":\"" + label + "\",";
-    out += "\"packet\":" + eval::packet_json(pa.packet);
+    nlohmann::ordered_json j;
+    if (!label.empty()) j["label"] = label;
+    j["packet"] = eval::packet_json(pa.packet);
     if (ta.explore) {
-      out += ",\"outcomes\":[";
-      for (std::size_t i = 0; i < traces.size(); ++i) {
-        if (i) out += ",";
-        out += eval::trace_json(traces[i], f);
-      }
-      out += "]";
+      nlohmann::ordered_json outcomes = nlohmann::ordered_json::array();
+      for (const auto& t : traces) outcomes.push_back(eval::trace_json(t, f));
+      j["outcomes"] = std::move(outcomes);
     } else {
-      out += ",\"trace\":" + eval::trace_json(traces[0], f);
+      j["trace"] = eval::trace_json(traces[0], f);
     }
-    out += "}\n";
+    out = eval::json_text(j) + "\n";
   } else {
     if (!label.empty()) out += "== " + label + "\n";
     out += "packet: " + eval::describe_packet(pa.packet) + "\n";

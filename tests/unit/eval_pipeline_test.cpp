@@ -402,7 +402,7 @@ TEST(EvalPipeline, TraceTextAndJson) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("verdict: ACCEPT, delivered to a local socket"), std::string::npos);
-  std::string json = trace_json(t, Family::V4);
+  std::string json = json_text(trace_json(t, Family::V4));
   EXPECT_NE(json.find("\"hits\":[[\"filter\",\"INPUT\",3]]"), std::string::npos) << json;
 }
 
@@ -439,6 +439,53 @@ TEST(EvalPcap, ReadsEthernetCaptures) {
   EXPECT_EQ(p.tcp_flags, kTcpSyn);
   EXPECT_EQ(p.ip_length(), 40u);
   EXPECT_FALSE(parse_pcap("not a capture file at all").ok());
+}
+
+TEST(EvalPcap, ReadsPcapngCaptures) {
+  // What dumpcap and Wireshark write by default: a section header, an interface description
+  // (Ethernet) and one enhanced packet block with an IPv6 UDP datagram.
+  std::string f;
+  auto u32 = [&](std::uint32_t v) { f.append(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](std::uint16_t v) { f.append(reinterpret_cast<const char*>(&v), 2); };
+  u32(0x0A0D0D0A);  // section header block
+  u32(28);
+  u32(0x1A2B3C4D);
+  u16(1);
+  u16(0);
+  u32(0xffffffff);
+  u32(0xffffffff);
+  u32(28);
+  u32(1);  // interface description block: Ethernet
+  u32(20);
+  u16(1);
+  u16(0);
+  u32(0);
+  u32(20);
+  const unsigned char frame[] = {
+      0,    1,    2,    3,    4, 5, 6,  7,  8, 9, 10, 11, 0x86, 0xdd,  // Ethernet, IPv6
+      0x60, 0,    0,    0,    0, 8, 17, 64,  // IPv6: payload 8, UDP, hop limit 64
+      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,  0,  0, 0, 0,  0,  0,    0,    0, 2,  // 2001:db8::2
+      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,  0,  0, 0, 0,  0,  0,    0,    0, 1,  // 2001:db8::1
+      0x13, 0x88, 0,    53,   0, 8, 0,  0};                                  // UDP 5000 -> 53
+  const std::uint32_t padded = (sizeof frame + 3) & ~3u;
+  u32(6);  // enhanced packet block
+  u32(32 + padded);
+  u32(0);
+  u32(0);
+  u32(0);
+  u32(sizeof frame);
+  u32(sizeof frame);
+  f.append(reinterpret_cast<const char*>(frame), sizeof frame);
+  f.append(padded - sizeof frame, '\0');
+  u32(32 + padded);
+  auto pkts = parse_pcap(f);
+  ASSERT_TRUE(pkts.ok()) << pkts.error().message;
+  ASSERT_EQ(pkts->size(), 1u);
+  const Packet& p = (*pkts)[0].packet;
+  EXPECT_EQ(p.family, Family::V6);
+  EXPECT_EQ(p.proto, 17);
+  EXPECT_EQ(p.sport, 5000);
+  EXPECT_EQ(p.dport, 53);
 }
 
 TEST(EvalParseSave, ErrorsCarryLines) {
