@@ -250,7 +250,7 @@ class Restorer {
     // iptables-restore announces the name as a chain first: no target is found by it from
     // now on (for the rest of the file, in every table).
     announced_.insert(words[0]);
-    if (!core::find_builtin(*core::find_table(cur_->name()), words[0])) {
+    if (!core::find_builtin(*core::find_table(cur_->name()), words[0]) && !opts_.any_chain_name) {
       if (auto ok = cli::check_chain_name(words[0], true, &announced_); !ok)
         return at_line(ok.take_error(), lineno_);
     }

@@ -14,6 +14,9 @@ struct Options {
   bool counters = false, noflush = false, test = false, verbose = false;
   std::optional<std::string> table;    // -T: only this table (-T '' skips every table)
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
+  // Chain declarations take every name a chain can have in the kernel, also those only
+  // `iptables -E` gives (a target's name, 29 characters or more): a JSON document's chains.
+  bool any_chain_name = false;
 };
 
 // iptables-save output for one table (`table` non-empty) or all existing tables. When it

@@ -19,6 +19,9 @@ void print_error(const std::string& prog, const Error& e, bool restore_line = fa
 // messages name themselves "iptables-translate-restore" (`prog`) but argv[0] in their header.
 int run_translate(const std::string& prog, Family family, int argc, char** argv);
 int run_restore_translate(const std::string& prog, Family family, int argc, char** argv);
+// cxtables save --json / restore --json.
+int run_save_json(int argc, char** argv);
+int run_restore_json(int argc, char** argv);
 // xtables-monitor: ruleset events and packet traces as the kernel announces them.
 int run_monitor(int argc, char** argv);
 }  // namespace cx::tools
