@@ -782,7 +782,20 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                               "RULE_REPLACE"));
     } else {
       ensure_base_chain();  // iptables-nft re-adds the rule, making a missing base chain first
-      msgs.push_back(zeroed_rule_msg(found, family_));
+      // It rebuilds the rule from what it decoded: a part it does not read (the lone
+      // interface load of `-o +`) is gone. A rule it cannot read keeps its expressions here
+      // (iptables-nft would rebuild what it read of it, a wider rule).
+      model::Rule decoded = codec::decode_rule(found.exprs, family_, found.userdata);
+      decoded.counters = {};
+      auto rebuilt = decoded.incompatible ? Result<nft::RuleObj>(other_error("")) : encode(decoded);
+      if (rebuilt) {
+        rebuilt->handle = found.handle;
+        msgs.push_back(rule_msg(MsgType::NewRule,
+                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                                std::move(*rebuilt), "RULE_REPLACE"));
+      } else {
+        msgs.push_back(zeroed_rule_msg(found, family_));
+      }
     }
     return {};
   }
@@ -945,10 +958,12 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     return {};
   }
   if (c == cli::kCmdRenameChain) {
-    // The new name is checked first; a base chain is renamed like any other.
+    // The new name is checked first; a base chain is renamed like any other. A base chain of
+    // another name (a renamed INPUT) is not in iptables-nft's cache: its name is not taken.
     auto existing = chain(ts, cmd.new_name);
     if (!existing) return existing.take_error();
-    if (*existing || find_builtin(spec, cmd.new_name)) return plain("File exists.");
+    if ((*existing && !is_foreign_base_chain(spec, **existing)) || find_builtin(spec, cmd.new_name))
+      return plain("File exists.");
     if (!kchain) return no_chain();
     nft::ChainObj ch;
     ch.table = cmd.table;

@@ -91,7 +91,7 @@ class Ipv6headerMatch final : public Match {
     if (info.invflags) out += "!";
     if (numeric) {
       char b[8];
-      std::snprintf(b, sizeof(b), "0x%02x", info.matchflags);
+      std::snprintf(b, sizeof(b), "0x%02X", info.matchflags);
       out += b;
     } else {
       out += names();
