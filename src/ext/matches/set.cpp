@@ -196,15 +196,20 @@ class SetTarget final : public Target {
   std::string_view name() const override { return "SET"; }
   std::unique_ptr<Target> clone() const override { return std::make_unique<SetTarget>(*this); }
 
+  unsigned seen = 0;  // bit per option id given
+
   Status parse(int id, const OptionArg& arg, const RuleContext& ctx) override {
+    seen |= 1u << id;
     switch (id) {
       case kOptAddSet: return parse_set_arg(arg, ctx, "--add-set", info.add_set);
       case kOptDelSet: return parse_set_arg(arg, ctx, "--del-set", info.del_set);
       case kOptMapSet: return parse_set_arg(arg, ctx, "--map-set", info.map_set);
       case kOptExist: info.flags |= IPSET_FLAG_EXIST; break;
       case kOptTimeout: {
-        auto v = parse_uint_opt(arg.value, 0, UINT32_MAX, "SET", "--timeout");
-        if (!v) return v.take_error();
+        auto v = xtables_strtoui(std::string(arg.value), UINT32_MAX - 1);
+        if (!v)
+          return parameter_error("Invalid value for option --timeout or out of range 0-" +
+                                 std::to_string(UINT32_MAX - 1));
         info.timeout = static_cast<std::uint32_t>(*v);
         break;
       }
@@ -219,6 +224,24 @@ class SetTarget final : public Target {
         info.map_set.index == IPSET_INVALID_ID)
       return parameter_error(
           "You must specify either `--add-set' or `--del-set' or `--map-set'");
+    auto given = [this](int id) { return (seen & (1u << id)) != 0; };
+    if (!given(kOptAddSet)) {
+      if (given(kOptExist))
+        return parameter_error("Flag `--exist' can be used with `--add-set' only");
+      if (given(kOptTimeout))
+        return parameter_error("Option `--timeout' can be used with `--add-set' only");
+    }
+    if (!given(kOptMapSet)) {
+      if (given(kOptMapMark))
+        return parameter_error("Flag `--map-mark' can be used with `--map-set' only");
+      if (given(kOptMapPrio))
+        return parameter_error("Flag `--map-prio' can be used with `--map-set' only");
+      if (given(kOptMapQueue))
+        return parameter_error("Flag `--map-queue' can be used with `--map-set' only");
+    } else if (!given(kOptMapMark) && !given(kOptMapPrio) && !given(kOptMapQueue)) {
+      return parameter_error(
+          "You must specify flags `--map-mark' or '--map-prio` or `--map-queue'");
+    }
     return {};
   }
   void dump(std::string& out, const char* p) const {
