@@ -128,6 +128,33 @@ class AddrtypeMatch final : public Match {
     if (info.flags & XT_ADDRTYPE_LIMIT_IFACE_IN) out += " limit-in";
     if (info.flags & XT_ADDRTYPE_LIMIT_IFACE_OUT) out += " limit-out";
   }
+  // "fib saddr [. iif] type [!= ]{ a, b }" as libxt_addrtype words it: the source types if
+  // any, else the destination's (never both); either "!" inverts; nft has no name for THROW,
+  // NAT and XRESOLVE, which are left out.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    static constexpr const char* kNft[] = {"unspec",    "unicast",     "local",
+                                           "broadcast", "anycast",     "multicast",
+                                           "blackhole", "unreachable", "prohibit"};
+    xl.add("fib ");
+    const std::uint16_t val = info.source ? info.source : info.dest;
+    xl.add(info.source ? "saddr " : "daddr ");
+    if (info.flags & XT_ADDRTYPE_LIMIT_IFACE_IN)
+      xl.add(". iif ");
+    else if (info.flags & XT_ADDRTYPE_LIMIT_IFACE_OUT)
+      xl.add(". oif ");
+    xl.add("type ");
+    if (info.flags & (XT_ADDRTYPE_INVERT_SOURCE | XT_ADDRTYPE_INVERT_DEST)) xl.add("!= ");
+    const bool braces = (val & (val - 1)) != 0;
+    if (braces) xl.add("{ ");
+    const char* sep = "";
+    for (std::size_t i = 0; i < std::size(kNft); ++i)
+      if (val & (1u << i)) {
+        xl.addf("%s%s", sep, kNft[i]);
+        sep = ", ";
+      }
+    if (braces) xl.add(" }");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("addrtype", 1, xt_blob(info)));
     return {};

@@ -44,6 +44,12 @@ class CommentMatch final : public Match {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " /* " + comment + " */";
   }
+  // The comment goes after the verdict, in double quotes as given (nothing escaped); the
+  // rule keeps 255 bytes of it, quotes included.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.set_comment("\"" + comment + "\"");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     xt_comment_info info{};
     std::memcpy(info.comment, comment.data(), std::min(comment.size(), sizeof(info.comment) - 1));

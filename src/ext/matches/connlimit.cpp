@@ -97,6 +97,28 @@ class ConnlimitMatch final : public Match {
     out += (info.flags & XT_CONNLIMIT_INVERT) ? " <= " : " > ";
     out += std::to_string(info.limit);
   }
+  // "add @connlimitN { ip saddr [and MASK ]ct count [over ]L }" with the dynamic set it
+  // declares (typed ipv4_addr in both families, as the reference has it). N counts the
+  // translations this process made, as the reference's static counter does.
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    static std::uint32_t next_id = 0;
+    const bool v4 = ctx.family == Family::V4;
+    // The reference's length of a mask: the bits below the highest zero bit of each 32-bit
+    // word are counted as zeros.
+    unsigned zeros = 0;
+    for (int w = 0; w < (v4 ? 1 : 4); ++w)
+      for (std::uint32_t inv = ~ntohl(info.v6_mask[w]); inv; inv >>= 1) ++zeros;
+    std::string netmask;
+    if (zeros != 0)
+      netmask =
+          "and " + addr_text(reinterpret_cast<const std::uint8_t*>(&info.mask), ctx.family) + " ";
+    const std::uint32_t id = next_id++;
+    xl.set_addf("connlimit%u { type ipv4_addr; flags dynamic; }", id);
+    xl.addf("add @connlimit%u { %s %s %sct count %s%u }", id, v4 ? "ip" : "ip6",
+            (info.flags & XT_CONNLIMIT_DADDR) ? "daddr" : "saddr", netmask.c_str(),
+            (info.flags & XT_CONNLIMIT_INVERT) ? "" : "over ", info.limit);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("connlimit", 1, xt_blob(info)));
     return {};

@@ -457,6 +457,117 @@ class ConntrackMatch final : public Match {
   void list(std::string& out, bool numeric, const SaveContext& ctx) const override {
     dump(out, "", numeric, ctx.family);
   }
+  // "ct state [! ]new,established" (nft's order), as libxt_conntrack words the states.
+  static void xlate_states(Xlate& xl, unsigned mask, bool inv) {
+    static constexpr Named kNft[] = {{"invalid", kInvalid},
+                                     {"new", kNew},
+                                     {"related", kRelated},
+                                     {"established", kEstablished},
+                                     {"untracked", kUntracked}};
+    if (inv) xl.add("! ");
+    const char* sep = "";
+    for (const Named& n : kNft)
+      if (mask & n.bit) {
+        xl.addf("%s%s", sep, n.name);
+        sep = ",";
+      }
+  }
+
+  // nft words of libxt_conntrack (rev 3) and of its state alias. Each option after the first
+  // starts with its own blank; --ctproto takes "original"/"reply" from --ctdir, and
+  // SNAT/DNAT in --ctstate become a "ct status" test that --ctstatus's "!" inverts.
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    const unsigned mf = info.match_flags, inv = info.invert_flags;
+    if (alias) {
+      xl.add("ct state ");
+      xlate_states(xl, info.state_mask, inv & XT_CONNTRACK_STATE);
+      return true;
+    }
+    auto op = [inv](unsigned flag) { return (inv & flag) ? "!= " : ""; };
+    const char* dir = (inv & XT_CONNTRACK_DIRECTION) ? "reply" : "original";
+    const char* space = "";
+    if (mf & XT_CONNTRACK_DIRECTION) {
+      xl.addf("ct direction %s", dir);
+      space = " ";
+    }
+    if (mf & XT_CONNTRACK_PROTO) {
+      xl.addf("%sct %s protocol %s%u", space, dir, op(XT_CONNTRACK_PROTO), info.l4proto);
+      space = " ";
+    }
+    if (mf & XT_CONNTRACK_STATE) {
+      if (info.state_mask & (kSnat | kDnat)) {
+        xl.addf("%sct status %s%s", space, (inv & XT_CONNTRACK_STATUS) ? "!=" : "",
+                (info.state_mask & kSnat) ? "snat" : "dnat");
+      } else {
+        xl.addf("%sct state ", space);
+        xlate_states(xl, info.state_mask, inv & XT_CONNTRACK_STATE);
+      }
+      space = " ";
+    }
+    if (mf & XT_CONNTRACK_STATUS) {
+      xl.addf("%sct status ", space);
+      if (inv & XT_CONNTRACK_STATUS) xl.add("! ");
+      const char* sep = "";
+      for (const Named& n : {Named{"expected", 1 << 0}, Named{"seen-reply", 1 << 1},
+                             Named{"assured", 1 << 2}, Named{"confirmed", 1 << 3}})
+        if (info.status_mask & n.bit) {
+          xl.addf("%s%s", sep, n.name);
+          sep = ",";
+        }
+      space = " ";
+    }
+    if (mf & XT_CONNTRACK_EXPIRES) {
+      xl.addf("%sct expiration %s", space, op(XT_CONNTRACK_EXPIRES));
+      if (info.expires_min == info.expires_max)
+        xl.addf("%u", info.expires_min);
+      else
+        xl.addf("%u-%u", info.expires_min, info.expires_max);
+      space = " ";
+    }
+    struct A {
+      std::uint16_t flag;
+      const char* what;
+      const nf_inet_addr& a;
+      const nf_inet_addr& m;
+    };
+    const A addrs[] = {
+        {XT_CONNTRACK_ORIGSRC, "original saddr", info.origsrc_addr, info.origsrc_mask},
+        {XT_CONNTRACK_ORIGDST, "original daddr", info.origdst_addr, info.origdst_mask},
+        {XT_CONNTRACK_REPLSRC, "reply saddr", info.replsrc_addr, info.replsrc_mask},
+        {XT_CONNTRACK_REPLDST, "reply daddr", info.repldst_addr, info.repldst_mask}};
+    for (const A& a : addrs)
+      if (mf & a.flag) {
+        xl.addf("%sct %s %s", space, a.what, op(a.flag));
+        const auto* ab = reinterpret_cast<const std::uint8_t*>(&a.a);
+        const auto* mb = reinterpret_cast<const std::uint8_t*>(&a.m);
+        xl.addf("%s%s", ext::addr_text(ab, ctx.family).c_str(),
+                mask_suffix(mb, ctx.family).c_str());
+        space = " ";
+      }
+    struct P {
+      std::uint16_t flag;
+      const char* what;
+      std::uint16_t lo, hi;
+    };
+    const P ports[] = {
+        {XT_CONNTRACK_ORIGSRC_PORT, "original proto-src", info.origsrc_port,
+         info.origsrc_port_high},
+        {XT_CONNTRACK_ORIGDST_PORT, "original proto-dst", info.origdst_port,
+         info.origdst_port_high},
+        {XT_CONNTRACK_REPLSRC_PORT, "reply proto-src", info.replsrc_port, info.replsrc_port_high},
+        {XT_CONNTRACK_REPLDST_PORT, "reply proto-dst", info.repldst_port, info.repldst_port_high}};
+    for (const P& p : ports)
+      if (mf & p.flag) {
+        xl.addf("%sct %s %s", space, p.what, op(p.flag));
+        if (p.lo == p.hi)
+          xl.addf("%u", p.lo);
+        else
+          xl.addf("%u-%u", p.lo, p.hi);
+        space = " ";
+      }
+    return true;
+  }
+
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("conntrack", 3, xt_blob(info)));
     return {};

@@ -110,6 +110,36 @@ class DccpMatch final : public Match {
       out += std::string(" option=") + ((info.invflags & XT_DCCP_OPTION) ? "!" : "") +
              std::to_string(info.option);
   }
+  // nft words of libxt_dccp: ports, then the types as one name or a "{ a, b }" set (11 to 15
+  // fold into INVALID's "10-15"); nft has no dccp option, so --dccp-option has none.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    static constexpr const char* kNftTypes[] = {"request", "response", "data",  "ack",
+                                                "dataack", "closereq", "close", "reset",
+                                                "sync",    "syncack",  "10-15"};
+    auto ports = [&](const char* dir, std::uint16_t f, const std::uint16_t* p) {
+      if (!(info.flags & f)) return;
+      xl.addf("dccp %s%s %u", dir, (info.invflags & f) ? " !=" : "", p[0]);
+      if (p[0] != p[1]) xl.addf("-%u", p[1]);
+    };
+    ports("sport", XT_DCCP_SRC_PORTS, info.spts);
+    ports("dport", XT_DCCP_DEST_PORTS, info.dpts);
+    if ((info.flags & XT_DCCP_TYPE) && info.typemask) {
+      xl.addf("dccp type%s ", (info.invflags & XT_DCCP_TYPE) ? " !=" : "");
+      unsigned t = info.typemask;
+      if (t & kInvalidOthers) t = (t & ~unsigned{kInvalidOthers}) | (1u << kTypeInvalid);
+      const bool set = (t & (t - 1)) != 0;
+      if (set) xl.add("{");
+      bool first = true;
+      for (int i = 0; i <= kTypeInvalid; ++i) {
+        if (!(t & (1u << i))) continue;
+        if (!first) xl.add(", ");
+        first = false;
+        xl.add(kNftTypes[i]);
+      }
+      if (set) xl.add("}");
+    }
+    return !(info.flags & XT_DCCP_OPTION);
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("dccp", 0, xt_blob(info)));
     return {};

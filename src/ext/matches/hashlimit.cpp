@@ -386,6 +386,87 @@ class HashlimitMatch final : public Match {
     if (info.cfg.mode & XT_HASHLIMIT_RATE_MATCH) out += " rate-match";
     if (shows_interval()) out += " rate-interval " + std::to_string(info.cfg.interval);
   }
+  // " and 255.255.255.0" / " and ffff:...:0000": the mask of a hashed address as nft words it.
+  static void xlate_subnet(Xlate& xl, unsigned bits, Family f) {
+    const bool v4 = f == Family::V4;
+    const unsigned blocks = v4 ? 4 : 8, width = v4 ? 8 : 16;
+    xl.add(" and ");
+    for (unsigned b = 0; b < blocks; ++b) {
+      unsigned v = 0;
+      for (unsigned i = 0; i < width; ++i) {
+        v <<= 1;
+        if (bits > 0) {
+          v |= 1;
+          --bits;
+        }
+      }
+      xl.addf_nospc(v4 ? "%u" : "%04x", v);
+      if (b + 1 < blocks) xl.add(v4 ? "." : ":");
+    }
+  }
+
+  // nft words of libxt_hashlimit (rev 3): "meter NAME { KEYS [timeout Ns] limit rate [over]
+  // RATE [burst ...]}"; no translation without --hashlimit-mode. The reference walks the mode
+  // word up to --hashlimit-rate-match's bit, which names nothing: "(null)" in its key (the
+  // IPv6 tool crashes there; this one prints the same as IPv4).
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    const Family f = ctx.family;
+    const auto& cfg = info.cfg;
+    xl.addf("meter %s {", std::string(info.name, strnlen(info.name, sizeof(info.name))).c_str());
+    const unsigned full = f == Family::V4 ? 32 : 128;
+    bool keyed = false;
+    std::uint32_t mode = cfg.mode & ~std::uint32_t{XT_HASHLIMIT_INVERT | XT_HASHLIMIT_BYTES};
+    for (std::uint32_t bit = 1; mode; bit <<= 1) {
+      if (!(mode & bit)) continue;
+      xl.add(keyed ? " . " : " ");
+      keyed = true;
+      switch (bit) {
+        case XT_HASHLIMIT_HASH_DIP:
+          xl.add(f == Family::V4 ? "ip daddr" : "ip6 daddr");
+          if (cfg.dstmask != full) xlate_subnet(xl, cfg.dstmask, f);
+          break;
+        case XT_HASHLIMIT_HASH_SIP:
+          xl.add(f == Family::V4 ? "ip saddr" : "ip6 saddr");
+          if (cfg.srcmask != full) xlate_subnet(xl, cfg.srcmask, f);
+          break;
+        case XT_HASHLIMIT_HASH_DPT:
+          xl.add("tcp dport");
+          break;
+        case XT_HASHLIMIT_HASH_SPT:
+          xl.add("tcp sport");
+          break;
+        default:
+          xl.add("(null)");
+          break;
+      }
+      mode &= ~bit;
+    }
+    if (cfg.expire != 1000) xl.addf(" timeout %us", cfg.expire / 1000);
+    xl.add(" limit rate");
+    if (cfg.mode & XT_HASHLIMIT_INVERT) xl.add(" over");
+    if (cfg.mode & XT_HASHLIMIT_BYTES) {
+      std::uint64_t r = cost_to_bytes(cfg.avg);
+      static constexpr ByteUnit kNft[] = {{"m", 1024 * 1024}, {"k", 1024}, {"", 1}};
+      std::size_t i = 0;
+      for (; i + 1 < std::size(kNft); ++i)
+        if (r >= kNft[i].thresh && bytes_to_cost(r & ~(kNft[i].thresh - 1)) == cfg.avg) break;
+      xl.addf(" %" PRIu64 " %sbytes/second", r / kNft[i].thresh, kNft[i].name);
+      r *= cfg.burst;
+      for (i = 0; i + 1 < std::size(kNft); ++i)
+        if (r >= kNft[i].thresh) break;
+      if (cfg.burst > 0) xl.addf(" burst %" PRIu64 " %sbytes", r / kNft[i].thresh, kNft[i].name);
+    } else {
+      static constexpr const char* kNftUnits[] = {"day", "hour", "minute", "second"};
+      if (cfg.avg == 0) return false;  // the reference divides by it
+      const std::size_t i = unit_index(cfg.avg);
+      xl.addf(" %" PRIu64 "/%s ", std::uint64_t{kScale * kUnits[i].seconds / cfg.avg},
+              kNftUnits[i]);
+      if (cfg.burst != 5) xl.addf("burst %" PRIu64 " packets", std::uint64_t{cfg.burst});
+    }
+    xl.add("}");
+    return keyed;
+  }
+
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("hashlimit", 3, xt_blob(info)));
     return {};

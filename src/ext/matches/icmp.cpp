@@ -200,6 +200,30 @@ class IcmpMatch final : public Match {
     else if (code_min != 0 || code_max != 0xff)
       out += " codes " + std::to_string(code_min) + "-" + std::to_string(code_max);
   }
+  // nft words of libipt_icmp / libip6t_icmp6: "icmp type [!= ]NAME" when the type and its
+  // whole code range have a name in the table (neighbour discovery types by nft's own names);
+  // a single code has no translation. IPv4 "any" stands for the protocol alone.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (!var->v6 && type == 0xff) {
+      xl.add("ip protocol icmp");
+      return true;
+    }
+    xl.addf("%s type%s ", var->v6 ? "icmpv6" : "icmp", invert ? " !=" : "");
+    if (code_min == code_max) return false;
+    static constexpr const char* kNd[] = {"nd-router-solicit", "nd-router-advert",
+                                          "nd-neighbor-solicit", "nd-neighbor-advert",
+                                          "nd-redirect"};
+    if (var->v6 && type >= 133 && type <= 137) {
+      xl.add(kNd[type - 133]);
+      return true;
+    }
+    for (const auto& n : var->names)
+      if (n.type == type && n.code_min == code_min && n.code_max == code_max) {
+        xl.add(n.name);
+        return true;
+      }
+    return false;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     if (var->v6) {
       ip6t_icmp i{};

@@ -92,6 +92,20 @@ class IprangeMatch final : public Match {
       out += range_text(info.dst_min, info.dst_max, ctx.family);
     }
   }
+  // "ip saddr [!= ]A-B" / "ip6 daddr ..." for each range given.
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    const char* fam = ctx.family == Family::V4 ? "ip" : "ip6";
+    auto range = [&](const char* dir, std::uint8_t flag, std::uint8_t inv, const nf_inet_addr& a,
+                     const nf_inet_addr& b) {
+      if (!(info.flags & flag)) return;
+      xl.addf("%s %s%s %s", fam, dir, (info.flags & inv) ? " !=" : "",
+              addr_text(reinterpret_cast<const std::uint8_t*>(&a), ctx.family).c_str());
+      xl.addf("-%s", addr_text(reinterpret_cast<const std::uint8_t*>(&b), ctx.family).c_str());
+    };
+    range("saddr", IPRANGE_SRC, IPRANGE_SRC_INV, info.src_min, info.src_max);
+    range("daddr", IPRANGE_DST, IPRANGE_DST_INV, info.dst_min, info.dst_max);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("iprange", 1, xt_blob(info)));
     return {};

@@ -53,6 +53,15 @@ class LengthMatch final : public Match {
     out += info.invert ? " length !" : " length ";
     out += text();
   }
+  // "meta length [!= ]N" or "A-B" (a reversed range as given).
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.addf("meta length %s", info.invert ? "!= " : "");
+    if (info.min == info.max)
+      xl.addf("%u", info.min);
+    else
+      xl.addf("%u-%u", info.min, info.max);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("length", 0, xt_blob(info)));
     return {};

@@ -117,6 +117,20 @@ class LimitMatch final : public Match {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " limit: avg " + rate_text(avg) + " burst " + std::to_string(burst);
   }
+  // "limit rate 3/hour burst 5 packets", the unit spelt out (second, minute, ...); a burst
+  // of 0 is not printed.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    static constexpr const char* kNftUnits[] = {"day", "hour", "minute", "second"};
+    xl.add("limit rate");
+    if (avg == 0) {
+      xl.add(" inf");
+    } else {
+      const std::size_t i = rate_index(avg);
+      xl.addf(" %u/%s", kRates[i].mult / avg, kNftUnits[i]);
+    }
+    if (burst != 0) xl.addf(" burst %u packets", burst);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     // avg 0 only comes from a kernel rule faster than xt can express (listed as "inf"); the
     // parser never makes one. Dividing by it would crash.

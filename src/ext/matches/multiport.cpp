@@ -163,6 +163,39 @@ class MultiportMatch final : public Match {
     if (info.invert) out += " !";
     out += ports_text(numeric, ctx.ip ? proto_text(ctx.ip->proto) : nullptr);
   }
+  // nft words of libxt_multiport (rev 1): "tcp dport { 80, 443 }", a lone range bare,
+  // --ports as a concatenation of both ports against 0-65535 (its "!" is not kept).
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    const char* proto = proto_text(ctx.ip ? ctx.ip->proto : 0);
+    if (!proto) proto = "(null)";
+    xl.add(proto);
+    const unsigned count = info.count < XT_MULTI_PORTS ? info.count : XT_MULTI_PORTS;
+    switch (info.flags) {
+      case XT_MULTIPORT_SOURCE:
+        xl.add(" sport ");
+        break;
+      case XT_MULTIPORT_DESTINATION:
+        xl.add(" dport ");
+        break;
+      case XT_MULTIPORT_EITHER:
+        xl.addf(" sport . %s dport { ", proto);
+        for (unsigned i = 0; i < count; ++i) {
+          if (i) xl.add(", ");
+          xl.addf("0-65535 . %u, %u . 0-65535", info.ports[i], info.ports[i]);
+        }
+        xl.add(" }");
+        return true;
+    }
+    if (info.invert) xl.add("!= ");
+    const bool braces = count > 2 || (count > 1 && !info.pflags[0]);
+    if (braces) xl.add("{ ");
+    for (unsigned i = 0; i < count; ++i) {
+      xl.addf("%s%u", i ? ", " : "", info.ports[i]);
+      if (info.pflags[i] && i + 1 < XT_MULTI_PORTS) xl.addf("-%u", info.ports[++i]);
+    }
+    if (braces) xl.add("}");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("multiport", 1, xt_blob(info)));
     return {};

@@ -151,6 +151,27 @@ class OwnerMatch final : public Match {
     }
     if (info.match & XT_OWNER_SUPPL_GROUPS) out += " incl. suppl. groups";
   }
+  // "skuid [!= ]N[-M]" or "skgid ...": only a lone --uid-owner or --gid-owner translates (any
+  // "!" of the match makes it "!=").
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    std::uint32_t lo, hi;
+    if (info.match == XT_OWNER_UID) {
+      xl.addf("skuid%s ", info.invert ? " !=" : "");
+      lo = info.uid_min;
+      hi = info.uid_max;
+    } else if (info.match == XT_OWNER_GID) {
+      xl.addf("skgid%s ", info.invert ? " !=" : "");
+      lo = info.gid_min;
+      hi = info.gid_max;
+    } else {
+      return false;
+    }
+    if (lo != hi)
+      xl.addf("%u-%u", lo, hi);
+    else
+      xl.addf("%u", lo);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("owner", 1, xt_blob(info)));
     return {};

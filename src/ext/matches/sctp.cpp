@@ -3,8 +3,9 @@
 // any|all|only NAME[:FLAGS],... where FLAGS letters are uppercase to require a bit and
 // lowercase to require it clear (DATA: I U B E, ABORT/SHUTDOWN_COMPLETE: T); unused flag slots
 // carry chunk type 0xff. -L "sctp spts:!10:20 dpt:5000 any DATA,INIT".
-#include <cstdio>
 #include <cctype>
+#include <cstdio>
+#include <cstring>
 
 #include "common/parse.h"
 #include "ext/extension.h"
@@ -33,16 +34,31 @@ struct Chunk {
   const char* name;
   std::uint8_t type;
   const char* flags;  // letters, most significant bit first
+  const char* nft;    // nft's name of the chunk
 };
 constexpr Chunk kChunks[] = {
-    {"DATA", 0, "IUBE"},        {"INIT", 1, ""},          {"INIT_ACK", 2, ""},
-    {"SACK", 3, ""},            {"HEARTBEAT", 4, ""},     {"HEARTBEAT_ACK", 5, ""},
-    {"ABORT", 6, "T"},          {"SHUTDOWN", 7, ""},      {"SHUTDOWN_ACK", 8, ""},
-    {"ERROR", 9, ""},           {"COOKIE_ECHO", 10, ""},  {"COOKIE_ACK", 11, ""},
-    {"ECN_ECNE", 12, ""},       {"ECN_CWR", 13, ""},      {"SHUTDOWN_COMPLETE", 14, "T"},
-    {"I_DATA", 64, "IUBE"},     {"RE_CONFIG", 130, ""},   {"PAD", 132, ""},
-    {"ASCONF", 193, ""},        {"ASCONF_ACK", 128, ""},  {"FORWARD_TSN", 192, ""},
-    {"I_FORWARD_TSN", 194, ""},
+    {"DATA", 0, "IUBE", "data"},
+    {"INIT", 1, "", "init"},
+    {"INIT_ACK", 2, "", "init-ack"},
+    {"SACK", 3, "", "sack"},
+    {"HEARTBEAT", 4, "", "heartbeat"},
+    {"HEARTBEAT_ACK", 5, "", "heartbeat-ack"},
+    {"ABORT", 6, "T", "abort"},
+    {"SHUTDOWN", 7, "", "shutdown"},
+    {"SHUTDOWN_ACK", 8, "", "shutdown-ack"},
+    {"ERROR", 9, "", "error"},
+    {"COOKIE_ECHO", 10, "", "cookie-echo"},
+    {"COOKIE_ACK", 11, "", "cookie-ack"},
+    {"ECN_ECNE", 12, "", "ecne"},
+    {"ECN_CWR", 13, "", "cwr"},
+    {"SHUTDOWN_COMPLETE", 14, "T", "shutdown-complete"},
+    {"I_DATA", 64, "IUBE", "i-data"},
+    {"RE_CONFIG", 130, "", "re-config"},
+    {"PAD", 132, "", "pad"},
+    {"ASCONF", 193, "", "asconf"},
+    {"ASCONF_ACK", 128, "", "asconf-ack"},
+    {"FORWARD_TSN", 192, "", "forward-tsn"},
+    {"I_FORWARD_TSN", 194, "", "i-forward-tsn"},
 };
 
 enum { kOptSport = 1, kOptDport, kOptChunks };
@@ -92,38 +108,60 @@ class SctpMatch final : public Match {
       info.chunk_match_type = kMatchOnly;
     else
       return parameter_error("Match type has to be one of \"ALL\", \"ANY\" or \"ONLY\"");
-    for (const std::string& item : split(list, ',')) {
-      auto colon = item.find(':');
-      std::string name = item.substr(0, colon);
-      if (name == "ALL") {
-        for (auto& w : info.chunkmap) w = 0xffffffff;
-        continue;
-      }
-      if (name == "NONE") continue;
-      const Chunk* c = nullptr;
-      for (const auto& k : kChunks)
-        if (name == k.name) c = &k;
-      if (!c) return parameter_error("Unknown sctp chunk `" + name + "'");
-      info.chunkmap[c->type / 32] |= 1u << (c->type % 32);
-      if (colon != std::string::npos) {
-        if (info.flag_count >= 4) return parameter_error("Number of chunk types with flags exceeds currently allowed limit.Increasing this limit involves changing IPT_NUM_SCTP_FLAGS and recompiling both the kernel space and user space modules");
-        SctpFlagInfo& fi = info.flag_info[info.flag_count++];
-        fi.chunktype = c->type;
-        std::string letters = c->flags;
-        for (char ch : item.substr(colon + 1)) {
-          auto pos = letters.find(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
-          if (pos == std::string::npos)
-            return parameter_error(std::string("Invalid flags for chunk type ") + c->name);
-          std::uint8_t bit = static_cast<std::uint8_t>(1u << (letters.size() - 1 - pos));
-          fi.flag_mask |= bit;
-          if (std::isupper(static_cast<unsigned char>(ch))) fi.flag |= bit;
-        }
-      }
-    }
+    CX_TRY(parse_chunks(list));
     info.flags |= kChunkTypes;
     if (arg.invert) info.invflags |= kChunkTypes;
     return {};
   }
+  // The chunk list as libxt_sctp reads it: "ALL" or "NONE" alone (any case), else names (any
+  // case) separated by commas, empty ones skipped, each with optional ":FLAGS". A flag letter
+  // is looked up in the chunk's 8-character flag pattern ("----IUBE"), so "-" is bit 7; all
+  // flags of one chunk go into one slot, at most four slots. Errors name the chunk by its
+  // index in the table.
+  Status parse_chunks(const std::string& list) {
+    std::memset(info.chunkmap, 0, sizeof(info.chunkmap));
+    if (to_lower(list) == "all") {
+      for (auto& w : info.chunkmap) w = 0xffffffff;
+      return {};
+    }
+    if (to_lower(list) == "none") return {};
+    for (const std::string& item : split(list, ',')) {
+      if (item.empty()) continue;
+      const auto colon = item.find(':');
+      const std::string name = item.substr(0, colon);
+      std::size_t idx = std::size(kChunks);
+      for (std::size_t i = 0; i < std::size(kChunks) && idx == std::size(kChunks); ++i)
+        if (to_lower(name) == to_lower(kChunks[i].name)) idx = i;
+      if (idx == std::size(kChunks)) return parameter_error("Unknown sctp chunk `" + name + "'");
+      const Chunk& c = kChunks[idx];
+      info.chunkmap[c.type / 32] |= 1u << (c.type % 32);
+      if (colon == std::string::npos) continue;
+      const std::string pattern = std::string(8 - std::strlen(c.flags), '-') + c.flags;
+      for (char ch : item.substr(colon + 1)) {
+        const auto pos =
+            pattern.find(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+        if (pos == std::string::npos)
+          return parameter_error("Invalid flags for chunk type " + std::to_string(idx));
+        const auto bit = static_cast<std::uint8_t>(1u << (7 - pos));
+        SctpFlagInfo* fi = nullptr;
+        for (int i = 0; i < info.flag_count && !fi; ++i)
+          if (info.flag_info[i].chunktype == c.type) fi = &info.flag_info[i];
+        if (!fi) {
+          if (info.flag_count == 4)
+            return parameter_error(
+                "Number of chunk types with flags exceeds currently allowed limit. Increasing "
+                "this limit involves changing IPT_NUM_SCTP_FLAGS and recompiling both the "
+                "kernel space and user space modules");
+          fi = &info.flag_info[info.flag_count++];
+          *fi = SctpFlagInfo{c.type, 0, 0};
+        }
+        fi->flag_mask |= bit;
+        if (std::isupper(static_cast<unsigned char>(ch))) fi->flag |= bit;
+      }
+    }
+    return {};
+  }
+
   // With -n, chunk types as numbers ("0x0001"); otherwise by name (nothing for a type that
   // has none), as libxt_sctp prints them.
   std::string chunks_text(bool numeric = false) const {
@@ -182,6 +220,45 @@ class SctpMatch final : public Match {
     if (info.flags & kChunkTypes)
       out += std::string((info.invflags & kChunkTypes) ? " !" : "") + " " + match_type() + " " +
              chunks_text(numeric);
+  }
+  // nft words of libxt_sctp: ports ("sctp sport != 10-20"), then with ALL or ONLY one
+  // "sctp chunk NAME ..." per known chunk type in table order; nothing to say for ANY or for
+  // a match without options.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (!info.flags) return false;
+    auto ports = [&](const char* dir, std::uint32_t f, const std::uint16_t* p) {
+      if (!(info.flags & f)) return;
+      const char* op = (info.invflags & f) ? " !=" : "";
+      if (p[0] != p[1])
+        xl.addf("sctp %s%s %u-%u", dir, op, p[0], p[1]);
+      else
+        xl.addf("sctp %s%s %u", dir, op, p[0]);
+    };
+    ports("sport", kSrcPorts, info.spts);
+    ports("dport", kDestPorts, info.dpts);
+    if (!(info.flags & kChunkTypes)) return true;
+    if (info.chunk_match_type == kMatchAny) return false;
+    const bool inv = info.invflags & kChunkTypes;
+    for (const Chunk& c : kChunks) {
+      if (!(info.chunkmap[c.type / 32] & (1u << (c.type % 32)))) {
+        if (info.chunk_match_type == kMatchOnly)
+          xl.addf("sctp chunk %s %s", c.nft, inv ? "exists" : "missing");
+        continue;
+      }
+      // iptables keeps a flag entry under the chunk's index in its name table and looks it
+      // up by chunk type: the two agree up to SHUTDOWN_COMPLETE only.
+      const SctpFlagInfo* fi = nullptr;
+      for (int i = 0; i < info.flag_count && i < 4 && !fi; ++i) {
+        const std::uint8_t t = info.flag_info[i].chunktype;
+        if (t == c.type && t <= 14) fi = &info.flag_info[i];
+      }
+      if (!fi)
+        xl.addf("sctp chunk %s %s", c.nft, inv ? "missing" : "exists");
+      else
+        xl.addf("sctp chunk %s flags & 0x%x %s 0x%x", c.nft, fi->flag_mask,
+                inv ? "!=" : "==", fi->flag);
+    }
+    return true;
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::match("sctp", 0, xt_blob(info)));

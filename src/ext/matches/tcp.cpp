@@ -191,6 +191,41 @@ class TcpMatch final : public Match {
     }
   }
 
+  // nft words of libxt_tcp: each port unless 0:65535 (a negated full range is dropped), the
+  // option's presence, then the flags as "cmp / mask" in lower case ("0x0" for none).
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    auto port = [&xl](const char* dir, const std::optional<PortRange>& r, bool inv) {
+      if (!r || (r->lo == 0 && r->hi == 0xffff)) return;
+      if (r->lo != r->hi)
+        xl.addf("tcp %s %s%u-%u", dir, inv ? "!= " : "", r->lo, r->hi);
+      else
+        xl.addf("tcp %s %s%u", dir, inv ? "!= " : "", r->lo);
+    };
+    port("sport", sport, inv_sport);
+    port("dport", dport, inv_dport);
+    if (option.value_or(0)) xl.addf("tcp option %u %s", *option, inv_option ? "missing" : "exists");
+    if (flags && (flags->first || inv_flags)) {
+      xl.addf("tcp flags %s", inv_flags ? "!= " : "");
+      xlate_flags(xl, flags->second);
+      xl.add(" / ");
+      xlate_flags(xl, flags->first);
+    }
+    return true;
+  }
+  static void xlate_flags(Xlate& xl, std::uint8_t v) {
+    static constexpr const char* kLower[] = {"fin", "syn", "rst", "psh", "ack", "urg"};
+    if (v == 0) {
+      xl.add("0x0");
+      return;
+    }
+    bool first = true;
+    for (int i = 0; i < 6; ++i)
+      if (v & (1u << i)) {
+        xl.addf("%s%s", first ? "" : ",", kLower[i]);
+        first = false;
+      }
+  }
+
   // iptables-nft 1.8.9 sends the xt match for an option (or a negated one) and when nothing
   // constrains anything; otherwise native expressions, where a flags test that is always
   // true (mask and compare NONE, not negated) is left out.

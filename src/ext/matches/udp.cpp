@@ -68,6 +68,21 @@ class UdpMatch final : public Match {
     return {};
   }
 
+  // nft words of libxt_udp; both ports take their "!=" from the source port's flag, as the
+  // reference does.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    auto port = [&](const char* dir, const std::optional<PortRange>& r) {
+      if (!r || (r->lo == 0 && r->hi == 0xffff)) return;
+      if (r->lo != r->hi)
+        xl.addf("udp %s %s%u-%u", dir, inv_sport ? "!= " : "", r->lo, r->hi);
+      else
+        xl.addf("udp %s %s%u", dir, inv_sport ? "!= " : "", r->lo);
+    };
+    port("sport", sport);
+    port("dport", dport);
+    return true;
+  }
+
   // iptables-nft 1.8.9 sends the xt match only when no port constrains anything.
   bool needs_compat() const { return port_unset(sport, inv_sport) && port_unset(dport, inv_dport); }
 
