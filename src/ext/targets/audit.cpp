@@ -33,6 +33,11 @@ class AuditTarget final : public SimpleTarget<xt_audit_info> {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += std::string(" AUDIT ") + kAuditTypes[info.type % 3];
   }
+  // nft has no audit types: every --type is the same log statement.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("log level audit");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("AUDIT", 0, xt_blob(info)));
     return {};

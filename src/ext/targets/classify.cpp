@@ -41,6 +41,16 @@ class ClassifyTarget final : public SimpleTarget<xt_classify_target_info> {
     std::snprintf(b, sizeof(b), " CLASSIFY set %x:%x", info.priority >> 16, info.priority & 0xffff);
     out += b;
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("meta priority set ");
+    if (info.priority == 0xffffffffu)
+      xl.add("root");
+    else if (info.priority == 0)
+      xl.add("none");
+    else
+      xl.addf("%x:%x", info.priority >> 16, info.priority & 0xffff);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("CLASSIFY", 0, xt_blob(info)));
     return {};

@@ -150,6 +150,39 @@ class ConnmarkTarget final : public Target {
     }
     shift_text(out, false);
   }
+  // A shift wraps the value in "( ... ) << N"; save and restore with different masks have no
+  // nft form.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const char* open = info.shift_bits ? "( " : "";
+    const bool full = info.nfmask == 0xffffffffu && info.ctmask == 0xffffffffu;
+    switch (info.mode) {
+      case XT_CONNMARK_SET:
+        xl.addf("ct mark set %s", open);
+        if (info.ctmask == 0xffffffffu)
+          xl.addf("0x%x ", info.ctmark);
+        else if (info.ctmark == 0)
+          xl.addf("ct mark and 0x%x", ~info.ctmask);
+        else if (info.ctmark == info.ctmask)
+          xl.addf("ct mark or 0x%x", info.ctmark);
+        else if (info.ctmask == 0)
+          xl.addf("ct mark xor 0x%x", info.ctmark);
+        else
+          xl.addf("ct mark xor 0x%x and 0x%x", info.ctmark, ~info.ctmask);
+        break;
+      case XT_CONNMARK_SAVE:
+      case XT_CONNMARK_RESTORE:
+        xl.addf(info.mode == XT_CONNMARK_SAVE ? "ct mark set %smark" : "meta mark set %sct mark",
+                open);
+        if (!full) {
+          if (info.nfmask != info.ctmask) return false;
+          xl.addf(" and 0x%x", info.nfmask);
+        }
+        break;
+    }
+    if (info.mode <= XT_CONNMARK_RESTORE && info.shift_bits)
+      xl.addf(" ) %s %u", info.shift_dir ? ">>" : "<<", unsigned{info.shift_bits});
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("CONNMARK", 2, xt_blob(info)));
     return {};

@@ -171,6 +171,12 @@ class CtTarget final : public Target {
     dump(out, false);
   }
   std::string list_name() const override { return "CT"; }
+  // Only the untracking form has an nft statement.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (!(info.flags & XT_CT_NOTRACK)) return false;
+    xl.add("notrack");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("CT", 2, xt_blob(info)));
     return {};

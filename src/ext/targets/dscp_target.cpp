@@ -56,6 +56,10 @@ class DscpTarget final : public Target {
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " DSCP set " + hex2(info.dscp);
   }
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    xl.addf("%s dscp set 0x%02x", ctx.family == Family::V4 ? "ip" : "ip6", info.dscp);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("DSCP", 0, xt_blob(info)));
     return {};

@@ -128,6 +128,27 @@ class LogTarget final : public Target {
     }
     if (info.prefix[0]) out += " prefix \"" + prefix() + "\"";
   }
+  // Level 4 (warning) is nft's default and left out.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.level >= 8) return false;
+    xl.add("log");
+    if (info.prefix[0]) xl.addf(" prefix \"%s\"", prefix().c_str());
+    if (info.level != 4) xl.addf(" level %s", kPrintLevels[info.level]);
+    if ((info.logflags & XT_LOG_MASK) == XT_LOG_MASK) {
+      xl.add(" flags all");
+      return true;
+    }
+    if (info.logflags & (XT_LOG_TCPSEQ | XT_LOG_TCPOPT)) {
+      xl.add(" flags tcp");
+      if (info.logflags & XT_LOG_TCPSEQ) xl.add(" sequence");
+      if (info.logflags & XT_LOG_TCPOPT)
+        xl.add((info.logflags & XT_LOG_TCPSEQ) ? ",options" : " options");
+    }
+    if (info.logflags & XT_LOG_IPOPT) xl.add(" flags ip options");
+    if (info.logflags & XT_LOG_UID) xl.add(" flags skuid");
+    if (info.logflags & XT_LOG_MACDECODE) xl.add(" flags ether");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("LOG", 0, xt_blob(info)));
     return {};

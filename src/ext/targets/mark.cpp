@@ -90,6 +90,21 @@ class MarkTarget final : public Target {
     else
       out += " MARK xset " + hex(info.mark) + "/" + hex(info.mask);
   }
+  // The kernel's (mark & ~mask) ^ value, named by the same cases as -L.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("meta mark set ");
+    if (info.mask == 0xffffffffu)
+      xl.addf("0x%x ", info.mark);
+    else if (info.mark == 0)
+      xl.addf("mark and 0x%x ", ~info.mask);
+    else if (info.mark == info.mask)
+      xl.addf("mark or 0x%x ", info.mark);
+    else if (info.mask == 0)
+      xl.addf("mark xor 0x%x ", info.mark);
+    else
+      xl.addf("mark and 0x%x xor 0x%x ", ~info.mask, info.mark);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("MARK", 2, xt_blob(info)));
     return {};

@@ -392,6 +392,37 @@ class NatTarget final : public Target {
     dump(out, false, ctx.family);
   }
 
+  // nft's snat/dnat/masquerade/redirect statement. nft has no shifted port ranges ("/base"),
+  // and NETMAP has no translation at all. The range is the one -S prints, but an IPv6 address
+  // is bracketed only when ports follow, and MASQUERADE/REDIRECT keep the colon (" to :80").
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    // In NatKind's order; NETMAP has none.
+    constexpr const char* kStatements[] = {"snat", "dnat", "masquerade", "redirect", nullptr};
+    const char* stmt = kStatements[static_cast<int>(kind)];
+    if (!stmt) return false;
+    if (range.flags & NF_NAT_RANGE_PROTO_OFFSET) return false;
+    std::string to;
+    if (range.flags & NF_NAT_RANGE_MAP_IPS) {
+      to = addr_text(range.min_addr, ctx.family);
+      if (std::memcmp(range.min_addr, range.max_addr, 16) != 0)
+        to += "-" + addr_text(range.max_addr, ctx.family);
+      if (ctx.family == Family::V6 && (range.flags & NF_NAT_RANGE_PROTO_SPECIFIED))
+        to = "[" + to + "]";
+    }
+    if (range.flags & NF_NAT_RANGE_PROTO_SPECIFIED) to += ":" + ports_text();
+    xl.add(stmt);
+    if (!to.empty()) xl.addf(" to %s", to.c_str());
+    const char* sep = " ";
+    auto flag = [&](std::uint32_t bit, const char* word) {
+      if (!(range.flags & bit)) return;
+      xl.addf("%s%s", sep, word);
+      sep = ",";
+    };
+    flag(NF_NAT_RANGE_PROTO_RANDOM, "random");
+    flag(NF_NAT_RANGE_PROTO_RANDOM_FULLY, "fully-random");
+    flag(NF_NAT_RANGE_PERSISTENT, "persistent");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext& ctx) const override {
     std::string xt(name());
     auto ports = [&](auto& r) {

@@ -101,6 +101,16 @@ class NflogTarget final : public Target {
   }
   void save(std::string& out, const SaveContext&) const override { dump(out, "--"); }
   void list(std::string& out, bool, const SaveContext&) const override { dump(out, ""); }
+  // The translation reads the xt structure, whose prefix holds 63 bytes.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("log ");
+    if (!prefix.empty())
+      xl.addf("prefix \"%s\" ", prefix.substr(0, sizeof(xt_nflog_info::prefix) - 1).c_str());
+    if (size) xl.addf("snaplen %u ", *size);
+    if (threshold) xl.addf("queue-threshold %u ", unsigned{threshold});
+    xl.addf("group %u ", unsigned{group});
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     nft::Expr e;
     e.kind = nft::Expr::Kind::Log;

@@ -95,6 +95,17 @@ class NfqueueTarget final : public Target {
     if (info.flags & NFQ_FLAG_BYPASS) out += " bypass";
     if (info.flags & NFQ_FLAG_CPU_FANOUT) out += " cpu-fanout";
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.queues_total > 1)
+      xl.addf("queue num %u-%u ", unsigned{info.queuenum},
+              unsigned{info.queuenum} + info.queues_total - 1);
+    else
+      xl.addf("queue num %u ", unsigned{info.queuenum});
+    if (info.flags & NFQ_FLAG_BYPASS) xl.add("bypass");
+    if (info.flags & NFQ_FLAG_CPU_FANOUT)
+      xl.add((info.flags & NFQ_FLAG_BYPASS) ? ",fanout " : "fanout ");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("NFQUEUE", 3, xt_blob(info)));
     return {};

@@ -21,25 +21,26 @@ struct RejectName {
   const char* name;
   const char* alias;
   std::uint32_t with;
+  const char* xlate;  // nft's name of the type
 };
 constexpr RejectName kReject4[] = {
-    {"icmp-net-unreachable", "net-unreach", IPT_ICMP_NET_UNREACHABLE},
-    {"icmp-host-unreachable", "host-unreach", IPT_ICMP_HOST_UNREACHABLE},
-    {"icmp-proto-unreachable", "proto-unreach", IPT_ICMP_PROT_UNREACHABLE},
-    {"icmp-port-unreachable", "port-unreach", IPT_ICMP_PORT_UNREACHABLE},
-    {"icmp-net-prohibited", "net-prohib", IPT_ICMP_NET_PROHIBITED},
-    {"icmp-host-prohibited", "host-prohib", IPT_ICMP_HOST_PROHIBITED},
-    {"tcp-reset", "tcp-rst", IPT_TCP_RESET},
-    {"icmp-admin-prohibited", "admin-prohib", IPT_ICMP_ADMIN_PROHIBITED},
+    {"icmp-net-unreachable", "net-unreach", IPT_ICMP_NET_UNREACHABLE, "net-unreachable"},
+    {"icmp-host-unreachable", "host-unreach", IPT_ICMP_HOST_UNREACHABLE, "host-unreachable"},
+    {"icmp-proto-unreachable", "proto-unreach", IPT_ICMP_PROT_UNREACHABLE, "prot-unreachable"},
+    {"icmp-port-unreachable", "port-unreach", IPT_ICMP_PORT_UNREACHABLE, "port-unreachable"},
+    {"icmp-net-prohibited", "net-prohib", IPT_ICMP_NET_PROHIBITED, "net-prohibited"},
+    {"icmp-host-prohibited", "host-prohib", IPT_ICMP_HOST_PROHIBITED, "host-prohibited"},
+    {"tcp-reset", "tcp-rst", IPT_TCP_RESET, "tcp reset"},
+    {"icmp-admin-prohibited", "admin-prohib", IPT_ICMP_ADMIN_PROHIBITED, "admin-prohibited"},
 };
 constexpr RejectName kReject6[] = {
-    {"icmp6-no-route", "no-route", IP6T_ICMP6_NO_ROUTE},
-    {"icmp6-adm-prohibited", "adm-prohibited", IP6T_ICMP6_ADM_PROHIBITED},
-    {"icmp6-addr-unreachable", "addr-unreach", IP6T_ICMP6_ADDR_UNREACH},
-    {"icmp6-port-unreachable", "port-unreach", IP6T_ICMP6_PORT_UNREACH},
-    {"tcp-reset", "tcp-reset", IP6T_TCP_RESET},
-    {"icmp6-policy-fail", "policy-fail", IP6T_ICMP6_POLICY_FAIL},
-    {"icmp6-reject-route", "reject-route", IP6T_ICMP6_REJECT_ROUTE},
+    {"icmp6-no-route", "no-route", IP6T_ICMP6_NO_ROUTE, "no-route"},
+    {"icmp6-adm-prohibited", "adm-prohibited", IP6T_ICMP6_ADM_PROHIBITED, "admin-prohibited"},
+    {"icmp6-addr-unreachable", "addr-unreach", IP6T_ICMP6_ADDR_UNREACH, "addr-unreachable"},
+    {"icmp6-port-unreachable", "port-unreach", IP6T_ICMP6_PORT_UNREACH, "port-unreachable"},
+    {"tcp-reset", "tcp-reset", IP6T_TCP_RESET, "tcp reset"},
+    {"icmp6-policy-fail", "policy-fail", IP6T_ICMP6_POLICY_FAIL, "policy-fail"},
+    {"icmp6-reject-route", "reject-route", IP6T_ICMP6_REJECT_ROUTE, "reject-route"},
 };
 
 bool prefix_of(std::string_view word, std::string_view full) {
@@ -92,6 +93,24 @@ class RejectTarget final : public Target {
   }
   void list(std::string& out, bool, const SaveContext&) const override {
     out += " reject-with " + with_text();
+  }
+  // The default type is nft's default too; a TCP reset is not an ICMP type.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const bool v4 = family == Family::V4;
+    if (with ==
+        (v4 ? std::uint32_t{IPT_ICMP_PORT_UNREACHABLE} : std::uint32_t{IP6T_ICMP6_PORT_UNREACH})) {
+      xl.add("reject");
+      return true;
+    }
+    const char* type = nullptr;
+    for (const auto& r : table())
+      if (r.with == with) type = r.xlate;
+    if (!type) return false;
+    if (with == (v4 ? std::uint32_t{IPT_TCP_RESET} : std::uint32_t{IP6T_TCP_RESET}))
+      xl.addf("reject with %s", type);
+    else
+      xl.addf("reject with %s type %s", v4 ? "icmp" : "icmpv6", type);
+    return true;
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     if (family == Family::V4) {

@@ -63,6 +63,15 @@ class SynproxyTarget final : public SimpleTarget<xt_synproxy_info> {
     if (info.options & XT_SYNPROXY_OPT_MSS) out += "mss " + std::to_string(info.mss) + " ";
     if (info.options & XT_SYNPROXY_OPT_ECN) out += "ecn ";
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("synproxy ");
+    if (info.options & XT_SYNPROXY_OPT_SACK_PERM) xl.add("sack-perm ");
+    if (info.options & XT_SYNPROXY_OPT_TIMESTAMP) xl.add("timestamp ");
+    if (info.options & XT_SYNPROXY_OPT_WSCALE) xl.addf("wscale %u ", unsigned{info.wscale});
+    if (info.options & XT_SYNPROXY_OPT_MSS) xl.addf("mss %u ", unsigned{info.mss});
+    if (info.options & XT_SYNPROXY_OPT_ECN) xl.add("ecn ");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("SYNPROXY", 0, xt_blob(info)));
     return {};

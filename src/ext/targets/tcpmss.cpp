@@ -52,6 +52,13 @@ class TcpmssTarget final : public Target {
     else
       out += " TCPMSS set " + std::to_string(info.mss);
   }
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    if (info.mss == XT_TCPMSS_CLAMP_PMTU)
+      xl.add("tcp option maxseg size set rt mtu");
+    else
+      xl.addf("tcp option maxseg size set %d", info.mss);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("TCPMSS", 0, xt_blob(info)));
     return {};

@@ -41,6 +41,14 @@ class TeeTarget final : public SimpleTarget<xt_tee_tginfo> {
     out += " TEE gw:" + addr_text(reinterpret_cast<const std::uint8_t*>(&info.gw), ctx.family);
     if (info.oif[0]) out += " oif=" + cstr(info.oif, sizeof(info.oif));
   }
+  // Without -n the gateway is named by a reverse lookup, as iptables -L names addresses.
+  bool xlate(Xlate& xl, const XlateContext& ctx) const override {
+    const auto* gw = reinterpret_cast<const std::uint8_t*>(&info.gw);
+    const std::string text = ctx.numeric ? addr_text(gw, ctx.family) : addr_anyname(gw, ctx.family);
+    xl.addf("dup to %s", text.c_str());
+    if (info.oif[0]) xl.addf(" device %s", cstr(info.oif, sizeof(info.oif)).c_str());
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("TEE", 1, xt_blob(info)));
     return {};

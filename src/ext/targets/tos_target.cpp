@@ -88,6 +88,24 @@ class TosTarget final : public Target {
     else
       out += " TOS set " + hex2(info.tos_value) + "/" + hex2(info.tos_mask);
   }
+  // iptables-nft sends revision 1 in both families, whose translation says "ip6" (also in
+  // an IPv4 rule). The TOS byte's upper six bits are the DSCP.
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    const unsigned value = info.tos_value, mask = info.tos_mask;
+    const unsigned inverse = static_cast<std::uint8_t>(~info.tos_mask);
+    xl.add("ip6 dscp set ");
+    if ((mask & 0x3f) == 0x3f)
+      xl.addf("0x%02x", value >> 2);
+    else if (value == 0)
+      xl.addf("ip6 dscp and 0x%02x", inverse >> 2);
+    else if (value == mask)
+      xl.addf("ip6 dscp or 0x%02x", value >> 2);
+    else if (mask == 0)
+      xl.addf("ip6 dscp xor 0x%02x", value >> 2);
+    else
+      xl.addf("ip6 dscp and 0x%02x xor 0x%02x", inverse >> 2, value >> 2);
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::target("TOS", 1, xt_blob(info)));
     return {};

@@ -21,6 +21,10 @@ class TraceTarget final : public Target {
   Status parse(int, const OptionArg&, const RuleContext&) override { return {}; }
   void save(std::string&, const SaveContext&) const override {}
   void list(std::string&, bool, const SaveContext&) const override {}
+  bool xlate(Xlate& xl, const XlateContext&) const override {
+    xl.add("nftrace set 1");
+    return true;
+  }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
     out.push_back(nft::Expr::data_imm(kTraceReg, nft::Bytes{1}));
     out.push_back(nft::Expr::meta_set_reg(kMetaKeyNftrace, kTraceReg));
