@@ -3,9 +3,9 @@
 //   DNAT        v4 and v6: rev 2, nf_nat_range2 (adds the "/base" port offset)
 //   MASQUERADE, REDIRECT, NETMAP   v4: rev 0, multi_range_compat   v6: rev 0, nf_nat_range
 // Quirks: ports are allowed with -p tcp/udp/sctp/dccp/icmp, inverted or not (udplite is not);
-// IPv6 ports need "[addr]:port" (a bare "fd00::2:8080" is an address); an address range may
-// be reversed; -S prints v6 "[a]:p" only when there are ports. NETMAP masks the address and
-// sends min = addr & mask, max = addr | ~mask.
+// IPv6 ports need "[addr]:port" (a bare "fd00::2:8080" is an address, "10.0.0.2:80" is port
+// 80 of a bad address); an address range may be reversed; -S prints v6 "[a]:p" only when
+// there are ports. NETMAP masks the address and sends min = addr & mask, max = addr | ~mask.
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_nat.h>
 
@@ -113,43 +113,39 @@ Status parse_ip(std::string_view s, Family f, std::uint8_t out[16]) {
   return {};
 }
 
-// --to-source / --to-destination.
+// --to-source / --to-destination, read as libxt_NAT reads them in both families: with a '['
+// anywhere, the address is what the brackets hold (IPv4 refuses them) and the ports follow
+// the first colon after the ']'; without one, a single colon starts the ports (two or more
+// make it all an address). A colon at the start or as the third character means "no
+// address" ("ab:80" is port 80). Anything between ']' and the colon is ignored.
 Status parse_to(std::string_view arg, Family f, const model::IpHeader* ip, Range& r, NatKind kind) {
-  std::string_view addrs = arg, ports;
-  bool has_ports = false;
-  if (f == Family::V4) {
-    // A second colon makes the whole text an address (iptables then reports it as a bad one).
-    if (auto colon = arg.find(':');
-        colon != std::string_view::npos && arg.find(':', colon + 1) == std::string_view::npos) {
-      addrs = arg.substr(0, colon);
-      ports = arg.substr(colon + 1);
-      has_ports = true;
-    }
-  } else if (!arg.empty() && arg[0] == '[') {
-    auto close = arg.find(']');
-    if (close == std::string_view::npos) return parameter_error("Invalid address format");
-    addrs = arg.substr(1, close - 1);
-    std::string_view rest = arg.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') return parameter_error("Invalid address format");
-      ports = rest.substr(1);
-      has_ports = true;
-    }
+  std::string_view addrs = arg;
+  std::size_t colon = std::string_view::npos;
+  if (auto open = arg.find('['); open == std::string_view::npos) {
+    colon = arg.find(':');
+    if (colon != std::string_view::npos && arg.find(':', colon + 1) != std::string_view::npos)
+      colon = std::string_view::npos;
+    addrs = arg.substr(0, colon);
+  } else {
+    auto close = arg.find(']', open + 1);
+    if (close == std::string_view::npos || f == Family::V4)
+      return parameter_error("Invalid address format");
+    addrs = arg.substr(open + 1, close - open - 1);
+    colon = arg.find(':', close + 1);
   }
-  if (has_ports) {
+  if (colon != std::string_view::npos) {
     if (!ports_allowed(ip))
       return parameter_error("Need TCP, UDP, SCTP or DCCP with port specification");
-    CX_TRY(parse_ports(ports, r, kind));
+    CX_TRY(parse_ports(arg.substr(colon + 1), r, kind));
+    if (colon == 0 || colon == 2) return {};
   }
-  if (!addrs.empty()) {
-    auto dash = addrs.find('-');
-    CX_TRY(parse_ip(addrs.substr(0, dash), f, r.min_addr));
-    if (dash != std::string_view::npos)
-      CX_TRY(parse_ip(addrs.substr(dash + 1), f, r.max_addr));
-    else
-      std::memcpy(r.max_addr, r.min_addr, 16);
-    r.flags |= NF_NAT_RANGE_MAP_IPS;
-  }
+  auto dash = addrs.find('-');
+  CX_TRY(parse_ip(addrs.substr(0, dash), f, r.min_addr));
+  if (dash != std::string_view::npos)
+    CX_TRY(parse_ip(addrs.substr(dash + 1), f, r.max_addr));
+  else
+    std::memcpy(r.max_addr, r.min_addr, 16);
+  r.flags |= NF_NAT_RANGE_MAP_IPS;
   return {};
 }
 
