@@ -529,6 +529,7 @@ Status parse_into(Command& cmd, const std::vector<std::string>& args, Family fam
           LoadedExt& le = loaded[idx];
           ext::OptionArg oa;
           oa.value = optarg ? optarg : "";
+          oa.text = optarg;
           oa.invert = invert;
           oa.argv = &words;
           std::size_t next = static_cast<std::size_t>(optind);

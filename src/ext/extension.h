@@ -42,6 +42,13 @@ struct OptionArg {
   const std::vector<std::string>* argv = nullptr;
   std::size_t* next = nullptr;
   std::string_view option_name;  // as the user wrote it, for messages
+  char* text = nullptr;          // the argument's own bytes in the command's words
+
+  // A libxtables parser that writes '\0' into its argument leaves it cut there for whatever
+  // reads the words afterwards (iptables-translate's "# ..." line): cut after n bytes.
+  void cut_at(std::size_t n) const {
+    if (text && n < value.size()) text[n] = '\0';
+  }
 };
 
 struct SaveContext {

@@ -37,6 +37,11 @@ class Xlate {
   void warn(std::string text) { warnings_.push_back(std::move(text)); }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // A rule the reference's translator crashes on: the tool refuses it with this message
+  // instead of printing a translation.
+  void refuse(std::string message) { refusal_ = std::move(message); }
+  const std::string& refusal() const { return refusal_; }
+
   std::string rule() const;  // without trailing blanks
   const std::string& set() const { return set_; }
 
@@ -44,7 +49,7 @@ class Xlate {
   static void append(std::string& buf, std::string_view text, bool space);
   static std::string vformat(const char* fmt, va_list ap);
   Family family_;
-  std::string rule_, set_, comment_;
+  std::string rule_, set_, comment_, refusal_;
   std::vector<std::string> warnings_;
 };
 

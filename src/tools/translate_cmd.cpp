@@ -80,10 +80,14 @@ int run_translate(const std::string& prog, Family family, int argc, char** argv)
   }
   std::string out;
   std::vector<std::string> warnings;
-  bool ok = xlate::translate_command(*cmd, false, out, warnings);
+  auto ok = xlate::translate_command(*cmd, false, out, warnings);
   for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (!ok) {  // nothing of the refused command is printed
+    print_error(prog, ok.error(), false);
+    return ok.error().exit_code();
+  }
   write_out(out);
-  if (!ok) {
+  if (!*ok) {
     std::fflush(stdout);
     std::fputs("Translation not implemented\n", stderr);
     return 1;

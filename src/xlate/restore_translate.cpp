@@ -156,7 +156,13 @@ class Translator {
       result.command = std::move(*cmd);
       return {};
     }
-    if (!translate_command(*cmd, true, out_, warnings_)) return failed();
+    auto translated = translate_command(*cmd, true, out_, warnings_);
+    if (!translated) {
+      Error e = translated.take_error();
+      e.message = "line " + std::to_string(lineno_) + ": " + e.message;
+      return at_line(std::move(e), lineno_);
+    }
+    if (!*translated) return failed();
     return {};
   }
 

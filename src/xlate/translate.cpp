@@ -119,8 +119,8 @@ bool xlate_rule(ext::Xlate& xl, const model::Rule& rule, const ext::XlateContext
 }
 
 // One rule as "add rule ..." (or "insert rule ..."), preceded by the set it declares, if any.
-bool print_rule(const cli::Command& cmd, const model::Rule& rule, bool restore, bool append,
-                std::string& out, std::vector<std::string>& warnings) {
+Result<bool> print_rule(const cli::Command& cmd, const model::Rule& rule, bool restore, bool append,
+                        std::string& out, std::vector<std::string>& warnings) {
   ext::Xlate xl(cmd.family);
   ext::XlateContext ctx;
   ctx.family = cmd.family;
@@ -128,6 +128,7 @@ bool print_rule(const cli::Command& cmd, const model::Rule& rule, bool restore, 
   ctx.numeric = cmd.numeric;
   const bool ok = xlate_rule(xl, rule, ctx);
   warnings.insert(warnings.end(), xl.warnings().begin(), xl.warnings().end());
+  if (!xl.refusal().empty()) return other_error(xl.refusal());
   if (!ok) return false;
   const char* tick = restore ? "" : "'";
   const char* fam = family_word(cmd.family);
@@ -148,14 +149,17 @@ bool print_rule(const cli::Command& cmd, const model::Rule& rule, bool restore, 
 
 // -A / -I: one rule per source x destination address. As in iptables, only the last rule's
 // result counts, and an untranslatable one is printed back as a comment.
-bool translate_rules(const cli::Command& cmd, bool restore, bool append, std::string& out,
-                     std::vector<std::string>& warnings) {
+Result<bool> translate_rules(const cli::Command& cmd, bool restore, bool append, std::string& out,
+                             std::vector<std::string>& warnings) {
   bool ok = true;
   const std::size_t nsrc = cmd.source_count ? cmd.source_count : 1;
   const std::size_t ndst = cmd.rules.size() / nsrc;
   for (std::size_t i = 0; i < nsrc; ++i) {
-    for (std::size_t j = 0; j < ndst; ++j)
-      ok = print_rule(cmd, cmd.rules[i * ndst + j], restore, append, out, warnings);
+    for (std::size_t j = 0; j < ndst; ++j) {
+      auto printed = print_rule(cmd, cmd.rules[i * ndst + j], restore, append, out, warnings);
+      if (!printed) return printed.take_error();
+      ok = *printed;
+    }
     if (!restore && i + 1 < nsrc) out += "nft ";
   }
   if (!ok) {
@@ -168,8 +172,8 @@ bool translate_rules(const cli::Command& cmd, bool restore, bool append, std::st
 
 }  // namespace
 
-bool translate_command(const cli::Command& cmd, bool restore, std::string& out,
-                       std::vector<std::string>& warnings) {
+Result<bool> translate_command(const cli::Command& cmd, bool restore, std::string& out,
+                               std::vector<std::string>& warnings) {
   using namespace cli;
   const char* fam = family_word(cmd.family);
   if (!restore && cmd.command != kCmdNone) out += "nft ";

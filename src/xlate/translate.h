@@ -14,8 +14,9 @@ namespace cx::xlate {
 // a "# ..." comment. False where the reference fails the command ("Translation not
 // implemented" on the command line, "line N failed" in a restore file); `out` then holds what
 // it printed before failing.
-// Warnings the reference prints on stderr meanwhile go to `warnings`.
-bool translate_command(const cli::Command& cmd, bool restore, std::string& out,
-                       std::vector<std::string>& warnings);
+// Warnings the reference prints on stderr meanwhile go to `warnings`. An error: a rule the
+// reference's translator crashes on, refused with a message instead.
+Result<bool> translate_command(const cli::Command& cmd, bool restore, std::string& out,
+                               std::vector<std::string>& warnings);
 
 }  // namespace cx::xlate

@@ -23,4 +23,13 @@ fixed=$(comm -13 <(printf '%s\n' "$failed" | sed '/^$/d') <(printf '%s\n' "$know
 [ -n "$new" ] && { echo "FAIL: not in xlate_known.txt:"; echo "$new"; status=1; }
 [ -n "$fixed" ] && { echo "FAIL: listed in xlate_known.txt but passing now (remove them):"; echo "$fixed"; status=1; }
 printf '%s\n' "$out" | grep -q 'passed, ' || { echo "FAIL: the checker did not run"; status=1; }
+# Where the reference crashes, ours refuses with a message and prints nothing else.
+got=$("$BIN/ip6tables-translate" -A INPUT -m hashlimit --hashlimit-upto 40/sec \
+    --hashlimit-mode srcip --hashlimit-name r --hashlimit-rate-match 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [ "$got" = "ip6tables-translate: hashlimit: --hashlimit-rate-match has no nft translation as a meter key" ]; then
+    echo "PASS ip6tables-translate refuses hashlimit --hashlimit-rate-match (the reference crashes)"
+else
+    echo "FAIL ip6tables-translate hashlimit --hashlimit-rate-match: rc $rc: $got"; status=1
+fi
 exit $status

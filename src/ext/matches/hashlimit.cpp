@@ -408,7 +408,7 @@ class HashlimitMatch final : public Match {
   // nft words of libxt_hashlimit (rev 3): "meter NAME { KEYS [timeout Ns] limit rate [over]
   // RATE [burst ...]}"; no translation without --hashlimit-mode. The reference walks the mode
   // word up to --hashlimit-rate-match's bit, which names nothing: "(null)" in its key (the
-  // IPv6 tool crashes there; this one prints the same as IPv4).
+  // IPv6 tool crashes there; this one refuses the rule).
   bool xlate(Xlate& xl, const XlateContext& ctx) const override {
     const Family f = ctx.family;
     const auto& cfg = info.cfg;
@@ -436,6 +436,10 @@ class HashlimitMatch final : public Match {
           xl.add("tcp sport");
           break;
         default:
+          if (f == Family::V6) {
+            xl.refuse("hashlimit: --hashlimit-rate-match has no nft translation as a meter key");
+            return false;
+          }
           xl.add("(null)");
           break;
       }

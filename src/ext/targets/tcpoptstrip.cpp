@@ -58,6 +58,8 @@ class TcpoptstripTarget final : public Target {
       if (test(kind)) return parameter_error("Option \"" + word + "\" already specified");
       info.strip_bmap[kind >> 5] |= 1u << (kind & 31);
     }
+    // libxt_TCPOPTSTRIP ends each name in place: the argument is left as its first name.
+    if (auto comma = arg.value.find(','); comma != std::string_view::npos) arg.cut_at(comma);
     return {};
   }
   bool empty() const {
