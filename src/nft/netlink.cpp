@@ -391,13 +391,15 @@ struct Netlink::Impl {
   }
 
   // A dump that the kernel marks inconsistent (a concurrent change, NLM_F_DUMP_INTR) is
-  // started again from scratch, as iptables-nft does.
+  // started again from scratch, as iptables-nft does. So is a read the kernel answers with
+  // EAGAIN (seen a few times in thousands of commands under heavy concurrent writing): every
+  // request sent this way only reads.
   template <class Reset>
   Status dump(nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb, Reset reset) {
     for (int attempt = 0;; ++attempt) {
       last_errno = 0;
       Status s = talk(req, cb);
-      if (s || last_errno != EINTR || attempt > 100) return s;
+      if (s || (last_errno != EINTR && last_errno != EAGAIN) || attempt > 100) return s;
       reset();
       req->nlmsg_seq = ++seq;
     }
@@ -417,7 +419,7 @@ struct Netlink::Impl {
       int r = mnl_cb_run(rxbuf.data(), len, req->nlmsg_seq, portid, trampoline, &ctx);
       if (r < 0) {
         last_errno = errno;
-        if (errno == EINTR) drain();
+        if (errno == EINTR || errno == EAGAIN) drain();
         return Error{ErrorKind::Resource, std::strerror(errno), ErrorStyle::VersionedOnly, 0};
       }
       if (r == MNL_CB_STOP) break;
@@ -448,12 +450,15 @@ Result<std::uint32_t> Netlink::genid() {
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_REQUEST | NLM_F_ACK,
                                         ++impl_->seq);
   std::uint32_t id = 0;
-  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
-    nftnl_gen* g = nftnl_gen_alloc();
-    if (nftnl_gen_nlmsg_parse(n, g) == 0) id = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
-    nftnl_gen_free(g);
-    return MNL_CB_OK;
-  });
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        nftnl_gen* g = nftnl_gen_alloc();
+        if (nftnl_gen_nlmsg_parse(n, g) == 0) id = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+        nftnl_gen_free(g);
+        return MNL_CB_OK;
+      },
+      [] {});
   if (!s) {
     const int err = errno;
     return Error{ErrorKind::Resource,
@@ -540,13 +545,15 @@ Result<std::optional<ChainObj>> Netlink::get_chain(Family family, const std::str
   nftnl_chain_nlmsg_build_payload(nlh, req);
   nftnl_chain_free(req);
   std::optional<ChainObj> out;
-  impl_->last_errno = 0;
-  Status s = impl_->talk(nlh, [&](const nlmsghdr* n) {
-    nftnl_chain* c = nftnl_chain_alloc();
-    if (nftnl_chain_nlmsg_parse(n, c) == 0) out = chain_from_nftnl(c);
-    nftnl_chain_free(c);
-    return MNL_CB_OK;
-  });
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        nftnl_chain* c = nftnl_chain_alloc();
+        if (nftnl_chain_nlmsg_parse(n, c) == 0) out = chain_from_nftnl(c);
+        nftnl_chain_free(c);
+        return MNL_CB_OK;
+      },
+      [&] { out.reset(); });
   if (!s) {
     if (impl_->last_errno == ENOENT) return std::optional<ChainObj>{};
     return s.take_error();
