@@ -345,7 +345,9 @@ int main(int argc, char** argv) {
     if (argc > 1 && cx::tools::is_cxtables_command(argv[1]))
       return cx::tools::run_cxtables_command(argc - 1, argv + 1);
     if (argc > 1) return main(argc - 1, argv + 1);
-    std::fprintf(stderr, "usage: cxtables {trace|apply|lint|iptables|ip6tables|...} ...\n");
+    std::fprintf(
+        stderr,
+        "usage: cxtables {trace|apply|lint|save --json|restore --json|iptables|ip6tables|...} ...\n");
     return 2;
   }
   if (plain == "xtables-monitor") return cx::tools::run_monitor(argc, argv);
