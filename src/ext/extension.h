@@ -170,6 +170,10 @@ struct MatchType {
   // Lift one step of native expressions into the rule (a new match, or more of one lifted
   // before); false when the step is not this extension's.
   bool (*decode_native)(const LiftStep&, LiftContext&);
+  // What iptables 1.8.9 prints after its own help for -m NAME -h: "\nNAME match options:\n...".
+  std::string_view help;
+  // What ip6tables prints instead, where it differs; empty: `help` in both families.
+  std::string_view help6 = {};
 };
 
 struct TargetType {
@@ -181,6 +185,9 @@ struct TargetType {
   std::uint32_t revision;
   std::unique_ptr<Target> (*decode_compat)(const DecodeContext&, const nft::Bytes& info);
   bool (*decode_native)(const LiftStep&, LiftContext&);
+  // As for matches, for -j NAME -h: "\nNAME target options:\n...".
+  std::string_view help;
+  std::string_view help6 = {};
 };
 
 const MatchType* find_match(std::string_view name, Family family);

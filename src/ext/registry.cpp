@@ -2,6 +2,7 @@
 #include <array>
 
 #include "ext/extension.h"
+#include "ext/util.h"
 
 namespace cx::ext {
 
@@ -148,6 +149,27 @@ const TargetType* find_target_by_kernel_name(std::string_view kernel_name, Famil
     if (t->decode_compat && t->kernel_name == kernel_name && has_family(t->families, family))
       return t;
   return nullptr;
+}
+
+// The verdicts (-j ACCEPT, DROP, RETURN, QUEUE) load iptables' "standard" target, which is no
+// extension here but has a help of its own.
+constexpr std::string_view kStandardHelp = R"HELP(
+standard match options:
+(If target is DROP, ACCEPT, RETURN or nothing)
+)HELP";
+
+namespace {
+template <class Type>
+std::string_view help_of(const Type* type, Family family) {
+  if (!type) return {};
+  return family == Family::V6 && !type->help6.empty() ? type->help6 : type->help;
+}
+}  // namespace
+
+std::string_view extension_help(std::string_view name, bool target, Family family) {
+  if (!target) return help_of(find_match(name, family), family);
+  if (name == "standard") return kStandardHelp;
+  return help_of(find_target(name, family), family);
 }
 
 }  // namespace cx::ext

@@ -158,7 +158,7 @@ struct IpsetInfo {
 };
 std::optional<IpsetInfo> ipset_by_name(std::string_view name);
 std::optional<std::string> ipset_name(std::uint16_t index);
-// What iptables prints after its own -h for an extension (ext/help.cpp): "\nNAME match
+// What iptables prints after its own -h for an extension (its type's help): "\nNAME match
 // options:\n..." for -m NAME (or the match -p NAME loads), "\nNAME target options:\n..." for
 // -j NAME; empty when unknown.
 std::string_view extension_help(std::string_view name, bool target, Family family);

@@ -24,7 +24,8 @@ same() {  # same FAMILY ARGS...: ours and the reference print the same and exit 
 section "extension helps"
 n=0
 bad=()
-# The names and families come from our own table, so a new extension is checked at once.
+# The names and families come from our own type definitions, so a new extension is checked
+# at once.
 while read -r name kind fams; do
     opt=-m
     [ "$kind" == true ] && opt=-j
@@ -33,14 +34,14 @@ while read -r name kind fams; do
         n=$((n + 1))
         same "$v" "$opt" "$name" -h || bad+=("ip${v}tables $opt $name -h")
     done
-done < <(python3 - "$ROOT/src/ext/help.cpp" <<'PY'
+done < <(python3 - "$ROOT"/src/ext/matches/*.cpp "$ROOT"/src/ext/targets/*.cpp <<'PY'
 import re, sys
-text = open(sys.argv[1]).read()
-for name, target, fam in re.findall(r'\{"([^"]+)", (true|false), (kBoth|kV4|kV6), R"HELP', text):
-    fams = {"kBoth": "'' 6", "kV4": "''", "kV6": "6"}[fam]
-    if name == "standard":
-        continue
-    print(name, target, fams.replace("''", "4"))
+for path in sys.argv[1:]:
+    text = open(path).read()
+    for kind, name, fam in re.findall(
+            r'extern const (Match|Target)Type \w+ = \{\s*"([^"]+)",\s*(kBoth|kV4|kV6)', text):
+        fams = {"kBoth": "4 6", "kV4": "4", "kV6": "6"}[fam]
+        print(name, "true" if kind == "Target" else "false", fams)
 PY
 )
 # "4" stands for the IPv4 binaries (no digit in the name).

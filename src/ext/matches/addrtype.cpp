@@ -170,7 +170,29 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kAddrtypeMatch = {"addrtype", kBoth, kOptions, create, "addrtype", 1,
-                                         decode_compat, nullptr};
+constexpr std::string_view kAddrtypeMatchHelp = R"HELP(
+Address type match options:
+ [!] --src-type type[,...]      Match source address type
+ [!] --dst-type type[,...]      Match destination address type
+     --limit-iface-in           Match only on the packet's incoming device
+     --limit-iface-out          Match only on the packet's outgoing device
+
+Valid types:           
+                                UNSPEC
+                                UNICAST
+                                LOCAL
+                                BROADCAST
+                                ANYCAST
+                                MULTICAST
+                                BLACKHOLE
+                                UNREACHABLE
+                                PROHIBIT
+                                THROW
+                                NAT
+                                XRESOLVE
+)HELP";
+
+extern const MatchType kAddrtypeMatch = {
+    "addrtype", kBoth, kOptions, create, "addrtype", 1, decode_compat, nullptr, kAddrtypeMatchHelp};
 
 }  // namespace cx::ext

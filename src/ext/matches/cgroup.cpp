@@ -70,7 +70,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kCgroupMatch = {"cgroup", kBoth, kOptions,      create,
-                                       "cgroup", 2,     decode_compat, nullptr};
+constexpr std::string_view kCgroupMatchHelp = R"HELP(
+cgroup match options:
+[!] --path path                 Recursively match path relative to cgroup2 root
+[!] --cgroup classid            Match cgroup classid, can't be used with --path
+)HELP";
+
+extern const MatchType kCgroupMatch = {"cgroup", kBoth,         kOptions, create,          "cgroup",
+                                       2,        decode_compat, nullptr,  kCgroupMatchHelp};
 
 }  // namespace cx::ext

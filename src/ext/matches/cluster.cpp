@@ -127,7 +127,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kClusterMatch = {"cluster", kBoth, kOptions,      create,
-                                        "cluster", 0,     decode_compat, nullptr};
+constexpr std::string_view kClusterMatchHelp = R"HELP(
+cluster match options:
+  --cluster-total-nodes <num>		Set number of total nodes in cluster
+  [!] --cluster-local-node <num>	Set the local node number
+  [!] --cluster-local-nodemask <num>	Set the local node mask
+  --cluster-hash-seed <num>		Set seed value of the Jenkins hash
+)HELP";
+
+extern const MatchType kClusterMatch = {
+    "cluster", kBoth, kOptions, create, "cluster", 0, decode_compat, nullptr, kClusterMatchHelp};
 
 }  // namespace cx::ext

@@ -70,7 +70,12 @@ std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& info) {
 
 }  // namespace
 
-extern const MatchType kCommentMatch = {"comment", kBoth, kOptions, create, "comment", 0, decode,
-                                        nullptr};
+constexpr std::string_view kCommentMatchHelp = R"HELP(
+comment match options:
+--comment COMMENT             Attach a comment to a rule
+)HELP";
+
+extern const MatchType kCommentMatch = {"comment", kBoth,  kOptions, create,           "comment",
+                                        0,         decode, nullptr,  kCommentMatchHelp};
 
 }  // namespace cx::ext

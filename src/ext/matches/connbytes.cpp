@@ -107,7 +107,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kConnbytesMatch = {"connbytes", kBoth, kOptions,      create,
-                                          "connbytes", 0,     decode_compat, nullptr};
+constexpr std::string_view kConnbytesMatchHelp = R"HELP(
+connbytes match options:
+ [!] --connbytes from:[to]
+     --connbytes-dir [original, reply, both]
+     --connbytes-mode [packets, bytes, avgpkt]
+)HELP";
+
+extern const MatchType kConnbytesMatch = {"connbytes",   kBoth,       kOptions,
+                                          create,        "connbytes", 0,
+                                          decode_compat, nullptr,     kConnbytesMatchHelp};
 
 }  // namespace cx::ext

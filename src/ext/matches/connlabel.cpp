@@ -166,7 +166,14 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kConnlabelMatch = {"connlabel", kBoth, kOptions,      create,
-                                          "connlabel", 0,     decode_compat, nullptr};
+constexpr std::string_view kConnlabelMatchHelp = R"HELP(
+connlabel match options:
+[!] --label name     Match if label has been set on connection
+    --set            Set label on connection
+)HELP";
+
+extern const MatchType kConnlabelMatch = {"connlabel",   kBoth,       kOptions,
+                                          create,        "connlabel", 0,
+                                          decode_compat, nullptr,     kConnlabelMatchHelp};
 
 }  // namespace cx::ext

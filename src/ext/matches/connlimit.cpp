@@ -134,7 +134,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kConnlimitMatch = {"connlimit", kBoth, kOptions, create, "connlimit", 1,
-                                          decode_compat, nullptr};
+constexpr std::string_view kConnlimitMatchHelp = R"HELP(
+connlimit match options:
+  --connlimit-upto n     match if the number of existing connections is 0..n
+  --connlimit-above n    match if the number of existing connections is >n
+  --connlimit-mask n     group hosts using prefix length (default: max len)
+  --connlimit-saddr      select source address for grouping
+  --connlimit-daddr      select destination addresses for grouping
+)HELP";
+
+extern const MatchType kConnlimitMatch = {"connlimit",   kBoth,       kOptions,
+                                          create,        "connlimit", 1,
+                                          decode_compat, nullptr,     kConnlimitMatchHelp};
 
 }  // namespace cx::ext

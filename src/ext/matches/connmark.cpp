@@ -69,7 +69,12 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kConnmarkMatch = {"connmark", kBoth, kOptions, create, "connmark", 1,
-                                         decode_compat, nullptr};
+constexpr std::string_view kConnmarkMatchHelp = R"HELP(
+connmark match options:
+[!] --mark value[/mask]    Match ctmark value with optional mask
+)HELP";
+
+extern const MatchType kConnmarkMatch = {
+    "connmark", kBoth, kOptions, create, "connmark", 1, decode_compat, nullptr, kConnmarkMatchHelp};
 
 }  // namespace cx::ext

@@ -596,10 +596,39 @@ std::unique_ptr<Match> decode_compat(const DecodeContext& ctx, const nft::Bytes&
 
 }  // namespace
 
-extern const MatchType kConntrackMatch = {"conntrack", kBoth, kOptions, create, "conntrack", 3,
-                                          decode_compat, nullptr};
+constexpr std::string_view kConntrackMatchHelp = R"HELP(
+conntrack match options:
+[!] --ctstate {INVALID|ESTABLISHED|NEW|RELATED|UNTRACKED|SNAT|DNAT}[,...]
+                               State(s) to match
+[!] --ctproto proto            Protocol to match; by number or name, e.g. "tcp"
+[!] --ctorigsrc address[/mask]
+[!] --ctorigdst address[/mask]
+[!] --ctreplsrc address[/mask]
+[!] --ctrepldst address[/mask]
+                               Original/Reply source/destination address
+[!] --ctorigsrcport port
+[!] --ctorigdstport port
+[!] --ctreplsrcport port
+[!] --ctrepldstport port
+                               TCP/UDP/SCTP orig./reply source/destination port
+[!] --ctstatus {NONE|EXPECTED|SEEN_REPLY|ASSURED|CONFIRMED}[,...]
+                               Status(es) to match
+[!] --ctexpire time[:time]     Match remaining lifetime in seconds against
+                               value or range of values (inclusive)
+    --ctdir {ORIGINAL|REPLY}   Flow direction of packet
+)HELP";
+
+constexpr std::string_view kStateMatchHelp = R"HELP(
+state match options:
+ [!] --state [INVALID|ESTABLISHED|NEW|RELATED|UNTRACKED][,...]
+				State(s) to match
+)HELP";
+
+extern const MatchType kConntrackMatch = {"conntrack",   kBoth,       kOptions,
+                                          create,        "conntrack", 3,
+                                          decode_compat, nullptr,     kConntrackMatchHelp};
 // Never found by kernel name (kConntrackMatch decodes both); only parsed.
-extern const MatchType kStateMatch = {"state", kBoth, kStateOptions, create_state, "conntrack", 3,
-                                      nullptr, nullptr};
+extern const MatchType kStateMatch = {"state", kBoth,   kStateOptions, create_state,   "conntrack",
+                                      3,       nullptr, nullptr,       kStateMatchHelp};
 
 }  // namespace cx::ext

@@ -56,7 +56,12 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kCpuMatch = {"cpu", kBoth, kOptions,      create,
-                                    "cpu", 0,     decode_compat, nullptr};
+constexpr std::string_view kCpuMatchHelp = R"HELP(
+cpu match options:
+[!] --cpu number   Match CPU number
+)HELP";
+
+extern const MatchType kCpuMatch = {"cpu", kBoth,         kOptions, create,       "cpu",
+                                    0,     decode_compat, nullptr,  kCpuMatchHelp};
 
 }  // namespace cx::ext

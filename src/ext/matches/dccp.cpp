@@ -155,7 +155,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kDccpMatch = {"dccp", kBoth, kOptions,      create,
-                                     "dccp", 0,     decode_compat, nullptr};
+constexpr std::string_view kDccpMatchHelp = R"HELP(
+dccp match options
+[!] --source-port port[:port]                          match source port(s)
+ --sport ...
+[!] --destination-port port[:port]                     match destination port(s)
+ --dport ...
+[!] --dccp-types type[,...]                            match when packet is one of the given types
+[!] --dccp-option option                               match if option (by number!) is set
+)HELP";
+
+extern const MatchType kDccpMatch = {"dccp", kBoth,         kOptions, create,        "dccp",
+                                     0,      decode_compat, nullptr,  kDccpMatchHelp};
 
 }  // namespace cx::ext

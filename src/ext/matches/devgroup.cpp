@@ -108,7 +108,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kDevgroupMatch = {"devgroup", kBoth, kOptions, create, "devgroup", 0,
-                                         decode_compat, nullptr};
+constexpr std::string_view kDevgroupMatchHelp = R"HELP(
+devgroup match options:
+[!] --src-group value[/mask]	Match device group of incoming device
+[!] --dst-group value[/mask]	Match device group of outgoing device
+)HELP";
+
+extern const MatchType kDevgroupMatch = {
+    "devgroup", kBoth, kOptions, create, "devgroup", 0, decode_compat, nullptr, kDevgroupMatchHelp};
 
 }  // namespace cx::ext

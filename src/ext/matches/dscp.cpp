@@ -79,7 +79,18 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kDscpMatch = {"dscp", kBoth, kOptions, create, "dscp", 0, decode_compat,
-                                     nullptr};
+constexpr std::string_view kDscpMatchHelp = R"HELP(
+dscp match options
+[!] --dscp value		Match DSCP codepoint with numerical value
+  		                This value can be in decimal (ex: 32)
+               		or in hex (ex: 0x20)
+[!] --dscp-class name		Match the DiffServ class. This value may
+				be any of the BE,EF, AFxx or CSx classes
+
+				These two options are mutually exclusive !
+)HELP";
+
+extern const MatchType kDscpMatch = {"dscp", kBoth,         kOptions, create,        "dscp",
+                                     0,      decode_compat, nullptr,  kDscpMatchHelp};
 
 }  // namespace cx::ext

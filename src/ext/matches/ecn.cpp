@@ -84,7 +84,14 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kEcnMatch = {"ecn", kBoth, kOptions, create, "ecn", 0, decode_compat,
-                                    nullptr};
+constexpr std::string_view kEcnMatchHelp = R"HELP(
+ECN match options
+[!] --ecn-tcp-cwr 		Match CWR bit of TCP header
+[!] --ecn-tcp-ece		Match ECE bit of TCP header
+[!] --ecn-ip-ect [0..3]	Match ECN codepoint in IPv4/IPv6 header
+)HELP";
+
+extern const MatchType kEcnMatch = {"ecn", kBoth,         kOptions, create,       "ecn",
+                                    0,     decode_compat, nullptr,  kEcnMatchHelp};
 
 }  // namespace cx::ext

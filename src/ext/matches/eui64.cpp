@@ -24,6 +24,11 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes&) {
 
 }  // namespace
 
-extern const MatchType kEui64Match = {"eui64", kV6, {}, create, "eui64", 0, decode_compat, nullptr};
+constexpr std::string_view kEui64MatchHelp = R"HELP(
+eui64 does not take any options
+)HELP";
+
+extern const MatchType kEui64Match = {"eui64", kV6,           {},      create,         "eui64",
+                                      0,       decode_compat, nullptr, kEui64MatchHelp};
 
 }  // namespace cx::ext

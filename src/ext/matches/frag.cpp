@@ -126,7 +126,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kFragMatch = {"frag", kV6, kOptions, create, "frag", 0, decode_compat,
-                                     nullptr};
+constexpr std::string_view kFragMatchHelp = R"HELP(
+frag match options:
+[!] --fragid id[:id]           match the id (range)
+[!] --fraglen length           total length of this header
+ --fragres                     check the reserved field too
+ --fragfirst                   matches on the first fragment
+ [--fragmore|--fraglast]       there are more fragments or this
+                               is the last one
+)HELP";
+
+extern const MatchType kFragMatch = {"frag", kV6,           kOptions, create,        "frag",
+                                     0,      decode_compat, nullptr,  kFragMatchHelp};
 
 }  // namespace cx::ext

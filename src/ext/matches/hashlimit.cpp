@@ -486,7 +486,29 @@ std::unique_ptr<Match> decode_compat(const DecodeContext& ctx, const nft::Bytes&
 
 }  // namespace
 
-extern const MatchType kHashlimitMatch = {"hashlimit", kBoth, kOptions, create, "hashlimit", 3,
-                                          decode_compat, nullptr};
+constexpr std::string_view kHashlimitMatchHelp = R"HELP(
+hashlimit match options:
+  --hashlimit-upto <avg>           max average match rate
+                                   [Packets per second unless followed by 
+                                   /sec /minute /hour /day postfixes]
+  --hashlimit-above <avg>          min average match rate
+  --hashlimit-mode <mode>          mode is a comma-separated list of
+                                   dstip,srcip,dstport,srcport (or none)
+  --hashlimit-srcmask <length>     source address grouping prefix length
+  --hashlimit-dstmask <length>     destination address grouping prefix length
+  --hashlimit-name <name>          name for /proc/net/ipt_hashlimit
+  --hashlimit-burst <num>	    number to match in a burst, default 5
+  --hashlimit-htable-size <num>    number of hashtable buckets
+  --hashlimit-htable-max <num>     number of hashtable entries
+  --hashlimit-htable-gcinterval    interval between garbage collection runs
+  --hashlimit-htable-expire        after which time are idle entries expired?
+  --hashlimit-rate-match           rate match the flow without rate-limiting it
+  --hashlimit-rate-interval        interval in seconds for hashlimit-rate-match
+
+)HELP";
+
+extern const MatchType kHashlimitMatch = {"hashlimit",   kBoth,       kOptions,
+                                          create,        "hashlimit", 3,
+                                          decode_compat, nullptr,     kHashlimitMatchHelp};
 
 }  // namespace cx::ext

@@ -111,9 +111,23 @@ std::unique_ptr<Match> decode_dst(const DecodeContext&, const nft::Bytes& blob) 
 
 }  // namespace
 
-extern const MatchType kHbhMatch = {"hbh", kV6, kHbhOptions, create_hbh,
-                                    "hbh", 0,   decode_hbh,  nullptr};
-extern const MatchType kDstMatch = {"dst", kV6, kDstOptions, create_dst,
-                                    "dst", 0,   decode_dst,  nullptr};
+constexpr std::string_view kHbhMatchHelp = R"HELP(
+hbh match options:
+[!] --hbh-len length            total length of this header
+  --hbh-opts TYPE[:LEN][,TYPE[:LEN]...] 
+                                Options and its length (list, max: 16)
+)HELP";
+
+constexpr std::string_view kDstMatchHelp = R"HELP(
+dst match options:
+[!] --dst-len length            total length of this header
+  --dst-opts TYPE[:LEN][,TYPE[:LEN]...]
+                                Options and its length (list, max: 16)
+)HELP";
+
+extern const MatchType kHbhMatch = {"hbh", kV6,        kHbhOptions, create_hbh,   "hbh",
+                                    0,     decode_hbh, nullptr,     kHbhMatchHelp};
+extern const MatchType kDstMatch = {"dst", kV6,        kDstOptions, create_dst,   "dst",
+                                    0,     decode_dst, nullptr,     kDstMatchHelp};
 
 }  // namespace cx::ext

@@ -59,7 +59,12 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kHelperMatch = {"helper", kBoth, kOptions,      create,
-                                       "helper", 0,     decode_compat, nullptr};
+constexpr std::string_view kHelperMatchHelp = R"HELP(
+helper match options:
+[!] --helper string        Match helper identified by string
+)HELP";
+
+extern const MatchType kHelperMatch = {"helper", kBoth,         kOptions, create,          "helper",
+                                       0,        decode_compat, nullptr,  kHelperMatchHelp};
 
 }  // namespace cx::ext

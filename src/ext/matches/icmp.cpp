@@ -318,9 +318,83 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kIcmpMatch = {"icmp", kV4, kOptions4, create4,
-                                     "icmp", 0,   decode4,   decode_native};
-extern const MatchType kIcmp6Match = {"icmp6", kV6, kOptions6, create6,
-                                      "icmp6", 0,   decode6,   decode_native};
+constexpr std::string_view kIcmpMatchHelp = R"HELP(
+icmp match options:
+[!] --icmp-type typename	match icmp type
+[!] --icmp-type type[/code]	(or numeric type or type/code)
+Valid ICMP Types:
+any
+echo-reply (pong)
+destination-unreachable
+   network-unreachable
+   host-unreachable
+   protocol-unreachable
+   port-unreachable
+   fragmentation-needed
+   source-route-failed
+   network-unknown
+   host-unknown
+   network-prohibited
+   host-prohibited
+   TOS-network-unreachable
+   TOS-host-unreachable
+   communication-prohibited
+   host-precedence-violation
+   precedence-cutoff
+source-quench
+redirect
+   network-redirect
+   host-redirect
+   TOS-network-redirect
+   TOS-host-redirect
+echo-request (ping)
+router-advertisement
+router-solicitation
+time-exceeded (ttl-exceeded)
+   ttl-zero-during-transit
+   ttl-zero-during-reassembly
+parameter-problem
+   ip-header-bad
+   required-option-missing
+timestamp-request
+timestamp-reply
+address-mask-request
+address-mask-reply
+)HELP";
+
+constexpr std::string_view kIcmp6MatchHelp = R"HELP(
+icmpv6 match options:
+[!] --icmpv6-type typename	match icmpv6 type
+				(or numeric type or type/code)
+Valid ICMPv6 Types:
+destination-unreachable
+   no-route
+   communication-prohibited
+   beyond-scope
+   address-unreachable
+   port-unreachable
+   failed-policy
+   reject-route
+packet-too-big
+time-exceeded (ttl-exceeded)
+   ttl-zero-during-transit
+   ttl-zero-during-reassembly
+parameter-problem
+   bad-header
+   unknown-header-type
+   unknown-option
+echo-request (ping)
+echo-reply (pong)
+router-solicitation
+router-advertisement
+neighbour-solicitation (neighbor-solicitation)
+neighbour-advertisement (neighbor-advertisement)
+redirect
+)HELP";
+
+extern const MatchType kIcmpMatch = {"icmp", kV4,     kOptions4,     create4,       "icmp",
+                                     0,      decode4, decode_native, kIcmpMatchHelp};
+extern const MatchType kIcmp6Match = {"icmp6", kV6,     kOptions6,     create6,        "icmp6",
+                                      0,       decode6, decode_native, kIcmp6MatchHelp};
 
 }  // namespace cx::ext

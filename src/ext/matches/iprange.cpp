@@ -121,7 +121,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kIprangeMatch = {"iprange", kBoth, kOptions, create, "iprange", 1,
-                                        decode_compat, nullptr};
+constexpr std::string_view kIprangeMatchHelp = R"HELP(
+iprange match options:
+[!] --src-range ip[-ip]    Match source IP in the specified range
+[!] --dst-range ip[-ip]    Match destination IP in the specified range
+)HELP";
+
+extern const MatchType kIprangeMatch = {
+    "iprange", kBoth, kOptions, create, "iprange", 1, decode_compat, nullptr, kIprangeMatchHelp};
 
 }  // namespace cx::ext

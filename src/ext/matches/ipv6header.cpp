@@ -113,7 +113,18 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kIpv6headerMatch = {"ipv6header", kV6, kOptions,      create,
-                                           "ipv6header", 0,   decode_compat, nullptr};
+constexpr std::string_view kIpv6headerMatchHelp = R"HELP(
+ipv6header match options:
+[!] --header headers     Type of header to match, by name
+                         names: hop,dst,route,frag,auth,esp,none,prot
+                    long names: hop-by-hop,ipv6-opts,ipv6-route,
+                                ipv6-frag,ah,esp,ipv6-nonxt,protocol
+                       numbers: 0,60,43,44,51,50,59
+--soft                    The header CONTAINS the specified extensions
+)HELP";
+
+extern const MatchType kIpv6headerMatch = {"ipv6header",  kV6,          kOptions,
+                                           create,        "ipv6header", 0,
+                                           decode_compat, nullptr,      kIpv6headerMatchHelp};
 
 }  // namespace cx::ext

@@ -78,7 +78,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kLengthMatch = {"length", kBoth, kOptions, create, "length", 0,
-                                       decode_compat, nullptr};
+constexpr std::string_view kLengthMatchHelp = R"HELP(
+length match options:
+[!] --length length[:length]    Match packet length against value or range
+                                of values (inclusive)
+)HELP";
+
+extern const MatchType kLengthMatch = {"length", kBoth,         kOptions, create,          "length",
+                                       0,        decode_compat, nullptr,  kLengthMatchHelp};
 
 }  // namespace cx::ext

@@ -176,7 +176,15 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kLimitMatch = {"limit", kBoth, kOptions, create, "limit", 0,
-                                      decode_compat, decode_native};
+constexpr std::string_view kLimitMatchHelp = R"HELP(
+limit match options:
+--limit avg			max average match rate: default 3/hour
+                                [Packets per second unless followed by 
+                                /sec /minute /hour /day postfixes]
+--limit-burst number		number to match in a burst, default 5
+)HELP";
+
+extern const MatchType kLimitMatch = {
+    "limit", kBoth, kOptions, create, "limit", 0, decode_compat, decode_native, kLimitMatchHelp};
 
 }  // namespace cx::ext

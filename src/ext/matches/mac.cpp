@@ -93,7 +93,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kMacMatch = {"mac", kBoth, kOptions, create, "mac", 0, decode_compat,
-                                    nullptr};
+constexpr std::string_view kMacMatchHelp = R"HELP(
+mac match options:
+[!] --mac-source XX:XX:XX:XX:XX:XX
+				Match source MAC address
+)HELP";
+
+extern const MatchType kMacMatch = {"mac", kBoth,         kOptions, create,       "mac",
+                                    0,     decode_compat, nullptr,  kMacMatchHelp};
 
 }  // namespace cx::ext

@@ -109,7 +109,12 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kMarkMatch = {"mark", kBoth, kOptions, create, "mark", 1, decode_compat,
-                                     decode_native};
+constexpr std::string_view kMarkMatchHelp = R"HELP(
+mark match options:
+[!] --mark value[/mask]    Match nfmark value with optional mask
+)HELP";
+
+extern const MatchType kMarkMatch = {"mark", kBoth,         kOptions,      create,        "mark",
+                                     1,      decode_compat, decode_native, kMarkMatchHelp};
 
 }  // namespace cx::ext

@@ -110,6 +110,21 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kMhMatch = {"mh", kV6, kOptions, create, "mh", 0, decode_compat, nullptr};
+constexpr std::string_view kMhMatchHelp = R"HELP(
+mh match options:
+[!] --mh-type type[:type]	match mh type
+Valid MH types:
+binding-refresh-request (brr)
+home-test-init (hoti)
+careof-test-init (coti)
+home-test (hot)
+careof-test (cot)
+binding-update (bu)
+binding-acknowledgement (ba)
+binding-error (be)
+)HELP";
+
+extern const MatchType kMhMatch = {"mh", kV6,           kOptions, create,      "mh",
+                                   0,    decode_compat, nullptr,  kMhMatchHelp};
 
 }  // namespace cx::ext

@@ -213,7 +213,20 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kMultiportMatch = {"multiport", kBoth, kOptions, create, "multiport", 1,
-                                          decode_compat, nullptr};
+constexpr std::string_view kMultiportMatchHelp = R"HELP(
+multiport match options:
+[!] --source-ports port[,port:port,port...]
+ --sports ...
+				match source port(s)
+[!] --destination-ports port[,port:port,port...]
+ --dports ...
+				match destination port(s)
+[!] --ports port[,port:port,port]
+				match both source and destination port(s)
+)HELP";
+
+extern const MatchType kMultiportMatch = {"multiport",   kBoth,       kOptions,
+                                          create,        "multiport", 1,
+                                          decode_compat, nullptr,     kMultiportMatchHelp};
 
 }  // namespace cx::ext

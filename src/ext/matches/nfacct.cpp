@@ -61,7 +61,12 @@ std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& blob) {
 
 }  // namespace
 
-extern const MatchType kNfacctMatch = {"nfacct", kBoth, kOptions, create,
-                                       "nfacct", 1,     decode,   nullptr};
+constexpr std::string_view kNfacctMatchHelp = R"HELP(
+nfacct match options:
+ --nfacct-name STRING		Name of accouting area
+)HELP";
+
+extern const MatchType kNfacctMatch = {"nfacct", kBoth,  kOptions, create,          "nfacct",
+                                       1,        decode, nullptr,  kNfacctMatchHelp};
 
 }  // namespace cx::ext

@@ -75,6 +75,20 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kOsfMatch = {"osf", kV4, kOptions, create, "osf", 0, decode_compat, nullptr};
+constexpr std::string_view kOsfMatchHelp = R"HELP(
+OS fingerprint match options:
+[!] --genre string     Match a OS genre by passive fingerprinting.
+--ttl level            Use some TTL check extensions to determine OS:
+       0                       true ip and fingerprint TTL comparison. Works for LAN.
+       1                       check if ip TTL is less than fingerprint one. Works for global addresses.
+       2                       do not compare TTL at all. This allows NMAP detection, but can produce false results.
+--log level            Log determined genres into dmesg even if they do not match desired one:
+       0                       log all matched or unknown signatures.
+       1                       log only first one.
+       2                       log all known matched signatures.
+)HELP";
+
+extern const MatchType kOsfMatch = {"osf", kV4,           kOptions, create,       "osf",
+                                    0,     decode_compat, nullptr,  kOsfMatchHelp};
 
 }  // namespace cx::ext

@@ -187,7 +187,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kOwnerMatch = {"owner", kBoth, kOptions, create, "owner", 1, decode_compat,
-                                      nullptr};
+constexpr std::string_view kOwnerMatchHelp = R"HELP(
+owner match options:
+[!] --uid-owner userid[-userid]      Match local UID
+[!] --gid-owner groupid[-groupid]    Match local GID
+[!] --socket-exists                  Match if socket exists
+    --suppl-groups                   Also match supplementary groups set with --gid-owner
+)HELP";
+
+extern const MatchType kOwnerMatch = {"owner", kBoth,         kOptions, create,         "owner",
+                                      1,       decode_compat, nullptr,  kOwnerMatchHelp};
 
 }  // namespace cx::ext

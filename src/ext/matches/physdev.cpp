@@ -107,7 +107,16 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kPhysdevMatch = {"physdev", kBoth, kOptions, create, "physdev", 0,
-                                        decode_compat, nullptr};
+constexpr std::string_view kPhysdevMatchHelp = R"HELP(
+physdev match options:
+ [!] --physdev-in inputname[+]		bridge port name ([+] for wildcard)
+ [!] --physdev-out outputname[+]	bridge port name ([+] for wildcard)
+ [!] --physdev-is-in			arrived on a bridge device
+ [!] --physdev-is-out			will leave on a bridge device
+ [!] --physdev-is-bridged		it's a bridged packet
+)HELP";
+
+extern const MatchType kPhysdevMatch = {
+    "physdev", kBoth, kOptions, create, "physdev", 0, decode_compat, nullptr, kPhysdevMatchHelp};
 
 }  // namespace cx::ext

@@ -110,7 +110,19 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kPkttypeMatch = {"pkttype", kBoth, kOptions,      create,
-                                        "pkttype", 0,     decode_compat, decode_native};
+constexpr std::string_view kPkttypeMatchHelp = R"HELP(
+pkttype match options:
+[!] --pkt-type packettype    match packet type
+Valid packet types:
+	unicast       		to us
+	broadcast     		to all
+	multicast     		to group
+	otherhost     		to someone else
+
+)HELP";
+
+extern const MatchType kPkttypeMatch = {"pkttype",     kBoth,         kOptions,
+                                        create,        "pkttype",     0,
+                                        decode_compat, decode_native, kPkttypeMatchHelp};
 
 }  // namespace cx::ext

@@ -230,7 +230,24 @@ std::unique_ptr<Match> decode_compat(const DecodeContext& ctx, const nft::Bytes&
 
 }  // namespace
 
-extern const MatchType kPolicyMatch = {"policy", kBoth, kOptions,      create,
-                                       "policy", 0,     decode_compat, nullptr};
+constexpr std::string_view kPolicyMatchHelp = R"HELP(
+policy match options:
+  --dir in|out			match policy applied during decapsulation/
+				policy to be applied during encapsulation
+  --pol none|ipsec		match policy
+  --strict 			match entire policy instead of single element
+				at any position
+These options may be used repeatedly, to describe policy elements:
+[!] --reqid reqid		match reqid
+[!] --spi spi			match SPI
+[!] --proto proto		match protocol (ah/esp/ipcomp)
+[!] --mode mode 		match mode (transport/tunnel)
+[!] --tunnel-src addr/mask	match tunnel source
+[!] --tunnel-dst addr/mask	match tunnel destination
+  --next 			begin next element in policy
+)HELP";
+
+extern const MatchType kPolicyMatch = {"policy", kBoth,         kOptions, create,          "policy",
+                                       0,        decode_compat, nullptr,  kPolicyMatchHelp};
 
 }  // namespace cx::ext

@@ -57,7 +57,12 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kQuotaMatch = {"quota", kBoth, kOptions,      create,
-                                      "quota", 0,     decode_compat, nullptr};
+constexpr std::string_view kQuotaMatchHelp = R"HELP(
+quota match options:
+[!] --quota quota		quota (bytes)
+)HELP";
+
+extern const MatchType kQuotaMatch = {"quota", kBoth,         kOptions, create,         "quota",
+                                      0,       decode_compat, nullptr,  kQuotaMatchHelp};
 
 }  // namespace cx::ext

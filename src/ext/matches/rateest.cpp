@@ -274,7 +274,21 @@ std::unique_ptr<Match> decode(const DecodeContext&, const nft::Bytes& blob) {
 
 }  // namespace
 
-extern const MatchType kRateestMatch = {"rateest", kBoth, kOptions, create,
-                                        "rateest", 0,     decode,   nullptr};
+constexpr std::string_view kRateestMatchHelp = R"HELP(
+rateest match options:
+ --rateest1 name		Rate estimator name
+ --rateest2 name		Rate estimator name
+ --rateest-delta		Compare difference(s) to given rate(s)
+ --rateest-bps1 [bps]		Compare bps
+ --rateest-pps1 [pps]		Compare pps
+ --rateest-bps2 [bps]		Compare bps
+ --rateest-pps2 [pps]		Compare pps
+ [!] --rateest-lt		Match if rate is less than given rate/estimator
+ [!] --rateest-gt		Match if rate is greater than given rate/estimator
+ [!] --rateest-eq		Match if rate is equal to given rate/estimator
+)HELP";
+
+extern const MatchType kRateestMatch = {"rateest", kBoth,  kOptions, create,           "rateest",
+                                        0,         decode, nullptr,  kRateestMatchHelp};
 
 }  // namespace cx::ext

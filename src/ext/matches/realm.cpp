@@ -78,7 +78,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kRealmMatch = {"realm", kV4, kOptions,      create,
-                                      "realm", 0,   decode_compat, nullptr};
+constexpr std::string_view kRealmMatchHelp = R"HELP(
+realm match options:
+[!] --realm value[/mask]
+				Match realm
+)HELP";
+
+extern const MatchType kRealmMatch = {"realm", kV4,           kOptions, create,         "realm",
+                                      0,       decode_compat, nullptr,  kRealmMatchHelp};
 
 }  // namespace cx::ext

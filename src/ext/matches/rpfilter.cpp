@@ -67,7 +67,15 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kRpfilterMatch = {"rpfilter", kBoth, kOptions,      create,
-                                         "rpfilter", 0,     decode_compat, nullptr};
+constexpr std::string_view kRpfilterMatchHelp = R"HELP(
+rpfilter match options:
+    --loose          permit reverse path via any interface
+    --validmark      use skb nfmark when performing route lookup
+    --accept-local   do not reject packets with a local source address
+    --invert         match packets that failed the reverse path test
+)HELP";
+
+extern const MatchType kRpfilterMatch = {
+    "rpfilter", kBoth, kOptions, create, "rpfilter", 0, decode_compat, nullptr, kRpfilterMatchHelp};
 
 }  // namespace cx::ext

@@ -164,6 +164,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kRtMatch = {"rt", kV6, kOptions, create, "rt", 0, decode_compat, nullptr};
+constexpr std::string_view kRtMatchHelp = R"HELP(
+rt match options:
+[!] --rt-type type             match the type
+[!] --rt-segsleft num[:num]    match the Segments Left field (range)
+[!] --rt-len length            total length of this header
+ --rt-0-res                    check the reserved field too (type 0)
+ --rt-0-addrs ADDR[,ADDR...]   Type=0 addresses (list, max: 16)
+ --rt-0-not-strict             List of Type=0 addresses not a strict list
+)HELP";
+
+extern const MatchType kRtMatch = {"rt", kV6,           kOptions, create,      "rt",
+                                   0,    decode_compat, nullptr,  kRtMatchHelp};
 
 }  // namespace cx::ext

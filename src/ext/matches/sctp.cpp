@@ -275,7 +275,18 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kSctpMatch = {"sctp", kBoth, kOptions,      create,
-                                     "sctp", 0,     decode_compat, nullptr};
+constexpr std::string_view kSctpMatchHelp = R"HELP(
+sctp match options
+[!] --source-port port[:port]                          match source port(s)
+ --sport ...
+[!] --destination-port port[:port]                     match destination port(s)
+ --dport ...
+[!] --chunk-types (all|any|none) (chunktype[:flags])+	match if all, any or none of
+						        chunktypes are present
+chunktypes - DATA INIT INIT_ACK SACK HEARTBEAT HEARTBEAT_ACK ABORT SHUTDOWN SHUTDOWN_ACK ERROR COOKIE_ECHO COOKIE_ACK ECN_ECNE ECN_CWR SHUTDOWN_COMPLETE ASCONF ASCONF_ACK FORWARD_TSN ALL NONE
+)HELP";
+
+extern const MatchType kSctpMatch = {"sctp", kBoth,         kOptions, create,        "sctp",
+                                     0,      decode_compat, nullptr,  kSctpMatchHelp};
 
 }  // namespace cx::ext

@@ -277,9 +277,30 @@ std::unique_ptr<Target> decode_target(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const MatchType kSetMatch = {"set", kBoth, kMatchOptions, create_match, "set", 4,
-                                    decode_match, nullptr};
-extern const TargetType kSetTarget = {"SET", kBoth, kTargetOptions, create_target, "SET", 3,
-                                      decode_target, nullptr};
+constexpr std::string_view kSetMatchHelp = R"HELP(
+set match options:
+ [!] --match-set name flags [--return-nomatch]
+   [! --update-counters] [! --update-subcounters]
+   [[!] --packets-eq value | --packets-lt value | --packets-gt value
+   [[!] --bytes-eq value | --bytes-lt value | --bytes-gt value
+		 'name' is the set name from to match,
+		 'flags' are the comma separated list of
+		 'src' and 'dst' specifications.
+)HELP";
+
+constexpr std::string_view kSetTargetHelp = R"HELP(
+SET target options:
+ --add-set name flags [--exist] [--timeout n]
+ --del-set name flags
+ --map-set name flags [--map-mark] [--map-prio] [--map-queue]
+		add/del src/dst IP/port from/to named sets,
+		where flags are the comma separated list of
+		'src' and 'dst' specifications.
+)HELP";
+
+extern const MatchType kSetMatch = {"set", kBoth,        kMatchOptions, create_match, "set",
+                                    4,     decode_match, nullptr,       kSetMatchHelp};
+extern const TargetType kSetTarget = {"SET", kBoth,         kTargetOptions, create_target, "SET",
+                                      3,     decode_target, nullptr,        kSetTargetHelp};
 
 }  // namespace cx::ext

@@ -50,7 +50,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kSocketMatch = {"socket", kBoth, kOptions,      create,
-                                       "socket", 3,     decode_compat, nullptr};
+constexpr std::string_view kSocketMatchHelp = R"HELP(
+socket match options:
+  --nowildcard     Do not ignore LISTEN sockets bound on INADDR_ANY
+  --transparent    Ignore non-transparent sockets
+  --restore-skmark Set the packet mark to the socket mark if
+                   the socket matches and transparent / 
+                   nowildcard conditions are satisfied
+
+)HELP";
+
+extern const MatchType kSocketMatch = {"socket", kBoth,         kOptions, create,          "socket",
+                                       3,        decode_compat, nullptr,  kSocketMatchHelp};
 
 }  // namespace cx::ext

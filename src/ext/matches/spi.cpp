@@ -224,13 +224,39 @@ std::unique_ptr<Match> decode(const DecodeContext& ctx, const nft::Bytes& blob) 
 
 }  // namespace
 
-extern const MatchType kEspMatch = {"esp", kBoth, kEspOptions, create<kEsp>, "esp", 0,
-                                    decode<kEsp>, nullptr};
-extern const MatchType kAhMatch = {"ah", kV4, kAh4Options, create<kAh>, "ah", 0, decode<kAh>,
-                                   nullptr};
-extern const MatchType kAh6Match = {"ah", kV6, kAh6Options, create<kAh>, "ah", 0, decode<kAh>,
-                                    nullptr};
-extern const MatchType kIpcompMatch = {"ipcomp", kBoth, kIpcompOptions, create<kIpcomp>, "ipcomp",
-                                       0, decode<kIpcomp>, nullptr};
+constexpr std::string_view kEspMatchHelp = R"HELP(
+esp match options:
+[!] --espspi spi[:spi]
+				match spi (range)
+)HELP";
+
+constexpr std::string_view kAhMatchHelp = R"HELP(
+ah match options:
+[!] --ahspi spi[:spi]
+				match spi (range)
+)HELP";
+
+constexpr std::string_view kAh6MatchHelp = R"HELP(
+ah match options:
+[!] --ahspi spi[:spi]          match spi (range)
+[!] --ahlen length             total length of this header
+ --ahres                       check the reserved field too
+)HELP";
+
+constexpr std::string_view kIpcompMatchHelp = R"HELP(
+comp match options:
+[!] --ipcompspi spi[:spi]
+				match spi (range)
+)HELP";
+
+extern const MatchType kEspMatch = {"esp", kBoth,        kEspOptions, create<kEsp>, "esp",
+                                    0,     decode<kEsp>, nullptr,     kEspMatchHelp};
+extern const MatchType kAhMatch = {"ah", kV4,         kAh4Options, create<kAh>, "ah",
+                                   0,    decode<kAh>, nullptr,     kAhMatchHelp};
+extern const MatchType kAh6Match = {"ah", kV6,         kAh6Options, create<kAh>,  "ah",
+                                    0,    decode<kAh>, nullptr,     kAh6MatchHelp};
+extern const MatchType kIpcompMatch = {"ipcomp",        kBoth,    kIpcompOptions,
+                                       create<kIpcomp>, "ipcomp", 0,
+                                       decode<kIpcomp>, nullptr,  kIpcompMatchHelp};
 
 }  // namespace cx::ext

@@ -173,6 +173,25 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kSrhMatch = {"srh", kV6, kOptions, create, "srh", 1, decode_compat, nullptr};
+constexpr std::string_view kSrhMatchHelp = R"HELP(
+srh match options:
+[!] --srh-next-hdr		next-hdr        Next Header value of SRH
+[!] --srh-hdr-len-eq		hdr_len         Hdr Ext Len value of SRH
+[!] --srh-hdr-len-gt		hdr_len         Hdr Ext Len value of SRH
+[!] --srh-hdr-len-lt		hdr_len         Hdr Ext Len value of SRH
+[!] --srh-segs-left-eq		segs_left       Segments Left value of SRH
+[!] --srh-segs-left-gt		segs_left       Segments Left value of SRH
+[!] --srh-segs-left-lt		segs_left       Segments Left value of SRH
+[!] --srh-last-entry-eq 	last_entry      Last Entry value of SRH
+[!] --srh-last-entry-gt 	last_entry      Last Entry value of SRH
+[!] --srh-last-entry-lt 	last_entry      Last Entry value of SRH
+[!] --srh-tag			tag             Tag value of SRH
+[!] --srh-psid			addr[/mask]	SRH previous SID
+[!] --srh-nsid			addr[/mask]	SRH next SID
+[!] --srh-lsid			addr[/mask]	SRH Last SID
+)HELP";
+
+extern const MatchType kSrhMatch = {"srh", kV6,           kOptions, create,       "srh",
+                                    1,     decode_compat, nullptr,  kSrhMatchHelp};
 
 }  // namespace cx::ext

@@ -145,7 +145,18 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kStatisticMatch = {"statistic", kBoth, kOptions, create, "statistic", 0,
-                                          decode_compat, nullptr};
+constexpr std::string_view kStatisticMatchHelp = R"HELP(
+statistic match options:
+ --mode mode                    Match mode (random, nth)
+ random mode:
+[!] --probability p		 Probability
+ nth mode:
+[!] --every n			 Match every nth packet
+ --packet p			 Initial counter value (0 <= p <= n-1, default 0)
+)HELP";
+
+extern const MatchType kStatisticMatch = {"statistic",   kBoth,       kOptions,
+                                          create,        "statistic", 0,
+                                          decode_compat, nullptr,     kStatisticMatchHelp};
 
 }  // namespace cx::ext

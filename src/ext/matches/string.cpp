@@ -191,7 +191,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kStringMatch = {"string", kBoth, kOptions, create, "string", 1,
-                                       decode_compat, nullptr};
+constexpr std::string_view kStringMatchHelp = R"HELP(
+string match options:
+--from                       Offset to start searching from
+--to                         Offset to stop searching
+--algo                       Algorithm
+--icase                      Ignore case (default: 0)
+[!] --string string          Match a string in a packet
+[!] --hex-string string      Match a hex string in a packet
+)HELP";
+
+extern const MatchType kStringMatch = {"string", kBoth,         kOptions, create,          "string",
+                                       1,        decode_compat, nullptr,  kStringMatchHelp};
 
 }  // namespace cx::ext

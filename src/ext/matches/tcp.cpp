@@ -319,7 +319,22 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kTcpMatch = {"tcp", kBoth, kOptions,      create,
-                                    "tcp", 0,     decode_compat, decode_native};
+constexpr std::string_view kTcpMatchHelp = R"HELP(
+tcp match options:
+[!] --tcp-flags mask comp	match when TCP flags & mask == comp
+				(Flags: SYN ACK FIN RST URG PSH ALL NONE)
+[!] --syn			match when only SYN flag set
+				(equivalent to --tcp-flags SYN,RST,ACK,FIN SYN)
+[!] --source-port port[:port]
+ --sport ...
+				match source port(s)
+[!] --destination-port port[:port]
+ --dport ...
+				match destination port(s)
+[!] --tcp-option number        match if TCP option set
+)HELP";
+
+extern const MatchType kTcpMatch = {"tcp", kBoth,         kOptions,      create,       "tcp",
+                                    0,     decode_compat, decode_native, kTcpMatchHelp};
 
 }  // namespace cx::ext

@@ -66,7 +66,13 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kTcpmssMatch = {"tcpmss", kBoth, kOptions,      create,
-                                       "tcpmss", 0,     decode_compat, nullptr};
+constexpr std::string_view kTcpmssMatchHelp = R"HELP(
+tcpmss match options:
+[!] --mss value[:value]	Match TCP MSS range.
+				(only valid for TCP SYN or SYN/ACK packets)
+)HELP";
+
+extern const MatchType kTcpmssMatch = {"tcpmss", kBoth,         kOptions, create,          "tcpmss",
+                                       0,        decode_compat, nullptr,  kTcpmssMatchHelp};
 
 }  // namespace cx::ext

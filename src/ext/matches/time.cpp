@@ -317,7 +317,21 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kTimeMatch = {"time", kBoth, kOptions, create, "time", 0, decode_compat,
-                                     nullptr};
+constexpr std::string_view kTimeMatchHelp = R"HELP(
+time match options:
+    --datestart time     Start and stop time, to be given in ISO 8601
+    --datestop time      (YYYY[-MM[-DD[Thh[:mm[:ss]]]]])
+    --timestart time     Start and stop daytime (hh:mm[:ss])
+    --timestop time      (between 00:00:00 and 23:59:59)
+[!] --monthdays value    List of days on which to match, separated by comma
+                         (Possible days: 1 to 31; defaults to all)
+[!] --weekdays value     List of weekdays on which to match, sep. by comma
+                         (Possible days: Mon,Tue,Wed,Thu,Fri,Sat,Sun or 1 to 7
+                         Defaults to all weekdays.)
+    --kerneltz           Work with the kernel timezone instead of UTC
+)HELP";
+
+extern const MatchType kTimeMatch = {"time", kBoth,         kOptions, create,        "time",
+                                     0,      decode_compat, nullptr,  kTimeMatchHelp};
 
 }  // namespace cx::ext

@@ -71,7 +71,20 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kTosMatch = {"tos", kBoth, kOptions, create, "tos", 1, decode_compat,
-                                    nullptr};
+constexpr std::string_view kTosMatchHelp = R"HELP(
+tos match options:
+[!] --tos value[/mask]    Match Type of Service/Priority field value
+[!] --tos symbol          Match TOS field (IPv4 only) by symbol
+                          Accepted symbolic names for value are:
+                          (0x10) 16 Minimize-Delay
+                          (0x08)  8 Maximize-Throughput
+                          (0x04)  4 Maximize-Reliability
+                          (0x02)  2 Minimize-Cost
+                          (0x00)  0 Normal-Service
+
+)HELP";
+
+extern const MatchType kTosMatch = {"tos", kBoth,         kOptions, create,       "tos",
+                                    1,     decode_compat, nullptr,  kTosMatchHelp};
 
 }  // namespace cx::ext

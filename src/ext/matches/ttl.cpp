@@ -175,9 +175,23 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kTtlMatch = {"ttl", kV4, kTtlOptions,   create_ttl,
-                                    "ttl", 0,   decode<false>, decode_native};
-extern const MatchType kHlMatch = {"hl", kV6, kHlOptions,   create_hl,
-                                   "hl", 0,   decode<true>, decode_native};
+constexpr std::string_view kTtlMatchHelp = R"HELP(
+ttl match options:
+[!] --ttl-eq value	Match time to live value
+  --ttl-lt value	Match TTL < value
+  --ttl-gt value	Match TTL > value
+)HELP";
+
+constexpr std::string_view kHlMatchHelp = R"HELP(
+hl match options:
+[!] --hl-eq value	Match hop limit value
+  --hl-lt value	Match HL < value
+  --hl-gt value	Match HL > value
+)HELP";
+
+extern const MatchType kTtlMatch = {"ttl", kV4,           kTtlOptions,   create_ttl,   "ttl",
+                                    0,     decode<false>, decode_native, kTtlMatchHelp};
+extern const MatchType kHlMatch = {"hl", kV6,          kHlOptions,    create_hl,   "hl",
+                                   0,    decode<true>, decode_native, kHlMatchHelp};
 
 }  // namespace cx::ext

@@ -166,7 +166,17 @@ std::unique_ptr<Match> decode_compat(const DecodeContext&, const nft::Bytes& blo
 
 }  // namespace
 
-extern const MatchType kU32Match = {"u32", kBoth, kOptions, create, "u32", 0, decode_compat,
-                                    nullptr};
+constexpr std::string_view kU32MatchHelp = R"HELP(
+u32 match options:
+[!] --u32 tests
+		tests := location "=" value | tests "&&" location "=" value
+		value := range | value "," range
+		range := number | number ":" number
+		location := number | location operator number
+		operator := "&" | "<<" | ">>" | "@"
+)HELP";
+
+extern const MatchType kU32Match = {"u32", kBoth,         kOptions, create,       "u32",
+                                    0,     decode_compat, nullptr,  kU32MatchHelp};
 
 }  // namespace cx::ext

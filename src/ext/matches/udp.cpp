@@ -159,7 +159,17 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const MatchType kUdpMatch = {"udp", kBoth, kOptions,      create,
-                                    "udp", 0,     decode_compat, decode_native};
+constexpr std::string_view kUdpMatchHelp = R"HELP(
+udp match options:
+[!] --source-port port[:port]
+ --sport ...
+				match source port(s)
+[!] --destination-port port[:port]
+ --dport ...
+				match destination port(s)
+)HELP";
+
+extern const MatchType kUdpMatch = {"udp", kBoth,         kOptions,      create,       "udp",
+                                    0,     decode_compat, decode_native, kUdpMatchHelp};
 
 }  // namespace cx::ext

@@ -53,7 +53,12 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kAuditTarget = {"AUDIT", kBoth, kOptions,      create,
-                                        "AUDIT", 0,     decode_compat, nullptr};
+constexpr std::string_view kAuditTargetHelp = R"HELP(
+AUDIT target options
+  --type TYPE		Action type to be recorded.
+)HELP";
+
+extern const TargetType kAuditTarget = {"AUDIT", kBoth,         kOptions, create,          "AUDIT",
+                                        0,       decode_compat, nullptr,  kAuditTargetHelp};
 
 }  // namespace cx::ext

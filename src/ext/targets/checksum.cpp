@@ -44,7 +44,13 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kChecksumTarget = {"CHECKSUM", kBoth, kOptions,      create,
-                                           "CHECKSUM", 0,     decode_compat, nullptr};
+constexpr std::string_view kChecksumTargetHelp = R"HELP(
+CHECKSUM target options
+  --checksum-fill			Fill in packet checksum.
+)HELP";
+
+extern const TargetType kChecksumTarget = {"CHECKSUM",    kBoth,      kOptions,
+                                           create,        "CHECKSUM", 0,
+                                           decode_compat, nullptr,    kChecksumTargetHelp};
 
 }  // namespace cx::ext

@@ -66,7 +66,13 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kClassifyTarget = {"CLASSIFY", kBoth, kOptions,      create,
-                                           "CLASSIFY", 0,     decode_compat, nullptr};
+constexpr std::string_view kClassifyTargetHelp = R"HELP(
+CLASSIFY target options:
+--set-class MAJOR:MINOR    Set skb->priority value (always hexadecimal!)
+)HELP";
+
+extern const TargetType kClassifyTarget = {"CLASSIFY",    kBoth,      kOptions,
+                                           create,        "CLASSIFY", 0,
+                                           decode_compat, nullptr,    kClassifyTargetHelp};
 
 }  // namespace cx::ext

@@ -139,7 +139,21 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kClusteripTarget = {"CLUSTERIP", kV4, kOptions,      create,
-                                            "CLUSTERIP", 0,   decode_compat, nullptr};
+constexpr std::string_view kClusteripTargetHelp = R"HELP(
+CLUSTERIP target options:
+  --new			 Create a new ClusterIP
+  --hashmode <mode>		 Specify hashing mode
+					sourceip
+					sourceip-sourceport
+					sourceip-sourceport-destport
+  --clustermac <mac>		 Set clusterIP MAC address
+  --total-nodes <num>		 Set number of total nodes in cluster
+  --local-node <num>		 Set the local node number
+  --hash-init <num>		 Set init value of the Jenkins hash
+)HELP";
+
+extern const TargetType kClusteripTarget = {"CLUSTERIP",   kV4,         kOptions,
+                                            create,        "CLUSTERIP", 0,
+                                            decode_compat, nullptr,     kClusteripTargetHelp};
 
 }  // namespace cx::ext

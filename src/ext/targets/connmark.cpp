@@ -198,7 +198,25 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kConnmarkTarget = {"CONNMARK", kBoth, kOptions, create, "CONNMARK", 2,
-                                           decode_compat, nullptr};
+constexpr std::string_view kConnmarkTargetHelp = R"HELP(
+CONNMARK target options:
+  --set-xmark value[/ctmask]    Zero mask bits and XOR ctmark with value
+  --save-mark [--ctmask mask] [--nfmask mask]
+                                Copy ctmark to nfmark using masks
+  --restore-mark [--ctmask mask] [--nfmask mask]
+                                Copy nfmark to ctmark using masks
+  --set-mark value[/mask]       Set conntrack mark value
+  --save-mark [--mask mask]     Save the packet nfmark in the connection
+  --restore-mark [--mask mask]  Restore saved nfmark value
+  --and-mark value              Binary AND the ctmark with bits
+  --or-mark value               Binary OR  the ctmark with bits
+  --xor-mark value              Binary XOR the ctmark with bits
+  --left-shift-mark value       Left shift the ctmark with bits
+  --right-shift-mark value      Right shift the ctmark with bits
+)HELP";
+
+extern const TargetType kConnmarkTarget = {"CONNMARK",    kBoth,      kOptions,
+                                           create,        "CONNMARK", 2,
+                                           decode_compat, nullptr,    kConnmarkTargetHelp};
 
 }  // namespace cx::ext

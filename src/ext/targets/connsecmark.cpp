@@ -46,7 +46,14 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kConnsecmarkTarget = {"CONNSECMARK", kBoth, kOptions,      create,
-                                              "CONNSECMARK", 0,     decode_compat, nullptr};
+constexpr std::string_view kConnsecmarkTargetHelp = R"HELP(
+CONNSECMARK target options:
+  --save                   Copy security mark from packet to conntrack
+  --restore                Copy security mark from connection to packet
+)HELP";
+
+extern const TargetType kConnsecmarkTarget = {"CONNSECMARK", kBoth,         kOptions,
+                                              create,        "CONNSECMARK", 0,
+                                              decode_compat, nullptr,       kConnsecmarkTargetHelp};
 
 }  // namespace cx::ext

@@ -201,11 +201,28 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kCtTarget = {"CT", kBoth, kOptions, create, "CT", 2, decode_compat,
-                                     nullptr};
+constexpr std::string_view kCtTargetHelp = R"HELP(
+CT target options:
+ --notrack			Don't track connection
+ --helper name			Use conntrack helper 'name' for connection
+ --timeout name 		Use timeout policy 'name' for connection
+ --ctevents event[,event...]	Generate specified conntrack events for connection
+ --expevents event[,event...]	Generate specified expectation events for connection
+ --zone {ID|mark}		Assign/Lookup connection in zone ID/packet nfmark
+ --zone-orig {ID|mark}		Same as 'zone' option, but only applies to ORIGINAL direction
+ --zone-reply {ID|mark} 	Same as 'zone' option, but only applies to REPLY direction
+)HELP";
+
+constexpr std::string_view kNotrackTargetHelp = R"HELP(
+NOTRACK does not take any options
+)HELP";
+
+extern const TargetType kCtTarget = {"CT", kBoth,         kOptions, create,       "CT",
+                                     2,    decode_compat, nullptr,  kCtTargetHelp};
 // Parsed only; kernel CT blobs (alias bit included) are lifted by kCtTarget.
-extern const TargetType kNotrackTarget = {"NOTRACK", kBoth,
-                                          std::span<const OptionSpec>(kNoOptions, 0),
-                                          create_notrack, "CT", 2, nullptr, nullptr};
+extern const TargetType kNotrackTarget = {
+    "NOTRACK",      kBoth,   std::span<const OptionSpec>(kNoOptions, 0),
+    create_notrack, "CT",    2,
+    nullptr,        nullptr, kNotrackTargetHelp};
 
 }  // namespace cx::ext

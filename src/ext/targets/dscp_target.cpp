@@ -75,7 +75,20 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kDscpTarget = {"DSCP", kBoth, kOptions, create, "DSCP", 0, decode_compat,
-                                       nullptr};
+constexpr std::string_view kDscpTargetHelp = R"HELP(
+DSCP target options
+  --set-dscp value		Set DSCP field in packet header to value
+  		                This value can be in decimal (ex: 32)
+               		or in hex (ex: 0x20)
+  --set-dscp-class class	Set the DSCP field in packet header to the
+				value represented by the DiffServ class value.
+				This class may be EF,BE or any of the CSxx
+				or AFxx classes.
+
+				These two options are mutually exclusive !
+)HELP";
+
+extern const TargetType kDscpTarget = {"DSCP", kBoth,         kOptions, create,         "DSCP",
+                                       0,      decode_compat, nullptr,  kDscpTargetHelp};
 
 }  // namespace cx::ext

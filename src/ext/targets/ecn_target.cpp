@@ -107,7 +107,12 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kEcnTarget = {"ECN", kV4, kOptions, create, "ECN", 0, decode_compat,
-                                      nullptr};
+constexpr std::string_view kEcnTargetHelp = R"HELP(
+ECN target options
+  --ecn-tcp-remove		Remove all ECN bits from TCP header
+)HELP";
+
+extern const TargetType kEcnTarget = {"ECN", kV4,           kOptions, create,        "ECN",
+                                      0,     decode_compat, nullptr,  kEcnTargetHelp};
 
 }  // namespace cx::ext

@@ -265,7 +265,26 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kHmarkTarget = {"HMARK", kBoth, kOptions,      create,
-                                        "HMARK", 0,     decode_compat, nullptr};
+constexpr std::string_view kHmarkTargetHelp = R"HELP(
+HMARK target options, i.e. modify hash calculation by:
+  --hmark-tuple [src|dst|sport|dport|spi|proto|ct][,...]
+  --hmark-mod value		    nfmark modulus value
+  --hmark-offset value		    Last action add value to nfmark
+
+  --hmark-rnd			    Random see for hashing
+ Alternatively, fine tuning of what will be included in hash calculation
+  --hmark-src-prefix length	    Source address mask CIDR prefix
+  --hmark-dst-prefix length	    Dest address mask CIDR prefix
+  --hmark-sport-mask value	    Mask src port with value
+  --hmark-dport-mask value	    Mask dst port with value
+  --hmark-spi-mask value	    For esp and ah AND spi with value
+  --hmark-sport value		    OR src port with value
+  --hmark-dport value		    OR dst port with value
+  --hmark-spi value		    For esp and ah OR spi with value
+  --hmark-proto-mask value	    Mask Protocol with value
+)HELP";
+
+extern const TargetType kHmarkTarget = {"HMARK", kBoth,         kOptions, create,          "HMARK",
+                                        0,       decode_compat, nullptr,  kHmarkTargetHelp};
 
 }  // namespace cx::ext

@@ -60,7 +60,16 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kIdletimerTarget = {"IDLETIMER", kBoth, kOptions,      create,
-                                            "IDLETIMER", 1,     decode_compat, nullptr};
+constexpr std::string_view kIdletimerTargetHelp = R"HELP(
+IDLETIMER target options:
+ --timeout time	Timeout until the notification is sent (in seconds)
+ --label string	Unique rule identifier
+ --alarm	Use alarm instead of default timer
+
+)HELP";
+
+extern const TargetType kIdletimerTarget = {"IDLETIMER",   kBoth,       kOptions,
+                                            create,        "IDLETIMER", 1,
+                                            decode_compat, nullptr,     kIdletimerTargetHelp};
 
 }  // namespace cx::ext

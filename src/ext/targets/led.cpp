@@ -65,7 +65,16 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kLedTarget = {"LED", kBoth, kOptions,      create,
-                                      "LED", 0,     decode_compat, nullptr};
+constexpr std::string_view kLedTargetHelp = R"HELP(
+LED target options:
+--led-trigger-id name           suffix for led trigger name
+--led-delay ms                  leave the LED on for this number of
+                                milliseconds after triggering.
+--led-always-blink              blink on arriving packets, even if
+                                the LED is already on.
+)HELP";
+
+extern const TargetType kLedTarget = {"LED", kBoth,         kOptions, create,        "LED",
+                                      0,     decode_compat, nullptr,  kLedTargetHelp};
 
 }  // namespace cx::ext

@@ -165,7 +165,18 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kLogTarget = {"LOG", kBoth, kOptions, create, "LOG", 0, decode_compat,
-                                      nullptr};
+constexpr std::string_view kLogTargetHelp = R"HELP(
+LOG target options:
+ --log-level level		Level of logging (numeric or see syslog.conf)
+ --log-prefix prefix		Prefix log messages with this prefix.
+ --log-tcp-sequence		Log TCP sequence numbers.
+ --log-tcp-options		Log TCP options.
+ --log-ip-options		Log IP options.
+ --log-uid			Log UID owning the local socket.
+ --log-macdecode		Decode MAC addresses and protocol.
+)HELP";
+
+extern const TargetType kLogTarget = {"LOG", kBoth,         kOptions, create,        "LOG",
+                                      0,     decode_compat, nullptr,  kLogTargetHelp};
 
 }  // namespace cx::ext

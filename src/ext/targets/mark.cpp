@@ -120,7 +120,16 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kMarkTarget = {"MARK", kBoth, kOptions, create, "MARK", 2, decode_compat,
-                                       nullptr};
+constexpr std::string_view kMarkTargetHelp = R"HELP(
+MARK target options:
+  --set-xmark value[/mask]  Clear bits in mask and XOR value into nfmark
+  --set-mark value[/mask]   Clear bits in mask and OR value into nfmark
+  --and-mark bits           Binary AND the nfmark with bits
+  --or-mark bits            Binary OR the nfmark with bits
+  --xor-mark bits           Binary XOR the nfmark with bits
+)HELP";
+
+extern const TargetType kMarkTarget = {"MARK", kBoth,         kOptions, create,         "MARK",
+                                       2,      decode_compat, nullptr,  kMarkTargetHelp};
 
 }  // namespace cx::ext

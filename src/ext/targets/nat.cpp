@@ -499,18 +499,67 @@ std::unique_ptr<Target> decode(const DecodeContext& ctx, const nft::Bytes& blob)
 
 }  // namespace
 
+constexpr std::string_view kSnatTargetHelp = R"HELP(
+SNAT target options:
+ --to-source [<ipaddr>[-<ipaddr>]][:port[-port]]
+				Address to map source to.
+[--random] [--random-fully] [--persistent]
+)HELP";
+
+constexpr std::string_view kDnatTargetHelp = R"HELP(
+DNAT target options:
+ --to-destination [<ipaddr>[-<ipaddr>]][:port[-port[/port]]]
+				Address to map destination to.
+[--random] [--persistent]
+)HELP";
+
+constexpr std::string_view kMasqueradeTargetHelp = R"HELP(
+MASQUERADE target options:
+ --to-ports <port>[-<port>]
+				Port (range) to map to.
+ --random
+				Randomize source port.
+ --random-fully
+				Fully randomize source port.
+)HELP";
+
+constexpr std::string_view kRedirectTargetHelp = R"HELP(
+REDIRECT target options:
+ --to-ports <port>[-<port>]
+				Port (range) to map to.
+ [--random]
+)HELP";
+
+constexpr std::string_view kNetmapTargetHelp = R"HELP(
+NETMAP target options:
+  --to address[/mask]
+				Network address to map to.
+
+)HELP";
+
 // SNAT's revision differs per family (v4 0, v6 1): the kernel name lookup is by name only.
-extern const TargetType kSnatTarget = {"SNAT", kBoth, kSnatOptions, create<NatKind::Snat>,
-                                       "SNAT", 0, decode<NatKind::Snat>, nullptr};
-extern const TargetType kDnatTarget = {"DNAT", kBoth, kDnatOptions, create<NatKind::Dnat>,
-                                       "DNAT", 2, decode<NatKind::Dnat>, nullptr};
-extern const TargetType kMasqueradeTarget = {"MASQUERADE", kBoth, kMasqOptions,
-                                             create<NatKind::Masquerade>, "MASQUERADE", 0,
-                                             decode<NatKind::Masquerade>, nullptr};
-extern const TargetType kRedirectTarget = {"REDIRECT", kBoth, kRedirectOptions,
-                                           create<NatKind::Redirect>, "REDIRECT", 0,
-                                           decode<NatKind::Redirect>, nullptr};
-extern const TargetType kNetmapTarget = {"NETMAP", kBoth, kNetmapOptions, create<NatKind::Netmap>,
-                                         "NETMAP", 0, decode<NatKind::Netmap>, nullptr};
+extern const TargetType kSnatTarget = {
+    "SNAT",  kBoth,          kSnatOptions, create<NatKind::Snat>, "SNAT", 0, decode<NatKind::Snat>,
+    nullptr, kSnatTargetHelp};
+extern const TargetType kDnatTarget = {
+    "DNAT",  kBoth,          kDnatOptions, create<NatKind::Dnat>, "DNAT", 2, decode<NatKind::Dnat>,
+    nullptr, kDnatTargetHelp};
+extern const TargetType kMasqueradeTarget = {"MASQUERADE",
+                                             kBoth,
+                                             kMasqOptions,
+                                             create<NatKind::Masquerade>,
+                                             "MASQUERADE",
+                                             0,
+                                             decode<NatKind::Masquerade>,
+                                             nullptr,
+                                             kMasqueradeTargetHelp};
+extern const TargetType kRedirectTarget = {
+    "REDIRECT",         kBoth, kRedirectOptions,          create<NatKind::Redirect>,
+    "REDIRECT",         0,     decode<NatKind::Redirect>, nullptr,
+    kRedirectTargetHelp};
+extern const TargetType kNetmapTarget = {
+    "NETMAP",         kBoth, kNetmapOptions,          create<NatKind::Netmap>,
+    "NETMAP",         0,     decode<NatKind::Netmap>, nullptr,
+    kNetmapTargetHelp};
 
 }  // namespace cx::ext

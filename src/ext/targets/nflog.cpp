@@ -152,7 +152,16 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const TargetType kNflogTarget = {"NFLOG", kBoth, kOptions, create, "NFLOG", 0,
-                                        decode_compat, decode_native};
+constexpr std::string_view kNflogTargetHelp = R"HELP(
+NFLOG target options:
+ --nflog-group NUM		NETLINK group used for logging
+ --nflog-range NUM		This option has no effect, use --nflog-size
+ --nflog-size NUM		Number of bytes to copy
+ --nflog-threshold NUM		Message threshold of in-kernel queue
+ --nflog-prefix STRING		Prefix string for log messages
+)HELP";
+
+extern const TargetType kNflogTarget = {
+    "NFLOG", kBoth, kOptions, create, "NFLOG", 0, decode_compat, decode_native, kNflogTargetHelp};
 
 }  // namespace cx::ext

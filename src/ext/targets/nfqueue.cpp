@@ -121,7 +121,16 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kNfqueueTarget = {"NFQUEUE", kBoth, kOptions, create, "NFQUEUE", 3,
-                                          decode_compat, nullptr};
+constexpr std::string_view kNfqueueTargetHelp = R"HELP(
+NFQUEUE target options
+  --queue-num value            Send packet to QUEUE number <value>.
+                               Valid queue numbers are 0-65535
+  --queue-balance first:last   Balance flows between queues <value> to <value>.
+  --queue-bypass               Bypass Queueing if no queue instance exists.
+  --queue-cpu-fanout	Use current CPU (no hashing)
+)HELP";
+
+extern const TargetType kNfqueueTarget = {
+    "NFQUEUE", kBoth, kOptions, create, "NFQUEUE", 3, decode_compat, nullptr, kNfqueueTargetHelp};
 
 }  // namespace cx::ext

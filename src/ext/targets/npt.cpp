@@ -94,9 +94,23 @@ std::unique_ptr<Target> decode_dnpt(const DecodeContext&, const nft::Bytes& blob
 
 }  // namespace
 
-extern const TargetType kSnptTarget = {"SNPT", kV6, kOptions,    create_snpt,
-                                       "SNPT", 0,   decode_snpt, nullptr};
-extern const TargetType kDnptTarget = {"DNPT", kV6, kOptions,    create_dnpt,
-                                       "DNPT", 0,   decode_dnpt, nullptr};
+constexpr std::string_view kSnptTargetHelp = R"HELP(
+SNPT target options:
+ --src-pfx prefix/length
+ --dst-pfx prefix/length
+
+)HELP";
+
+constexpr std::string_view kDnptTargetHelp = R"HELP(
+DNPT target options:
+ --src-pfx prefix/length
+ --dst-pfx prefix/length
+
+)HELP";
+
+extern const TargetType kSnptTarget = {"SNPT", kV6,         kOptions, create_snpt,    "SNPT",
+                                       0,      decode_snpt, nullptr,  kSnptTargetHelp};
+extern const TargetType kDnptTarget = {"DNPT", kV6,         kOptions, create_dnpt,    "DNPT",
+                                       0,      decode_dnpt, nullptr,  kDnptTargetHelp};
 
 }  // namespace cx::ext

@@ -143,7 +143,14 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kRateestTarget = {"RATEEST", kBoth, kOptions,      create,
-                                          "RATEEST", 0,     decode_compat, nullptr};
+constexpr std::string_view kRateestTargetHelp = R"HELP(
+RATEEST target options:
+  --rateest-name name		Rate estimator name
+  --rateest-interval sec	Rate measurement interval in seconds
+  --rateest-ewmalog value	Rate measurement averaging time constant
+)HELP";
+
+extern const TargetType kRateestTarget = {
+    "RATEEST", kBoth, kOptions, create, "RATEEST", 0, decode_compat, nullptr, kRateestTargetHelp};
 
 }  // namespace cx::ext

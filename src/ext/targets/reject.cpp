@@ -146,7 +146,57 @@ std::unique_ptr<Target> decode_compat(const DecodeContext& ctx, const nft::Bytes
 
 }  // namespace
 
-extern const TargetType kRejectTarget = {"REJECT", kBoth, kOptions, create, "REJECT", 0,
-                                         decode_compat, nullptr};
+constexpr std::string_view kRejectTargetHelp = R"HELP(
+REJECT target options:
+--reject-with type              drop input packet and send back
+                                a reply packet according to type:
+Valid reject types:
+    icmp-net-unreachable     	ICMP network unreachable
+    net-unreach              	alias
+    icmp-host-unreachable    	ICMP host unreachable
+    host-unreach             	alias
+    icmp-proto-unreachable   	ICMP protocol unreachable
+    proto-unreach            	alias
+    icmp-port-unreachable    	ICMP port unreachable (default)
+    port-unreach             	alias
+    icmp-net-prohibited      	ICMP network prohibited
+    net-prohib               	alias
+    icmp-host-prohibited     	ICMP host prohibited
+    host-prohib              	alias
+    tcp-reset                	TCP RST packet
+    tcp-rst                  	alias
+    icmp-admin-prohibited    	ICMP administratively prohibited (*)
+    admin-prohib             	alias
+
+(*) See man page or read the INCOMPATIBILITES file for compatibility issues.
+)HELP";
+
+constexpr std::string_view kRejectTargetHelp6 = R"HELP(
+REJECT target options:
+--reject-with type              drop input packet and send back
+                                a reply packet according to type:
+Valid reject types:
+    icmp6-no-route           	ICMPv6 no route
+    no-route                 	alias
+    icmp6-adm-prohibited     	ICMPv6 administratively prohibited
+    adm-prohibited           	alias
+    icmp6-addr-unreachable   	ICMPv6 address unreachable
+    addr-unreach             	alias
+    icmp6-port-unreachable   	ICMPv6 port unreachable
+    port-unreach             	alias
+    tcp-reset                	TCP RST packet
+    tcp-reset                	alias
+    icmp6-policy-fail        	ICMPv6 policy fail
+    policy-fail              	alias
+    icmp6-reject-route       	ICMPv6 reject route
+    reject-route             	alias
+
+)HELP";
+
+extern const TargetType kRejectTarget = {"REJECT",          kBoth,
+                                         kOptions,          create,
+                                         "REJECT",          0,
+                                         decode_compat,     nullptr,
+                                         kRejectTargetHelp, kRejectTargetHelp6};
 
 }  // namespace cx::ext

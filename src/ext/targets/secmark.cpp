@@ -44,7 +44,12 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kSecmarkTarget = {"SECMARK", kBoth, kOptions,      create,
-                                          "SECMARK", 1,     decode_compat, nullptr};
+constexpr std::string_view kSecmarkTargetHelp = R"HELP(
+SECMARK target options:
+  --selctx value                     Set the SELinux security context
+)HELP";
+
+extern const TargetType kSecmarkTarget = {
+    "SECMARK", kBoth, kOptions, create, "SECMARK", 1, decode_compat, nullptr, kSecmarkTargetHelp};
 
 }  // namespace cx::ext

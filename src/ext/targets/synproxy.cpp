@@ -87,7 +87,17 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kSynproxyTarget = {"SYNPROXY", kBoth, kOptions,      create,
-                                           "SYNPROXY", 0,     decode_compat, nullptr};
+constexpr std::string_view kSynproxyTargetHelp = R"HELP(
+SYNPROXY target options:
+  --sack-perm                        Set SACK_PERM
+  --timestamp                        Set TIMESTAMP
+  --wscale value                     Set window scaling factor
+  --mss value                        Set MSS value
+  --ecn                              Set ECN
+)HELP";
+
+extern const TargetType kSynproxyTarget = {"SYNPROXY",    kBoth,      kOptions,
+                                           create,        "SYNPROXY", 0,
+                                           decode_compat, nullptr,    kSynproxyTargetHelp};
 
 }  // namespace cx::ext

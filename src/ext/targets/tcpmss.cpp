@@ -74,7 +74,22 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kTcpmssTarget = {"TCPMSS", kBoth, kOptions, create, "TCPMSS", 0,
-                                         decode_compat, nullptr};
+constexpr std::string_view kTcpmssTargetHelp = R"HELP(
+TCPMSS target mutually-exclusive options:
+  --set-mss value               explicitly set MSS option to specified value
+  --clamp-mss-to-pmtu           automatically clamp MSS value to (path_MTU - 20)
+)HELP";
+
+constexpr std::string_view kTcpmssTargetHelp6 = R"HELP(
+TCPMSS target mutually-exclusive options:
+  --set-mss value               explicitly set MSS option to specified value
+  --clamp-mss-to-pmtu           automatically clamp MSS value to (path_MTU - 40)
+)HELP";
+
+extern const TargetType kTcpmssTarget = {"TCPMSS",          kBoth,
+                                         kOptions,          create,
+                                         "TCPMSS",          0,
+                                         decode_compat,     nullptr,
+                                         kTcpmssTargetHelp, kTcpmssTargetHelp6};
 
 }  // namespace cx::ext

@@ -102,7 +102,21 @@ std::unique_ptr<Target> decode(const DecodeContext&, const nft::Bytes& blob) {
 
 }  // namespace
 
-extern const TargetType kTcpoptstripTarget = {"TCPOPTSTRIP", kBoth, kOptions, create,
-                                              "TCPOPTSTRIP", 0,     decode,   nullptr};
+constexpr std::string_view kTcpoptstripTargetHelp = R"HELP(
+TCPOPTSTRIP target options:
+  --strip-options value     strip specified TCP options denoted by value
+                            (separated by comma) from TCP header
+  Instead of the numeric value, you can also use the following names:
+    wscale            strip "Window scale" option
+    mss               strip "Maximum Segment Size" option
+    sack-permitted    strip "SACK permitted" option
+    sack              strip "Selective ACK" option
+    timestamp         strip "Timestamp" option
+    md5               strip "MD5 signature" option
+)HELP";
+
+extern const TargetType kTcpoptstripTarget = {"TCPOPTSTRIP", kBoth,         kOptions,
+                                              create,        "TCPOPTSTRIP", 0,
+                                              decode,        nullptr,       kTcpoptstripTargetHelp};
 
 }  // namespace cx::ext

@@ -64,7 +64,14 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kTeeTarget = {"TEE", kBoth, kOptions,      create,
-                                      "TEE", 1,     decode_compat, nullptr};
+constexpr std::string_view kTeeTargetHelp = R"HELP(
+TEE target options:
+  --gateway IPADDR    Route packet via the gateway given by address
+  --oif NAME          Include oif in route calculation
+
+)HELP";
+
+extern const TargetType kTeeTarget = {"TEE", kBoth,         kOptions, create,        "TEE",
+                                      1,     decode_compat, nullptr,  kTeeTargetHelp};
 
 }  // namespace cx::ext

@@ -121,7 +121,25 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kTosTarget = {"TOS", kBoth, kOptions, create, "TOS", 1, decode_compat,
-                                      nullptr};
+constexpr std::string_view kTosTargetHelp = R"HELP(
+TOS target vlibxtables.so.12 options:
+  --set-tos value[/mask]  Set Type of Service/Priority field to value
+                          (Zero out bits in mask and XOR value into TOS)
+  --set-tos symbol        Set TOS field (IPv4 only) by symbol
+                          (this zeroes the 4-bit Precedence part!)
+                          Accepted symbolic names for value are:
+                            (0x10) 16 Minimize-Delay
+                            (0x08)  8 Maximize-Throughput
+                            (0x04)  4 Maximize-Reliability
+                            (0x02)  2 Minimize-Cost
+                            (0x00)  0 Normal-Service
+
+  --and-tos bits          Binary AND the TOS value with bits
+  --or-tos  bits          Binary OR the TOS value with bits
+  --xor-tos bits          Binary XOR the TOS value with bits
+)HELP";
+
+extern const TargetType kTosTarget = {"TOS", kBoth,         kOptions, create,        "TOS",
+                                      1,     decode_compat, nullptr,  kTosTargetHelp};
 
 }  // namespace cx::ext

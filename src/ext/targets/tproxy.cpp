@@ -68,7 +68,15 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kTproxyTarget = {"TPROXY", kBoth, kOptions,      create,
-                                         "TPROXY", 1,     decode_compat, nullptr};
+constexpr std::string_view kTproxyTargetHelp = R"HELP(
+TPROXY target options:
+  --on-port port		    Redirect connection to port, or the original port if 0
+  --on-ip ip			    Optionally redirect to the given IP
+  --tproxy-mark value[/mask]	    Mark packets with the given value/mask
+
+)HELP";
+
+extern const TargetType kTproxyTarget = {
+    "TPROXY", kBoth, kOptions, create, "TPROXY", 1, decode_compat, nullptr, kTproxyTargetHelp};
 
 }  // namespace cx::ext

@@ -55,7 +55,11 @@ bool decode_native(const LiftStep& s, LiftContext& ctx) {
 
 }  // namespace
 
-extern const TargetType kTraceTarget = {"TRACE", kBoth, {}, create, "TRACE", 0, decode_compat,
-                                        decode_native};
+constexpr std::string_view kTraceTargetHelp = R"HELP(
+TRACE does not take any options
+)HELP";
+
+extern const TargetType kTraceTarget = {
+    "TRACE", kBoth, {}, create, "TRACE", 0, decode_compat, decode_native, kTraceTargetHelp};
 
 }  // namespace cx::ext

@@ -92,9 +92,23 @@ std::unique_ptr<Target> decode(const DecodeContext&, const nft::Bytes& blob) {
 
 }  // namespace
 
-extern const TargetType kTtlTarget = {"TTL", kV4, kTtlOptions, create_ttl, "TTL", 0,
-                                      decode<false>, nullptr};
-extern const TargetType kHlTarget = {"HL", kV6, kHlOptions, create_hl, "HL", 0, decode<true>,
-                                     nullptr};
+constexpr std::string_view kTtlTargetHelp = R"HELP(
+TTL target options
+  --ttl-set value		Set TTL to <value 0-255>
+  --ttl-dec value		Decrement TTL by <value 1-255>
+  --ttl-inc value		Increment TTL by <value 1-255>
+)HELP";
+
+constexpr std::string_view kHlTargetHelp = R"HELP(
+HL target options
+  --hl-set value		Set HL to <value 0-255>
+  --hl-dec value		Decrement HL by <value 1-255>
+  --hl-inc value		Increment HL by <value 1-255>
+)HELP";
+
+extern const TargetType kTtlTarget = {"TTL", kV4,           kTtlOptions, create_ttl,    "TTL",
+                                      0,     decode<false>, nullptr,     kTtlTargetHelp};
+extern const TargetType kHlTarget = {"HL", kV6,          kHlOptions, create_hl,    "HL",
+                                     0,    decode<true>, nullptr,    kHlTargetHelp};
 
 }  // namespace cx::ext

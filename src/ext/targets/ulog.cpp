@@ -75,7 +75,15 @@ std::unique_ptr<Target> decode_compat(const DecodeContext&, const nft::Bytes& bl
 
 }  // namespace
 
-extern const TargetType kUlogTarget = {"ULOG", kV4, kOptions,      create,
-                                       "ULOG", 0,   decode_compat, nullptr};
+constexpr std::string_view kUlogTargetHelp = R"HELP(
+ULOG target options:
+ --ulog-nlgroup nlgroup		NETLINK group used for logging
+ --ulog-cprange size		Bytes of each packet to be passed
+ --ulog-qthreshold		Threshold of in-kernel queue
+ --ulog-prefix prefix		Prefix log messages with this prefix.
+)HELP";
+
+extern const TargetType kUlogTarget = {"ULOG", kV4,           kOptions, create,         "ULOG",
+                                       0,      decode_compat, nullptr,  kUlogTargetHelp};
 
 }  // namespace cx::ext
