@@ -37,11 +37,12 @@ class TeeTarget final : public SimpleTarget<xt_tee_tginfo> {
     out += " --gateway " + addr_text(reinterpret_cast<const std::uint8_t*>(&info.gw), ctx.family);
     if (info.oif[0]) out += " --oif " + cstr(info.oif, sizeof(info.oif));
   }
-  void list(std::string& out, bool, const SaveContext& ctx) const override {
-    out += " TEE gw:" + addr_text(reinterpret_cast<const std::uint8_t*>(&info.gw), ctx.family);
+  // Without -n the gateway is named by a reverse lookup, as -L names addresses.
+  void list(std::string& out, bool numeric, const SaveContext& ctx) const override {
+    const auto* gw = reinterpret_cast<const std::uint8_t*>(&info.gw);
+    out += " TEE gw:" + (numeric ? addr_text(gw, ctx.family) : addr_anyname(gw, ctx.family));
     if (info.oif[0]) out += " oif=" + cstr(info.oif, sizeof(info.oif));
   }
-  // Without -n the gateway is named by a reverse lookup, as iptables -L names addresses.
   bool xlate(Xlate& xl, const XlateContext& ctx) const override {
     const auto* gw = reinterpret_cast<const std::uint8_t*>(&info.gw);
     const std::string text = ctx.numeric ? addr_text(gw, ctx.family) : addr_anyname(gw, ctx.family);
