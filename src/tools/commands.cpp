@@ -5,7 +5,48 @@
 
 #include "tools/trace.h"
 
+#ifndef CXTABLES_VERSION
+#define CXTABLES_VERSION "unknown"
+#endif
+
 namespace cx::tools {
+
+namespace {
+
+constexpr const char* kCxUsage =
+    "usage: cxtables COMMAND [OPTIONS...]\n"
+    "       cxtables NAME [ARGS...]\n"
+    "       NAME [ARGS...]        (cxtables run as one of its names, through a link)\n"
+    "\n"
+    "Commands of cxtables itself (each takes --help):\n"
+    "  trace            follow a described packet through the ruleset, rule by rule\n"
+    "  apply            load a ruleset file, with a lockout check and a confirmed rollback\n"
+    "  lint             report shadowed, duplicate, redundant and unreachable rules\n"
+    "  save --json      print the ruleset as one JSON document\n"
+    "  restore --json   load a JSON document of `cxtables save --json`\n"
+    "\n"
+    "Names (drop-in replacements for iptables-nft " CX_IPTABLES_VERSION
+    "; see iptables(8)):\n"
+    "  iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore\n"
+    "  iptables-nft ip6tables-nft iptables-nft-save ip6tables-nft-save\n"
+    "  iptables-nft-restore ip6tables-nft-restore\n"
+    "  iptables-translate ip6tables-translate\n"
+    "  iptables-restore-translate ip6tables-restore-translate\n"
+    "  xtables-monitor\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help       print this text\n"
+    "  -V, --version    print the version of cxtables and of the iptables it follows\n"
+    "\n"
+    "See cxtables(8), cxtables-trace(8), cxtables-apply(8), cxtables-lint(8).\n";
+
+}  // namespace
+
+const char* cxtables_usage() { return kCxUsage; }
+
+std::string cxtables_version_text() {
+  return std::string("cxtables ") + CXTABLES_VERSION + ", following iptables " + kVersion + "\n";
+}
 
 bool is_cxtables_command(const char* name) {
   return std::strcmp(name, "trace") == 0 || std::strcmp(name, "lint") == 0 ||

@@ -10,7 +10,12 @@ namespace cx::tools {
 bool is_cxtables_command(const char* name);
 int run_cxtables_command(int argc, char** argv);  // argv[0] is the command name
 
-inline constexpr const char* kVersion = "v1.8.9 (nf_tables)";
+// The iptables release the drop-in names follow, and how they print it.
+#define CX_IPTABLES_VERSION "v1.8.9"
+inline constexpr const char* kVersion = CX_IPTABLES_VERSION " (nf_tables)";
+// `cxtables --help` and `cxtables --version`.
+const char* cxtables_usage();
+std::string cxtables_version_text();
 // An error as iptables prints it on stderr, in the error's style; `restore_line` adds the
 // "Error occurred at line: N" of a restore file.
 void print_error(const std::string& prog, const Error& e, bool restore_line = false);

@@ -344,10 +344,24 @@ int main(int argc, char** argv) {
     // like the link would.
     if (argc > 1 && cx::tools::is_cxtables_command(argv[1]))
       return cx::tools::run_cxtables_command(argc - 1, argv + 1);
-    if (argc > 1) return main(argc - 1, argv + 1);
-    std::fprintf(
-        stderr,
-        "usage: cxtables {trace|apply|lint|save --json|restore --json|iptables|ip6tables|...} ...\n");
+    if (argc > 1) {
+      std::string a = argv[1];
+      if (a == "-h" || a == "--help") {
+        std::fputs(cx::tools::cxtables_usage(), stdout);
+        return 0;
+      }
+      if (a == "-V" || a == "--version") {
+        std::fputs(cx::tools::cxtables_version_text().c_str(), stdout);
+        return 0;
+      }
+      if (!a.empty() && a[0] == '-') {
+        std::fprintf(stderr, "cxtables: unknown option `%s'\n%s", a.c_str(),
+                     cx::tools::cxtables_usage());
+        return 2;
+      }
+      return main(argc - 1, argv + 1);
+    }
+    std::fputs(cx::tools::cxtables_usage(), stderr);
     return 2;
   }
   if (plain == "xtables-monitor") return cx::tools::run_monitor(argc, argv);
