@@ -34,8 +34,9 @@ namespace {
 constexpr int kExitRefused = 3, kExitRolledBack = 4;
 
 constexpr const char* kUsage =
-    "usage: cxtables apply [-4|-6] [--timeout S] [--force] [--netns NAME] FILE\n"
-    "       cxtables apply --confirm\n"
+    "usage: cxtables apply [-4|-6] [--timeout S] [--force] [--netns NAME]\n"
+    "                      [--ssh \"CLIENT CPORT SERVER SPORT\"] [--state-dir DIR] FILE\n"
+    "       cxtables apply --confirm [--state-dir DIR]\n"
     "Applies FILE (iptables-save format) unless it would cut the SSH session this command\n"
     "runs in (SSH_CONNECTION, or --ssh \"CLIENT CPORT SERVER SPORT\"); then keeps it only if\n"
     "confirmed within S seconds (default 15): type \"yes\", or run `cxtables apply --confirm`.\n"
