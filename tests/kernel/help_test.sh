@@ -75,4 +75,25 @@ else
     fail "${#bad[@]} of $n help commands differ: ${bad[*]:0:10}"
 fi
 
+section "cxtables --help and --version"
+for a in -h --help; do
+    out=$("$BIN/cxtables" "$a" 2>&1)
+    check_eq "cxtables $a exits 0" 0 "$?"
+    bad=
+    for w in trace apply lint "save --json" "restore --json" iptables ip6tables-restore \
+        iptables-nft-save ip6tables-restore-translate xtables-monitor; do
+        grep -qF -- "$w" <<<"$out" || bad="$bad $w"
+    done
+    check_eq "cxtables $a lists the commands and names" "" "$bad"
+done
+out=$("$BIN/cxtables" 2>&1)
+check_eq "cxtables alone: usage, exit 2" "2 usage: cxtables COMMAND [OPTIONS...]" "$? $(head -1 <<<"$out")"
+ver=$(sed -n 's/^project(cxtables VERSION \([0-9.]*\).*/\1/p' "$ROOT/CMakeLists.txt")
+for a in -V --version; do
+    check_eq "cxtables $a" "cxtables $ver, following iptables v1.8.9 (nf_tables)" \
+        "$("$BIN/cxtables" "$a" 2>&1)"
+done
+check_eq "cxtables iptables --version is iptables'" "iptables v1.8.9 (nf_tables)" \
+    "$("$BIN/cxtables" iptables --version 2>&1)"
+
 summary
