@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,29 +37,52 @@ int usage(const char* cmd, int rc) {
   return rc;
 }
 
+struct JsonOptions {
+  bool json = false, family_given = false;
+  Family family = Family::V4;
+};
+
+// Reads the options both commands take (--json, -4/-6, -h); `other(i)` takes argv[i] (and may
+// consume more words) or returns false for a word it does not know. Returns the exit status
+// when the command ends here (help, a usage error).
+std::optional<int> read_options(const char* cmd, int argc, char** argv, JsonOptions& o,
+                                const std::function<bool(int&)>& other) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--json") {
+      o.json = true;
+    } else if (a == "-4" || a == "-6") {
+      o.family = a == "-6" ? Family::V6 : Family::V4;
+      o.family_given = true;
+    } else if (a == "-h" || a == "--help") {
+      return usage(cmd, 0);
+    } else if (!other(i)) {
+      return usage(cmd, 2);
+    }
+  }
+  if (!o.json) return usage(cmd, 2);  // the text form is iptables-save's / -restore's
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_save_json(int argc, char** argv) {
-  bool json = false, counters = false;
-  Family family = Family::V4;
+  JsonOptions o;
+  bool counters = false;
   std::string table;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "-4" || a == "-6") {
-      family = a == "-6" ? Family::V6 : Family::V4;
-    } else if (a == "-c" || a == "--counters") {
+  auto end = read_options("save", argc, argv, o, [&](int& i) {
+    const std::string a = argv[i];
+    if (a == "-c" || a == "--counters") {
       counters = true;
     } else if ((a == "-t" || a == "--table") && i + 1 < argc) {
       table = argv[++i];
-    } else if (a == "-h" || a == "--help") {
-      return usage("save", 0);
     } else {
-      return usage("save", 2);
+      return false;
     }
-  }
-  if (!json) return usage("save", 2);  // the text form is iptables-save's
+    return true;
+  });
+  if (end) return *end;
+  const Family family = o.family;
   core::Session session(family, family == Family::V6 ? "ip6tables" : "iptables");
   if (auto s = session.connect(); !s) {
     print_error("cxtables save", s.error());
@@ -74,25 +99,17 @@ int run_save_json(int argc, char** argv) {
 }
 
 int run_restore_json(int argc, char** argv) {
-  bool json = false, family_given = false;
-  Family family = Family::V4;
+  JsonOptions o;
   std::string file;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "-4" || a == "-6") {
-      family = a == "-6" ? Family::V6 : Family::V4;
-      family_given = true;
-    } else if (a == "-h" || a == "--help") {
-      return usage("restore", 0);
-    } else if (!a.empty() && a[0] != '-' && file.empty()) {
-      file = a;
-    } else {
-      return usage("restore", 2);
-    }
-  }
-  if (!json) return usage("restore", 2);  // the text form is iptables-restore's
+  auto end = read_options("restore", argc, argv, o, [&](int& i) {
+    const std::string a = argv[i];
+    if (a.empty() || a[0] == '-' || !file.empty()) return false;
+    file = a;
+    return true;
+  });
+  if (end) return *end;
+  Family family = o.family;
+  const bool family_given = o.family_given;
   auto text = file.empty() ? read_text_file("/dev/stdin") : read_text_file(file);
   if (!text) {
     std::fprintf(stderr, "cxtables restore: %s\n", text.error().message.c_str());
