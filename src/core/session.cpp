@@ -771,15 +771,18 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
                                            : "Index of replacement too big.");
     }
     const nft::RuleObj& found = *at->rule;
+    auto replace_found = [&](nft::RuleObj o) {
+      o.handle = found.handle;
+      msgs.push_back(rule_msg(MsgType::NewRule,
+                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(o),
+                              "RULE_REPLACE"));
+    };
     if (c == cli::kCmdDeleteNum) {
       msgs.push_back(rule_msg(MsgType::DelRule, nft::kNlmRequest, found, "RULE_DELETE"));
     } else if (c == cli::kCmdReplace) {
       auto o = encode(cmd.rules.front());
       if (!o) return o.take_error();
-      o->handle = found.handle;
-      msgs.push_back(rule_msg(MsgType::NewRule,
-                              nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate, std::move(*o),
-                              "RULE_REPLACE"));
+      replace_found(std::move(*o));
     } else {
       ensure_base_chain();  // iptables-nft re-adds the rule, making a missing base chain first
       // It rebuilds the rule from what it decoded: a part it does not read (the lone
@@ -787,15 +790,11 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       // (iptables-nft would rebuild what it read of it, a wider rule).
       model::Rule decoded = codec::decode_rule(found.exprs, family_, found.userdata);
       decoded.counters = {};
-      auto rebuilt = decoded.incompatible ? Result<nft::RuleObj>(other_error("")) : encode(decoded);
-      if (rebuilt) {
-        rebuilt->handle = found.handle;
-        msgs.push_back(rule_msg(MsgType::NewRule,
-                                nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
-                                std::move(*rebuilt), "RULE_REPLACE"));
-      } else {
+      auto rebuilt = decoded.incompatible ? std::nullopt : std::optional(encode(decoded));
+      if (rebuilt && *rebuilt)
+        replace_found(std::move(**rebuilt));
+      else
         msgs.push_back(zeroed_rule_msg(found, family_));
-      }
     }
     return {};
   }

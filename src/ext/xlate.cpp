@@ -44,6 +44,13 @@ std::string Xlate::vformat(const char* fmt, va_list ap) {
   return out;
 }
 
+void Xlate::add_range(std::uint32_t lo, std::uint32_t hi) {
+  if (lo == hi)
+    addf("%u", lo);
+  else
+    addf("%u-%u", lo, hi);
+}
+
 void Xlate::addf(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

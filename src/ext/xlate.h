@@ -4,6 +4,7 @@
 // the text so far ends in one; the rule's trailing blanks are cut when it is read.
 #pragma once
 #include <cstdarg>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,8 @@ class Xlate {
 
   void add(std::string_view text) { append(rule_, text, true); }
   void add_nospc(std::string_view text) { append(rule_, text, false); }
+  // A number, or "LO-HI" when the two differ (as libxtables' extensions print their ranges).
+  void add_range(std::uint32_t lo, std::uint32_t hi);
   // printf-style forms of the two above (the extensions' texts are mostly formats).
   void addf(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void addf_nospc(const char* fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,5 @@
 #include "restore/json_ruleset.h"
 
-#include <map>
-
 #include "cli/print.h"
 #include "codec/rule_codec.h"
 #include "core/tables.h"
@@ -157,10 +155,15 @@ class Reader {
       if (required) return at(p, "missing");
       return std::string();
     }
-    const auto& v = obj[name];
-    if (!v.is_string()) return wrong(p, "a string");
+    return text(obj[name], p);
+  }
+
+  // A string that goes into a restore line as it is: no line breaks.
+  Result<std::string> text(const nlohmann::json& v, const std::string& path) {
+    if (!v.is_string()) return wrong(path, "a string");
     std::string s = v.get<std::string>();
-    if (s.find_first_of("\n\r") != std::string::npos) return at(p, "a line break is not allowed");
+    if (s.find_first_of("\n\r") != std::string::npos)
+      return at(path, "a line break is not allowed");
     return s;
   }
 
@@ -302,12 +305,9 @@ class Reader {
       if (!o.contains("args")) continue;
       if (!o["args"].is_array()) return wrong(p + ".args", "an array of strings");
       for (std::size_t j = 0; j < o["args"].size(); ++j) {
-        const auto& a = o["args"][j];
-        const std::string ap = p + ".args[" + std::to_string(j) + "]";
-        if (!a.is_string()) return wrong(ap, "a string");
-        if (a.get<std::string>().find_first_of("\n\r") != std::string::npos)
-          return at(ap, "a line break is not allowed");
-        words.push_back(a.get<std::string>());
+        auto a = text(o["args"][j], p + ".args[" + std::to_string(j) + "]");
+        if (!a) return a.take_error();
+        words.push_back(std::move(*a));
       }
     }
     return {};
@@ -379,10 +379,6 @@ Result<std::string> json_to_restore_text(const nlohmann::json& doc, Family famil
                                          std::vector<std::string>& paths) {
   return Reader(family).document(doc, paths);
 }
-
-}  // namespace cx::restore
-
-namespace cx::restore {
 
 Result<nlohmann::json> parse_json_document(const std::string& text) {
   try {

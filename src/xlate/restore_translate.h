@@ -16,14 +16,14 @@ struct RestoreTranslation {
   cli::Command command;  // the -h line, for the help of its extensions
 };
 
-// Warnings printed on stderr as the lines are read (also when an error ends the reading).
+// What the tool prints as the lines are read, also when an error ends the reading.
 struct RestoreTranslateOutput {
-  std::string out;
-  std::vector<std::string> warnings;
+  std::string out;                    // on stdout
+  std::vector<std::string> warnings;  // on stderr, one line each
 };
 
-// Appends to `out` what is printed on stdout as the lines are read, also when an error ends
-// the reading. `program` names the tool in messages ("iptables-translate-restore").
+// Appends to `output` what is printed as the lines are read. `program` names the tool in messages
+// ("iptables-translate-restore").
 Result<RestoreTranslation> restore_translate(restore::LineReader& input, Family family,
                                              const std::string& program,
                                              RestoreTranslateOutput& output);

@@ -85,9 +85,9 @@ def run_steps(cfg, steps):
     return {"steps": results, "final": final}
 
 
-def run_in_netns(cfg, steps):
-    """Forks; the child enters a new network namespace, runs the steps and reports
-    as JSON through a pipe. The namespace goes away when the child exits."""
+def in_netns(fn, *args):
+    """Forks; the child enters a new network namespace, runs fn(*args) and reports its
+    result as JSON through a pipe. The namespace goes away when the child exits."""
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -97,7 +97,7 @@ def run_in_netns(cfg, steps):
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.unshare(CLONE_NEWNET) != 0:
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
-            data = json.dumps(run_steps(cfg, steps)).encode()
+            data = json.dumps(fn(*args)).encode()
             with os.fdopen(wfd, "wb") as f:
                 f.write(data)
         except BaseException:
@@ -111,6 +111,11 @@ def run_in_netns(cfg, steps):
     if status != 0 or not data:
         raise RuntimeError("namespace runner failed (status %d)" % status)
     return json.loads(data)
+
+
+def run_in_netns(cfg, steps):
+    """Runs the steps in a network namespace of their own (see in_netns)."""
+    return in_netns(run_steps, cfg, steps)
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,6 @@ with the JSON path in the message, exit 2, and leave the kernel as it was.
 """
 
 import argparse
-import ctypes
 import importlib.machinery
 import importlib.util
 import json
@@ -26,11 +25,11 @@ import re
 import shlex
 import subprocess
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-CLONE_NEWNET = 0x40000000
+sys.path.insert(0, os.path.join(ROOT, "tests", "difffuzz"))
+from difffuzz import in_netns  # noqa: E402  (a network namespace per case)
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
 TOOLS = {"iptables", "ip6tables", "iptables-save", "ip6tables-save", "iptables-restore",
          "ip6tables-restore", "iptables-nft", "ip6tables-nft", "iptables-nft-save",
@@ -51,31 +50,6 @@ def run(argv, stdin=None):
     p = subprocess.run(argv, input=(stdin or "").encode(), capture_output=True, env=ENV,
                        timeout=30)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def in_netns(fn, *args):
-    """Runs fn(*args) in a forked child inside a new network namespace; returns its result."""
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            os.close(rfd)
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare")
-            out = json.dumps(fn(*args)).encode()
-            with os.fdopen(wfd, "wb") as f:
-                f.write(out)
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        os._exit(code)
-    os.close(wfd)
-    with os.fdopen(rfd, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(data) if data else ["runner failed"]
 
 
 def check_case(cfg, case):

@@ -518,10 +518,7 @@ class ConntrackMatch final : public Match {
     }
     if (mf & XT_CONNTRACK_EXPIRES) {
       xl.addf("%sct expiration %s", space, op(XT_CONNTRACK_EXPIRES));
-      if (info.expires_min == info.expires_max)
-        xl.addf("%u", info.expires_min);
-      else
-        xl.addf("%u-%u", info.expires_min, info.expires_max);
+      xl.add_range(info.expires_min, info.expires_max);
       space = " ";
     }
     struct A {
@@ -559,10 +556,7 @@ class ConntrackMatch final : public Match {
     for (const P& p : ports)
       if (mf & p.flag) {
         xl.addf("%sct %s %s", space, p.what, op(p.flag));
-        if (p.lo == p.hi)
-          xl.addf("%u", p.lo);
-        else
-          xl.addf("%u-%u", p.lo, p.hi);
+        xl.add_range(p.lo, p.hi);
         space = " ";
       }
     return true;

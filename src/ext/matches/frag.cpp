@@ -100,10 +100,7 @@ class FragMatch final : public Match {
   bool xlate(Xlate& xl, const XlateContext&) const override {
     if (info.ids[0] != 0 || info.ids[1] != UINT32_MAX) {
       xl.addf("frag id %s", (info.invflags & IP6T_FRAG_INV_IDS) ? "!= " : "");
-      if (info.ids[0] != info.ids[1])
-        xl.addf("%u-%u", info.ids[0], info.ids[1]);
-      else
-        xl.addf("%u", info.ids[0]);
+      xl.add_range(info.ids[0], info.ids[1]);
     }
     if (info.flags & IP6T_FRAG_RES) xl.add("frag reserved 1");
     if (info.flags & IP6T_FRAG_FST) xl.add("frag frag-off 0");

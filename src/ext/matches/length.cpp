@@ -56,10 +56,7 @@ class LengthMatch final : public Match {
   // "meta length [!= ]N" or "A-B" (a reversed range as given).
   bool xlate(Xlate& xl, const XlateContext&) const override {
     xl.addf("meta length %s", info.invert ? "!= " : "");
-    if (info.min == info.max)
-      xl.addf("%u", info.min);
-    else
-      xl.addf("%u-%u", info.min, info.max);
+    xl.add_range(info.min, info.max);
     return true;
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {

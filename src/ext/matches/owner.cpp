@@ -166,10 +166,7 @@ class OwnerMatch final : public Match {
     } else {
       return false;
     }
-    if (lo != hi)
-      xl.addf("%u-%u", lo, hi);
-    else
-      xl.addf("%u", lo);
+    xl.add_range(lo, hi);
     return true;
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {

@@ -140,10 +140,7 @@ class RtMatch final : public Match {
       xl.addf("rt type%s %u", (info.invflags & IP6T_RT_INV_TYP) ? " !=" : "", info.rt_type);
     if (info.segsleft[0] != 0 || info.segsleft[1] != UINT32_MAX) {
       xl.addf("rt seg-left%s ", (info.invflags & IP6T_RT_INV_SGS) ? " !=" : "");
-      if (info.segsleft[0] != info.segsleft[1])
-        xl.addf("%u-%u", info.segsleft[0], info.segsleft[1]);
-      else
-        xl.addf("%u", info.segsleft[0]);
+      xl.add_range(info.segsleft[0], info.segsleft[1]);
     }
     if (info.flags & IP6T_RT_LEN)
       xl.addf("rt hdrlength%s %u", (info.invflags & IP6T_RT_INV_LEN) ? " !=" : "", info.hdrlen);

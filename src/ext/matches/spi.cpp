@@ -100,12 +100,6 @@ class SpiMatch final : public Match {
     if (kind == kIpcomp && res) out += " reserved";
   }
   bool xlate(Xlate& xl, const XlateContext& ctx) const override {
-    auto range = [&] {
-      if (spis[0] != spis[1])
-        xl.addf("%u-%u", spis[0], spis[1]);
-      else
-        xl.addf("%u", spis[0]);
-    };
     const bool all = spis[0] == 0 && spis[1] == UINT32_MAX;
     if (kind == kIpcomp) {
       // The reserved bit is not translated (the kernel ignores it). libxt_ipcomp sets no
@@ -114,20 +108,20 @@ class SpiMatch final : public Match {
       if (!(seen & (1u << kOptSpi)))
         xl.add("0");
       else
-        range();
+        xl.add_range(spis[0], spis[1]);
       return true;
     }
     if (kind == kEsp) {
       if (!all) {
         xl.addf("esp spi%s", inv_spi ? " !=" : "");
         xl.add(" ");
-        range();
+        xl.add_range(spis[0], spis[1]);
       }
       return true;
     }
     if (!all) {
       xl.addf("ah spi%s ", inv_spi ? " !=" : "");
-      range();
+      xl.add_range(spis[0], spis[1]);
     }
     if (ctx.family == Family::V4) return true;
     // IPv6 ah: each further test after a space; "meta l4proto ah" for a bare -m ah.

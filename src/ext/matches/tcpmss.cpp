@@ -44,10 +44,7 @@ class TcpmssMatch final : public Match {
   }
   bool xlate(Xlate& xl, const XlateContext&) const override {
     xl.addf("tcp option maxseg size %s", info.invert ? "!= " : "");
-    if (info.mss_min == info.mss_max)
-      xl.addf("%u", info.mss_min);
-    else
-      xl.addf("%u-%u", info.mss_min, info.mss_max);
+    xl.add_range(info.mss_min, info.mss_max);
     return true;
   }
   Status encode(std::vector<nft::Expr>& out, const RuleContext&) const override {
