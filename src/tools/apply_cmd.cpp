@@ -7,11 +7,15 @@
 //  3. waits S seconds for a confirmation: "yes" typed on stdin, or `cxtables apply --confirm`
 //     from another session; without one it restores the saved ruleset (tables FILE added are
 //     removed).
+// --check stops after step 1; --timeout 0 skips step 3; --background runs step 3 in a detached
+// process so that the caller (a script, an Ansible task) gets its answer at once.
 // Exit status: 0 applied and confirmed, 1 error, 2 usage, 3 refused (lockout), 4 rolled back.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,14 +38,18 @@ namespace {
 constexpr int kExitRefused = 3, kExitRolledBack = 4;
 
 constexpr const char* kUsage =
-    "usage: cxtables apply [-4|-6] [--timeout S] [--force] [--netns NAME]\n"
+    "usage: cxtables apply [-4|-6] [--timeout S] [--background] [--force] [--netns NAME]\n"
     "                      [--ssh \"CLIENT CPORT SERVER SPORT\"] [--state-dir DIR] FILE\n"
+    "       cxtables apply --check [-4|-6] [--netns NAME] [--ssh \"...\"] FILE\n"
     "       cxtables apply --confirm [--state-dir DIR]\n"
     "Applies FILE (iptables-save format) unless it would cut the SSH session this command\n"
     "runs in (SSH_CONNECTION, or --ssh \"CLIENT CPORT SERVER SPORT\"); then keeps it only if\n"
-    "confirmed within S seconds (default 15): type \"yes\", or run `cxtables apply --confirm`.\n"
-    "Otherwise the previous ruleset comes back. --state-dir DIR (default /run/cxtables, or\n"
-    "$CXTABLES_STATE_DIR) holds the confirmation files.\n";
+    "confirmed within S seconds (default 15; 0 keeps it at once): type \"yes\", or run\n"
+    "`cxtables apply --confirm`. Otherwise the previous ruleset comes back. --background\n"
+    "returns at once and leaves a process waiting for `cxtables apply --confirm`. --check\n"
+    "only reads FILE and runs the lockout check (exit status 3 if it would cut the session).\n"
+    "--state-dir DIR (default /run/cxtables, or $CXTABLES_STATE_DIR) holds the confirmation\n"
+    "files.\n";
 
 std::string state_dir(const std::string& given) {
   if (!given.empty()) return given;
@@ -230,68 +238,219 @@ bool wait_for_confirmation(int seconds, const std::string& confirmed) {
   }
 }
 
-}  // namespace
-
-int run_apply(int argc, char** argv) {
+struct ApplyArgs {
   std::string file, netns, dir_opt, ssh_text;
   int timeout = 15;
   bool force = false, family_given = false, v6 = false, do_confirm = false, ssh_given = false;
+  bool check_only = false, background = false;
+};
+
+// Reads the command line into `a`; -1 when it is fine, else the exit status.
+int parse_apply_args(int argc, char** argv, ApplyArgs& a) {
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
+    std::string w = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (a == "-h" || a == "--help") {
+    if (w == "-h" || w == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (a == "-4" || a == "-6") {
-      v6 = a == "-6";
-      family_given = true;
-    } else if (a == "--force") {
-      force = true;
-    } else if (a == "--confirm") {
-      do_confirm = true;
-    } else if (a == "--timeout" || a == "-t") {
+    } else if (w == "-4" || w == "-6") {
+      a.v6 = w == "-6";
+      a.family_given = true;
+    } else if (w == "--force") {
+      a.force = true;
+    } else if (w == "--confirm") {
+      a.do_confirm = true;
+    } else if (w == "--check") {
+      a.check_only = true;
+    } else if (w == "--background") {
+      a.background = true;
+    } else if (w == "--timeout" || w == "-t") {
       const char* v = value();
       std::optional<std::uint64_t> n;
       if (v) n = parse_unsigned(v, 86400, 10);
-      if (!n || *n < 1) {
-        std::fprintf(stderr, "cxtables apply: --timeout takes a number of seconds (1-86400)\n");
+      if (!n) {
+        std::fprintf(stderr, "cxtables apply: --timeout takes a number of seconds (0-86400)\n");
         return 2;
       }
-      timeout = static_cast<int>(*n);
-    } else if (a == "--netns" || a == "--state-dir" || a == "--ssh") {
+      a.timeout = static_cast<int>(*n);
+    } else if (w == "--netns" || w == "--state-dir" || w == "--ssh") {
       const char* v = value();
       if (!v) {
-        std::fprintf(stderr, "cxtables apply: option %s needs a value\n", a.c_str());
+        std::fprintf(stderr, "cxtables apply: option %s needs a value\n", w.c_str());
         return 2;
       }
-      (a == "--netns" ? netns : a == "--state-dir" ? dir_opt : ssh_text) = v;
-      if (a == "--ssh") ssh_given = true;
-    } else if (!a.empty() && a[0] != '-' && file.empty()) {
-      file = a;
+      (w == "--netns" ? a.netns : w == "--state-dir" ? a.dir_opt : a.ssh_text) = v;
+      if (w == "--ssh") a.ssh_given = true;
+    } else if (!w.empty() && w[0] != '-' && a.file.empty()) {
+      a.file = w;
     } else {
-      std::fprintf(stderr, "cxtables apply: unknown option \"%s\"\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "cxtables apply: unknown option \"%s\"\n%s", w.c_str(), kUsage);
       return 2;
     }
   }
-  const std::string dir = state_dir(dir_opt);
-  if (do_confirm) return confirm(dir);
-  if (file.empty()) {
+  if (a.background && a.timeout == 0) {
+    std::fprintf(stderr, "cxtables apply: --background needs a --timeout of at least 1 second\n");
+    return 2;
+  }
+  if (a.background && a.check_only) {
+    std::fprintf(stderr, "cxtables apply: --check and --background do not go together\n");
+    return 2;
+  }
+  return -1;
+}
+
+// The lockout check: 0 when the session survives (or there is none, or --force), 1 on an
+// error, kExitRefused when FILE would cut it.
+int lockout_check(const ApplyArgs& a, const eval::Ruleset& rs, Family family) {
+  std::string ssh_text = a.ssh_text;
+  if (!a.ssh_given)
+    if (const char* e = std::getenv("SSH_CONNECTION")) ssh_text = e;
+  if (ssh_text.empty()) {
+    std::printf("no SSH session (SSH_CONNECTION is not set): nothing to protect\n");
+    return 0;
+  }
+  std::string err;
+  auto ssh = parse_ssh(ssh_text, err);
+  if (!ssh) {
+    std::fprintf(stderr, "cxtables apply: %s\n", err.c_str());
+    return 1;
+  }
+  if (ssh->family != family) {
+    std::printf("the SSH session is %s: the %s ruleset does not carry it\n",
+                ssh->family == Family::V4 ? "IPv4" : "IPv6",
+                family == Family::V4 ? "IPv4" : "IPv6");
+    return 0;
+  }
+  auto probes = ssh_probes(*ssh, err);
+  if (probes.empty()) {
+    std::fprintf(stderr, "cxtables apply: %s\n", err.c_str());
+    return 1;
+  }
+  eval::Options opts;
+  for (const auto& ia : host_addresses(family)) {
+    opts.local_addrs.push_back(ia.second);
+    opts.iface_addrs.push_back(ia);
+  }
+  opts.route_lookup = [](const eval::Addr& addr, Family f) { return kernel_route(addr, f); };
+  bool cut = false;
+  for (const Probe& pr : probes) {
+    eval::Options o = opts;
+    o.outgoing = pr.outgoing;
+    std::vector<eval::Trace> outcomes = eval::explore(rs, pr.packet, o, 32);
+    bool this_cut = false;
+    for (const eval::Trace& t : outcomes) {
+      if (t.verdict == eval::Verdict::Accept) continue;
+      cut = this_cut = true;
+      std::printf("LOCKOUT: %s would not get through:\n", pr.what.c_str());
+      std::printf("packet: %s\n", eval::describe_packet(pr.packet).c_str());
+      std::string trace = eval::format_trace(t, family);
+      std::fwrite(trace.data(), 1, trace.size(), stdout);
+      break;
+    }
+    if (!this_cut) std::printf("ok (accepted): %s\n", pr.what.c_str());
+  }
+  if (!cut) return 0;
+  if (a.check_only) {
+    std::printf("%s would cut the SSH session\n", a.file.c_str());
+    return kExitRefused;
+  }
+  if (!a.force) {
+    std::printf("refusing to apply %s (use --force to apply it anyway)\n", a.file.c_str());
+    return kExitRefused;
+  }
+  std::printf("--force: applying anyway\n");
+  return 0;
+}
+
+// Waits for the confirmation (in this process, or in a detached child with --background) and
+// restores `rollback` without one.
+int confirm_or_roll_back(const ApplyArgs& a, Family family, const std::string& rollback,
+                         const std::string& backup, const std::string& pending,
+                         const std::string& confirmed) {
+  auto cleanup = [&]() {
+    unlink(pending.c_str());
+    unlink(confirmed.c_str());
+  };
+  if (a.timeout == 0) {
+    cleanup();
+    std::printf("applied %s; the previous ruleset is in %s\n", a.file.c_str(), backup.c_str());
+    return 0;
+  }
+  std::printf("applied %s; the previous ruleset is in %s\n", a.file.c_str(), backup.c_str());
+  if (a.background) {
+    std::fflush(stdout);
+    pid_t child = fork();
+    if (child < 0) {
+      std::fprintf(stderr, "cxtables apply: cannot start the waiting process: %s\n",
+                   std::strerror(errno));
+      cleanup();
+      if (auto r = restore_into_kernel(family, rollback); !r)
+        std::fprintf(stderr, "cxtables apply: restoring the previous ruleset failed too: %s\n",
+                     r.error().message.c_str());
+      return 1;
+    }
+    if (child > 0) {
+      std::ofstream p(pending);
+      p << child << "\n";
+      std::printf(
+          "run `cxtables apply --confirm` within %d seconds to keep it (process %d waits)\n",
+          a.timeout, static_cast<int>(child));
+      return 0;
+    }
+    // The child: no terminal, no pipes of the caller's (an SSH session or Ansible waits for
+    // them to close), its own session.
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) close(null);
+    }
+  } else {
+    std::printf("keep it? type \"yes\" (or run `cxtables apply --confirm`) within %d seconds\n",
+                a.timeout);
+    std::fflush(stdout);
+  }
+  bool ok = wait_for_confirmation(a.timeout, confirmed);
+  cleanup();
+  if (ok) {
+    std::printf("confirmed: keeping the new ruleset\n");
+    return 0;
+  }
+  if (auto r = restore_into_kernel(family, rollback); !r) {
+    std::fprintf(stderr, "cxtables apply: no confirmation, and restoring %s failed: %s\n",
+                 backup.c_str(), r.error().message.c_str());
+    return 1;
+  }
+  std::printf("no confirmation within %d seconds: the previous ruleset is back\n", a.timeout);
+  return kExitRolledBack;
+}
+
+}  // namespace
+
+int run_apply(int argc, char** argv) {
+  ApplyArgs a;
+  if (int rc = parse_apply_args(argc, argv, a); rc >= 0) return rc;
+  const std::string dir = state_dir(a.dir_opt);
+  if (a.do_confirm) return confirm(dir);
+  if (a.file.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  if (!netns.empty())
-    if (auto s = enter_netns(netns); !s) {
+  if (!a.netns.empty())
+    if (auto s = enter_netns(a.netns); !s) {
       std::fprintf(stderr, "cxtables apply: %s\n", s.error().message.c_str());
       return 1;
     }
-  auto text = read_text_file(file);
+  auto text = read_text_file(a.file);
   if (!text) {
     std::fprintf(stderr, "cxtables apply: %s\n", text.error().message.c_str());
     return 1;
   }
-  Family family = v6 ? Family::V6 : Family::V4;
+  Family family = a.v6 ? Family::V6 : Family::V4;
   auto rs = ruleset_from_text(family, *text);
-  if (!rs && !family_given) {
+  if (!rs && !a.family_given) {
     auto rs6 = ruleset_from_text(Family::V6, *text);
     if (rs6) {
       family = Family::V6;
@@ -300,62 +459,16 @@ int run_apply(int argc, char** argv) {
   }
   if (!rs) {
     const Error& e = rs.error();
-    std::fprintf(stderr, "cxtables apply: %s%s: %s\n", file.c_str(),
+    std::fprintf(stderr, "cxtables apply: %s%s: %s\n", a.file.c_str(),
                  e.line ? (":" + std::to_string(e.line)).c_str() : "", e.message.c_str());
     return 1;
   }
 
   // 1. The lockout check.
-  if (!ssh_given)
-    if (const char* e = std::getenv("SSH_CONNECTION")) ssh_text = e;
-  if (ssh_text.empty()) {
-    std::printf("no SSH session (SSH_CONNECTION is not set): nothing to protect\n");
-  } else {
-    std::string err;
-    auto ssh = parse_ssh(ssh_text, err);
-    if (!ssh) {
-      std::fprintf(stderr, "cxtables apply: %s\n", err.c_str());
-      return 1;
-    }
-    if (ssh->family != family) {
-      std::printf("the SSH session is %s: the %s ruleset does not carry it\n",
-                  ssh->family == Family::V4 ? "IPv4" : "IPv6",
-                  family == Family::V4 ? "IPv4" : "IPv6");
-    } else {
-      auto probes = ssh_probes(*ssh, err);
-      if (probes.empty()) {
-        std::fprintf(stderr, "cxtables apply: %s\n", err.c_str());
-        return 1;
-      }
-      eval::Options opts;
-      for (const auto& ia : host_addresses(family)) {
-        opts.local_addrs.push_back(ia.second);
-        opts.iface_addrs.push_back(ia);
-      }
-      opts.route_lookup = [](const eval::Addr& a, Family f) { return kernel_route(a, f); };
-      bool cut = false;
-      for (const Probe& pr : probes) {
-        eval::Options o = opts;
-        o.outgoing = pr.outgoing;
-        std::vector<eval::Trace> outcomes = eval::explore(*rs, pr.packet, o, 32);
-        bool this_cut = false;
-        for (const eval::Trace& t : outcomes) {
-          if (t.verdict == eval::Verdict::Accept) continue;
-          cut = this_cut = true;
-          std::printf("LOCKOUT: %s would not get through:\n", pr.what.c_str());
-          std::printf("packet: %s\n", eval::describe_packet(pr.packet).c_str());
-          std::string trace = eval::format_trace(t, family);
-          std::fwrite(trace.data(), 1, trace.size(), stdout);
-          break;
-        }
-        if (!this_cut) std::printf("ok (accepted): %s\n", pr.what.c_str());
-      }
-      if (cut && !force) {
-        std::printf("refusing to apply %s (use --force to apply it anyway)\n", file.c_str());
-        return kExitRefused;
-      }
-      if (cut) std::printf("--force: applying anyway\n");
-    }
+  if (int rc = lockout_check(a, *rs, family); rc != 0) return rc;
+  if (a.check_only) {
+    std::printf("%s keeps the SSH session\n", a.file.c_str());
+    return 0;
   }
 
   // 2. Save, apply.
@@ -377,16 +490,12 @@ int run_apply(int argc, char** argv) {
   }
   const std::string pending = dir + "/apply.pending", confirmed = dir + "/apply.confirmed";
   unlink(confirmed.c_str());
-  {
+  if (a.timeout > 0) {
     std::ofstream p(pending);
     p << getpid() << "\n";
   }
-  auto cleanup = [&]() {
-    unlink(pending.c_str());
-    unlink(confirmed.c_str());
-  };
   if (auto s = restore_into_kernel(family, *text); !s) {
-    cleanup();
+    unlink(pending.c_str());
     std::fprintf(stderr, "cxtables apply: %s%s\n", s.error().message.c_str(),
                  s.error().line ? (" (line " + std::to_string(s.error().line) + ")").c_str() : "");
     // A table may have been committed before the failing one: put everything back.
@@ -395,25 +504,9 @@ int run_apply(int argc, char** argv) {
                    r.error().message.c_str());
     return 1;
   }
-  std::printf("applied %s; the previous ruleset is in %s\n", file.c_str(), backup.c_str());
-  std::printf("keep it? type \"yes\" (or run `cxtables apply --confirm`) within %d seconds\n",
-              timeout);
-  std::fflush(stdout);
 
   // 3. Confirmation or rollback.
-  bool ok = wait_for_confirmation(timeout, confirmed);
-  cleanup();
-  if (ok) {
-    std::printf("confirmed: keeping the new ruleset\n");
-    return 0;
-  }
-  if (auto r = restore_into_kernel(family, rollback); !r) {
-    std::fprintf(stderr, "cxtables apply: no confirmation, and restoring %s failed: %s\n",
-                 backup.c_str(), r.error().message.c_str());
-    return 1;
-  }
-  std::printf("no confirmation within %d seconds: the previous ruleset is back\n", timeout);
-  return kExitRolledBack;
+  return confirm_or_roll_back(a, family, rollback, backup, pending, confirmed);
 }
 
 }  // namespace cx::tools

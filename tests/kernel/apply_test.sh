@@ -12,7 +12,10 @@
 #   3. a ruleset that keeps the session, confirmed by `cxtables apply --confirm` from another
 #      process, stays (exit 0), and a real TCP connection to port 22 from the client works;
 #   4. typing "yes" on stdin confirms too; the IPv6 ruleset is not checked against an IPv4
-#      session.
+#      session;
+#   5. --check only checks (exit 3 or 0, the kernel untouched), --timeout 0 keeps the ruleset at
+#      once, --background returns at once and its waiting process rolls back without a
+#      confirmation, or keeps the ruleset with one.
 # Ends with "N passed, N failed".
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -133,6 +136,45 @@ rc=$?
 check_eq "but it is refused for an IPv6 session" 3 "$rc"
 check_eq "a broken file is an error (exit 1)" 1 \
     "$(echo '*filter' >"$CXT_TMP/bad.v4"; apply_in "$HOST" "$CXT_TMP/bad.v4" </dev/null >/dev/null 2>&1; echo $?)"
+
+section "5. --check, --timeout 0, --background"
+in_ns "$HOST" iptables-restore <<<"$before"
+in_ns "$HOST" iptables -t nat -F
+in_ns "$HOST" iptables -t nat -X
+before=$(saved)
+out=$(apply_in "$HOST" --check "$CXT_TMP/lockout.v4" 2>&1)
+check_eq "--check of a cutting ruleset: exit 3" 3 "$?"
+check "--check names the rule that cuts" grep -q "dropped by filter INPUT policy" <<<"$out"
+out=$(apply_in "$HOST" --check "$CXT_TMP/good.v4" 2>&1)
+check_eq "--check of a good ruleset: exit 0" 0 "$?"
+check "--check says the session is kept" grep -q "keeps the SSH session" <<<"$out"
+check_eq "--check changed nothing" "$before" "$(saved)"
+check_not "--check leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending"
+out=$(apply_in "$HOST" --timeout 0 "$CXT_TMP/good.v4" </dev/null 2>&1)
+check_eq "--timeout 0: exit 0 at once" 0 "$?"
+check "--timeout 0 kept the new ruleset" grep -q -- "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT" <<<"$(saved)"
+check_not "--timeout 0 leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending"
+in_ns "$HOST" iptables-restore <<<"$before"
+in_ns "$HOST" iptables -t nat -F
+in_ns "$HOST" iptables -t nat -X
+start=$(date +%s)
+out=$(apply_in "$HOST" --background --timeout 2 "$CXT_TMP/good.v4" 2>&1)
+rc=$?
+check_eq "--background: exit 0" 0 "$rc"
+check "--background returned before the timeout" [ $(($(date +%s) - start)) -lt 2 ]
+check "--background: applied" grep -q -- "--dport 80 -j ACCEPT" <<<"$(saved)"
+check "--background: waiting" test -e "$CXTABLES_STATE_DIR/apply.pending"
+for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending" ] || break; sleep 0.2; done
+check_eq "--background without a confirmation: the previous ruleset is back" "$before" "$(saved)"
+out=$(apply_in "$HOST" --background --timeout 20 "$CXT_TMP/good.v4" 2>&1)
+check_eq "--background again: exit 0" 0 "$?"
+check "cxtables apply --confirm confirms it" \
+    ip netns exec "$HOST" env CXTABLES_STATE_DIR="$CXTABLES_STATE_DIR" "$BIN/cxtables" apply --confirm
+for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending" ] || break; sleep 0.2; done
+check_not "the waiting process ended" test -e "$CXTABLES_STATE_DIR/apply.pending"
+check "--background, confirmed: the new ruleset stays" grep -q -- "--dport 80 -j ACCEPT" <<<"$(saved)"
+check_eq "--background with --timeout 0 is a usage error" 2 \
+    "$(apply_in "$HOST" --background --timeout 0 "$CXT_TMP/good.v4" >/dev/null 2>&1; echo $?)"
 
 summary
 exit $?
