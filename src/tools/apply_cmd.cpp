@@ -181,20 +181,27 @@ Result<std::string> save_kernel(Family family) {
   return restore::save_text(session, "", false, now_text(), std::string(prog) + "-save");
 }
 
+// Confirms every apply that waits (one per family: an IPv4 and an IPv6 apply may wait at once).
 int confirm(const std::string& dir) {
-  std::string pending = dir + "/apply.pending";
-  if (access(pending.c_str(), F_OK) != 0) {
-    std::fprintf(stderr, "cxtables apply: nothing waits for a confirmation (no %s)\n",
-                 pending.c_str());
+  int waiting = 0;
+  for (const char* fam : {"v4", "v6"}) {
+    std::string pending = dir + "/apply.pending." + fam;
+    if (access(pending.c_str(), F_OK) != 0) continue;
+    ++waiting;
+    std::string path = dir + "/apply.confirmed." + fam;
+    std::ofstream f(path);
+    if (!f) {
+      std::fprintf(stderr, "cxtables apply: cannot write %s\n", path.c_str());
+      return 1;
+    }
+    f << getpid() << "\n";
+  }
+  if (waiting == 0) {
+    std::fprintf(stderr,
+                 "cxtables apply: nothing waits for a confirmation (no %s/apply.pending.*)\n",
+                 dir.c_str());
     return 1;
   }
-  std::string path = dir + "/apply.confirmed";
-  std::ofstream f(path);
-  if (!f) {
-    std::fprintf(stderr, "cxtables apply: cannot write %s\n", path.c_str());
-    return 1;
-  }
-  f << getpid() << "\n";
   std::printf("confirmed\n");
   return 0;
 }
@@ -488,7 +495,9 @@ int run_apply(int argc, char** argv) {
     std::ofstream b(backup);
     b << rollback;
   }
-  const std::string pending = dir + "/apply.pending", confirmed = dir + "/apply.confirmed";
+  const std::string fam = family == Family::V4 ? "v4" : "v6";
+  const std::string pending = dir + "/apply.pending." + fam,
+                    confirmed = dir + "/apply.confirmed." + fam;
   unlink(confirmed.c_str());
   if (a.timeout > 0) {
     std::ofstream p(pending);

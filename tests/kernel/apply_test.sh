@@ -78,7 +78,7 @@ check "shows where they stop: the INPUT policy" grep -q "dropped by filter INPUT
 check "shows the chain it crossed" grep -q "filter INPUT (priority 0)" <<<"$out"
 check "and for a new connection too" grep -q "LOCKOUT: a new SSH connection from 192.0.2.2" <<<"$out"
 check_eq "the kernel's ruleset is unchanged" "$before" "$(saved)"
-check_not "no confirmation is pending" test -e "$CXTABLES_STATE_DIR/apply.pending"
+check_not "no confirmation is pending" test -e "$CXTABLES_STATE_DIR/apply.pending.v4"
 
 section "2. --force, no confirmation: rolled back after the timeout"
 start=$(date +%s)
@@ -149,11 +149,11 @@ out=$(apply_in "$HOST" --check "$CXT_TMP/good.v4" 2>&1)
 check_eq "--check of a good ruleset: exit 0" 0 "$?"
 check "--check says the session is kept" grep -q "keeps the SSH session" <<<"$out"
 check_eq "--check changed nothing" "$before" "$(saved)"
-check_not "--check leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending"
+check_not "--check leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending.v4"
 out=$(apply_in "$HOST" --timeout 0 "$CXT_TMP/good.v4" </dev/null 2>&1)
 check_eq "--timeout 0: exit 0 at once" 0 "$?"
 check "--timeout 0 kept the new ruleset" grep -q -- "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT" <<<"$(saved)"
-check_not "--timeout 0 leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending"
+check_not "--timeout 0 leaves nothing pending" test -e "$CXTABLES_STATE_DIR/apply.pending.v4"
 in_ns "$HOST" iptables-restore <<<"$before"
 in_ns "$HOST" iptables -t nat -F
 in_ns "$HOST" iptables -t nat -X
@@ -163,15 +163,15 @@ rc=$?
 check_eq "--background: exit 0" 0 "$rc"
 check "--background returned before the timeout" [ $(($(date +%s) - start)) -lt 2 ]
 check "--background: applied" grep -q -- "--dport 80 -j ACCEPT" <<<"$(saved)"
-check "--background: waiting" test -e "$CXTABLES_STATE_DIR/apply.pending"
-for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending" ] || break; sleep 0.2; done
+check "--background: waiting" test -e "$CXTABLES_STATE_DIR/apply.pending.v4"
+for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending.v4" ] || break; sleep 0.2; done
 check_eq "--background without a confirmation: the previous ruleset is back" "$before" "$(saved)"
 out=$(apply_in "$HOST" --background --timeout 20 "$CXT_TMP/good.v4" 2>&1)
 check_eq "--background again: exit 0" 0 "$?"
 check "cxtables apply --confirm confirms it" \
     ip netns exec "$HOST" env CXTABLES_STATE_DIR="$CXTABLES_STATE_DIR" "$BIN/cxtables" apply --confirm
-for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending" ] || break; sleep 0.2; done
-check_not "the waiting process ended" test -e "$CXTABLES_STATE_DIR/apply.pending"
+for _ in $(seq 50); do [ -e "$CXTABLES_STATE_DIR/apply.pending.v4" ] || break; sleep 0.2; done
+check_not "the waiting process ended" test -e "$CXTABLES_STATE_DIR/apply.pending.v4"
 check "--background, confirmed: the new ruleset stays" grep -q -- "--dport 80 -j ACCEPT" <<<"$(saved)"
 check_eq "--background with --timeout 0 is a usage error" 2 \
     "$(apply_in "$HOST" --background --timeout 0 "$CXT_TMP/good.v4" >/dev/null 2>&1; echo $?)"
