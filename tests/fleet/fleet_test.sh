@@ -17,6 +17,8 @@
 #   5. a bad ruleset line on h7 and no cxtables on h8: both fail with their message, nothing
 #      changes on them or anywhere else.
 #   6. cxtables.firewall.facts, and ansible.builtin.iptables over SSH against cxtables.
+#   7. the README's playbook (playbooks/fleet.yml, shown verbatim there): apply with a rollback
+#      timer, confirm over a new connection, assert by trace; a second run changes nothing.
 # Ends with "N passed, N failed".
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -67,6 +69,19 @@ reach() {
         *) echo reached ;;
     esac
 }
+
+section "0. the collection, built and installed offline"
+check "ansible-galaxy collection build/install: installed" \
+    test -f "$FLEET_DIR/collections/ansible_collections/cxtables/firewall/MANIFEST.json"
+for m in ruleset trace facts; do
+    doc=$(fleet_env ansible-doc "cxtables.firewall.$m" 2>&1)
+    check "ansible-doc cxtables.firewall.$m documents it" grep -q "^> CXTABLES.FIREWALL.${m^^} " <<<"$doc"
+done
+doc=$(fleet_env ansible-doc cxtables.firewall.ruleset 2>&1)
+check "ansible-doc shows the options and the examples" grep -q "rollback_timeout" <<<"$doc"
+out=$(ip netns exec "$CTL" env HOME="$FLEET_DIR/home" ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" \
+    timeout 120 ansible h1 -m cxtables.firewall.ruleset -a 'lint=sometimes ipv4=x' 2>&1)
+check "Ansible validates the arguments" grep -q "value of lint must be one of: ignore, report, fail" <<<"$out"
 
 section "1. the guide's policy on every host"
 fleet_play "$PB/site.yml"
@@ -191,6 +206,23 @@ check "cxtables lists it" grep -qx -- '-A INPUT -p tcp -m tcp --dport 8081 -j AC
 fleet_play "$PB/site.yml" --limit h2
 check_recap "site.yml sees the drift and removes it" 1 2
 check_not "gone" grep -q -- '--dport 8081' <<<"$(host_save 2 4)"
+section "7. the README's playbook"
+check "README.md shows playbooks/fleet.yml as it is" python3 -c '
+import sys
+readme, book = (open(f).read() for f in sys.argv[1:])
+sys.exit(0 if "```yaml\n" + book + "```" in readme else 1)' "$CXT_REPO/README.md" "$PB/fleet.yml"
+fleet_play "$PB/fleet.yml" -e '{"extra_tcp_ports": [8088]}'
+check_eq "fleet.yml: exit status 0" 0 "$FLEET_RC"
+check_recap "fleet.yml: applied and confirmed on every host" 2
+pending=0
+for i in $(all_hosts); do
+    ls "$FLEET_DIR/h$i/ov/_run/upper/cxtables/" 2>/dev/null | grep -q '^apply.pending' && pending=1
+    grep -qx -- '-A INPUT -p tcp -m tcp --dport 8088 -j ACCEPT' <<<"$(host_save "$i" 6)" || pending=2
+done
+check_eq "every host has the change, none waits for a confirmation any more" 0 "$pending"
+fleet_play "$PB/fleet.yml" -e '{"extra_tcp_ports": [8088]}'
+check_recap "fleet.yml again: changed=0" 0
+
 check_eq "the machine's own ruleset is unchanged" "$machine_ruleset" "$(nft list ruleset | sha256sum)"
 
 summary
