@@ -107,6 +107,19 @@ class Messages(unittest.TestCase):
                          "the IPv4 ruleset, line 7: iptables-restore: line 7 failed")
 
 
+class SshSession(unittest.TestCase):
+    def test_found_in_a_parent_when_become_dropped_it(self):
+        import subprocess
+        code = ("import sys; sys.path.insert(0, %r); "
+                "from ansible_collections.cxtables.firewall.plugins.modules import ruleset; "
+                "M = type('M', (), {'params': {'ssh_connection': None}}); "
+                "print(ruleset.ssh_session(M()))" % _root)
+        env = dict(os.environ, SSH_CONNECTION="198.51.100.1 40000 198.51.100.11 22")
+        out = subprocess.run(["sh", "-c", 'env -u SSH_CONNECTION "$0" -c "$1"; true',
+                              sys.executable, code], env=env, capture_output=True, text=True)
+        self.assertEqual(out.stdout.strip(), "198.51.100.1 40000 198.51.100.11 22", out.stderr)
+
+
 class FakeModule:
     def __init__(self, **params):
         base = dict(family=None, protocol=None, sport=None, dport=None, in_interface=None,

@@ -89,8 +89,10 @@ options:
     default: false
   ssh_connection:
     description:
-      - The session to keep, as C(CLIENT CPORT SERVER SPORT). Defaults to C(SSH_CONNECTION) of
-        the task's environment, which sshd sets.
+      - The session to keep, as C(CLIENT CPORT SERVER SPORT). Defaults to C(SSH_CONNECTION),
+        which sshd sets, from the task's environment or, when C(become) dropped it, from the
+        nearest parent process that has it. Without one the lockout check has nothing to
+        protect, and the task says so in a warning.
     type: str
   state_dir:
     description:
@@ -185,7 +187,26 @@ def apply_base(module, exe):
 
 
 def ssh_session(module):
-    return module.params["ssh_connection"] or os.environ.get("SSH_CONNECTION", "")
+    """The session to keep: the option, else SSH_CONNECTION of this process or, when become
+    (sudo, su) dropped it from the environment, of the nearest parent process that has it."""
+    if module.params["ssh_connection"]:
+        return module.params["ssh_connection"]
+    if os.environ.get("SSH_CONNECTION"):
+        return os.environ["SSH_CONNECTION"]
+    pid = os.getppid()
+    for _ in range(16):
+        if pid <= 1:
+            break
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                for item in f.read().split(b"\0"):
+                    if item.startswith(b"SSH_CONNECTION="):
+                        return item.split(b"=", 1)[1].decode()
+            with open("/proc/%d/stat" % pid) as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return ""
 
 
 def located(message, path, family):
@@ -416,6 +437,9 @@ def main():
         do_confirm(module, exe)
 
     texts = {f: module.params[f] for f in FAMILIES}
+    if not ssh_session(module):
+        module.warn("no SSH session (SSH_CONNECTION) found: the lockout check has nothing to "
+                    "protect")
     result, families = plan(module, exe, texts)
     lint_gate(module, result)
     persist_changes = [f for f, fam in families.items() if fam["persist_stale"]]
