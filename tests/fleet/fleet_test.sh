@@ -14,8 +14,8 @@
 #      the rule named, its ruleset untouched, every other host updated.
 #   4. trace.yml asserts fleet-wide facts with cxtables.firewall.trace; real TCP connections
 #      from a stranger (203.0.113.5) and from the controller agree with every answer.
-#   5. a bad ruleset line on h7 and no cxtables on h8: both fail with their message, nothing
-#      changes on them or anywhere else.
+#   5. a duplicate rule on h6 (lint: fail), a bad ruleset line on h7 and no cxtables on h8: each
+#      fails with its message, nothing changes on them or anywhere else.
 #   6. cxtables.firewall.facts, and ansible.builtin.iptables over SSH against cxtables.
 #   7. the README's playbook (playbooks/fleet.yml, shown verbatim there): apply with a rollback
 #      timer, confirm over a new connection, assert by trace; a second run changes nothing.
@@ -168,7 +168,7 @@ check_eq "real connections from 203.0.113.5 agree with every host's trace" 1 "$a
 check_eq "and the controller reaches SSH over IPv6 on h2, as traced" reached \
     "$(reach "$CTL" "[$(fleet_addr6 2)]" 22)"
 
-section "5. a bad ruleset line on h7, no cxtables on h8"
+section "5. a duplicate rule on h6 (lint: fail), a bad ruleset line on h7, no cxtables on h8"
 fleet_play "$PB/site.yml"
 check_recap "site.yml again: the rolling update's rule is gone" 1 "${others[@]}"
 check_recap "site.yml again: h3 had not taken it" 0 3
@@ -176,21 +176,28 @@ cat >"$FLEET_DIR/inventory/host_vars/h7.yml" <<'EOF'
 extra_rules:
   - -A INPUT -p tcp --dport 99999 -j ACCEPT
 EOF
+cat >"$FLEET_DIR/inventory/host_vars/h6.yml" <<'EOF'
+extra_rules:
+  - -A INPUT -p udp --dport 5353 -j ACCEPT
+EOF
 fleet_sshd 8 /usr/bin:/bin
 before=$(snapshot_all)
 fleet_play "$PB/site.yml"
 check_eq "site.yml: exit status 2" 2 "$FLEET_RC"
+check_eq "h6 failed (lint: fail)" 1 "$(recap_field h6 failed)"
 check_eq "h7 failed" 1 "$(recap_field h7 failed)"
 check_eq "h8 failed" 1 "$(recap_field h8 failed)"
-printf '%s\n' "$FLEET_OUT" | grep -A2 -E '^fatal: \[h[78]\]' | grep -o '"msg": "[^"]*"' |
+printf '%s\n' "$FLEET_OUT" | grep -A2 -E '^fatal: \[h[678]\]' | grep -o '"msg": "[^"]*"' |
     while read -r m; do info "$m"; done
+check "h6: lint names the duplicate rule" grep -q 'cxtables lint found 1 problem(s): IPv4 [a-z]* INPUT rule 5: -A INPUT -p udp -m udp --dport 5353 -j ACCEPT' \
+    <<<"$(printf '%s\n' "$FLEET_OUT" | grep -A2 '^fatal: \[h6\]')"
 check "h7: the message gives the line" grep -q 'the IPv4 ruleset, line [0-9]*: .*99999' \
     <<<"$(printf '%s\n' "$FLEET_OUT" | grep -A2 '^fatal: \[h7\]')"
 check "h8: cxtables is missing" grep -q 'cxtables is not installed on this host' \
     <<<"$(printf '%s\n' "$FLEET_OUT" | grep -A2 '^fatal: \[h8\]')"
-check_recap "the other hosts: nothing to change" 0 1 2 3 4 5 6
+check_recap "the other hosts: nothing to change" 0 1 2 3 4 5
 check_eq "no ruleset changed anywhere" "$before" "$(snapshot_all)"
-rm -f "$FLEET_DIR/inventory/host_vars/h7.yml"
+rm -f "$FLEET_DIR/inventory/host_vars/h7.yml" "$FLEET_DIR/inventory/host_vars/h6.yml"
 fleet_sshd 8
 
 section "6. facts, and ansible.builtin.iptables over SSH"
