@@ -48,10 +48,28 @@ eval::Packet to_packet(const Probe& p, Family family) {
   return pkt;
 }
 
+// How a rule kept as a rule moves the walk, as its own target says (LOG goes on, REJECT
+// drops), so that this walk does not take the planner's word (flow_of) for it; only where
+// the target cannot tell from the packet (NAT without a connection) flow_of decides.
+Flow rule_flow(const model::Rule& r, const Verdict& v, Family family, const Probe& p) {
+  if (r.verdict != model::VerdictKind::Target || !r.target) return flow_of(v);
+  eval::Packet pkt = to_packet(p, family);
+  eval::Context ctx;
+  ctx.family = family;
+  switch (r.target->evaluate(pkt, ctx)) {
+    case eval::TargetAction::Continue:
+      return Flow::Continue;
+    case eval::TargetAction::Undecidable:
+      return flow_of(v);
+    default:
+      return Flow::End;
+  }
+}
+
 // Records a matched rule and applies its verdict; true when the walk ends there.
-bool apply(Decision& d, std::size_t rule, const Verdict& v, const Probe& p, const Oracle& o) {
+bool apply(Decision& d, std::size_t rule, const Verdict& v, Flow flow, const Probe& p,
+           const Oracle& o) {
   d.hits.push_back(rule);
-  Flow flow = flow_of(v);
   if (flow == Flow::Continue || (flow == Flow::Call && o.returns(v.chain, p))) return false;
   d.verdict = v;
   d.rule = rule;
@@ -111,6 +129,14 @@ Status check_lookup(const Segment& s, const std::vector<model::Rule>& rules, Fam
   return check_run_rules(s, rules, family);
 }
 
+// Rule `i` kept as a rule: whether it matches (the oracle) and how its verdict moves the walk.
+bool apply_rule(Decision& d, const std::vector<model::Rule>& rules, std::size_t i, Family family,
+                const Probe& p, const Oracle& o) {
+  if (!o.matches(i, p)) return false;
+  const Verdict v = verdict_of(rules[i], family);
+  return apply(d, i, v, rule_flow(rules[i], v, family, p), p, o);
+}
+
 }  // namespace
 
 std::optional<Bytes> probe_value(const Probe& p, Field f, Family family) {
@@ -160,22 +186,22 @@ Decision decide_linear(const std::vector<model::Rule>& rules, Family family, con
                        const Oracle& oracle) {
   Decision d;
   for (std::size_t i = 0; i < rules.size(); ++i)
-    if (oracle.matches(i, p) && apply(d, i, verdict_of(rules[i], family), p, oracle)) break;
+    if (apply_rule(d, rules, i, family, p, oracle)) break;
   return d;
 }
 
+// Lookup segments answer from their elements, with the planner's flow for their verdicts.
 Decision decide_plan(const Plan& plan, const std::vector<model::Rule>& rules, const Probe& p,
                      const Oracle& oracle) {
   Decision d;
   for (const Segment& s : plan.segments) {
     if (s.kind == SegmentKind::Lookup) {
       const Element* e = lookup(s, plan.family, p);
-      if (e && apply(d, e->rule, e->verdict, p, oracle)) return d;
+      if (e && apply(d, e->rule, e->verdict, flow_of(e->verdict), p, oracle)) return d;
       continue;
     }
     for (std::size_t i : s.rules)
-      if (oracle.matches(i, p) && apply(d, i, verdict_of(rules[i], plan.family), p, oracle))
-        return d;
+      if (apply_rule(d, rules, i, plan.family, p, oracle)) return d;
   }
   return d;
 }
