@@ -249,6 +249,25 @@ TEST(CompilePlan, ConcatenatedServiceDispatch) {
             (std::vector<Field>{Field::Proto, Field::Dst, Field::Dport}));
 }
 
+// fail2ban's shape at scale: one run, and no quadratic planning (a one-field run is probed
+// in a sorted map, an all-exact concatenation in a set).
+TEST(CompilePlan, LargeRunsPlanInOneSegment) {
+  std::vector<std::string> bans, services;
+  for (int i = 0; i < 20000; ++i) {
+    std::string host = std::to_string(i / 256 % 256) + "." + std::to_string(i % 256);
+    bans.push_back("-s 10." + host + ".1/32 -j REJECT --reject-with icmp-port-unreachable");
+    services.push_back("-d 10.96." + host + "/32 -p tcp -m comment --comment \"svc " +
+                       std::to_string(i) + "\" -m tcp --dport 443 -j sub1");
+  }
+  for (const auto& lines : {bans, services}) {
+    auto rules = chain(lines);
+    auto p = plan_chain(rules, Family::V4);
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->segments.size(), 1u);
+    EXPECT_EQ(p->segments[0].elements.size(), 20000u);
+  }
+}
+
 TEST(CompilePlan, InterfaceWildcardsAreIntervals) {
   auto rules = chain({"-i eth+ -j ACCEPT", "-i wlan0 -j DROP", "-i eth1 -j DROP"});
   Plan p = plan_of(rules, Options{1, 256});
@@ -436,8 +455,10 @@ std::string Gen::key_part(int shape) {
     case 7:
       return "-o " + one<std::string>({"eth0", "eth1", "eth+", "wlan0"}) +
              " -p udp -m udp --dport " + port_range();
-    default:
+    case 8:
       return "-m iprange --dst-range " + ip_range() + " -p udp -m udp --dport " + port_range();
+    default:
+      return "-p " + one<std::string>({"tcp", "udp", "icmp"}) + " -d " + prefix();
   }
 }
 
@@ -484,7 +505,7 @@ std::vector<std::string> Gen::chain_lines() {
       lines.push_back(odd_rule());
       continue;
     }
-    const int shape = pick(0, 8);
+    const int shape = pick(0, 9);
     const bool uniform = chance(40);
     const std::string shared = verdict(false);
     for (int n = pick(1, 8); n > 0; --n) {
