@@ -1,0 +1,218 @@
+// The planner (see plan.h): greedy runs of consecutive key-shaped rules with one shape,
+// compatible verdicts and pairwise disjoint keys.
+#include "compile/plan.h"
+
+#include <iterator>
+#include <map>
+#include <set>
+
+#include "ext/extension.h"
+
+namespace cx::compile {
+namespace {
+
+// Answers "does this key meet one already in the run?". The run's keys are pairwise disjoint,
+// which makes a one-field run a set of disjoint sorted intervals (one map probe). Keys of
+// several fields are kept as exact values (one set probe) or, when some field is a range,
+// in a list that is scanned.
+class OverlapIndex {
+ public:
+  explicit OverlapIndex(std::size_t fields) : fields_(fields) {}
+  bool overlaps(const Key& key) const;
+  void insert(const Key& key);
+
+ private:
+  static Bytes concat(const Key& key);
+  static bool exact(const Key& key);
+
+  std::size_t fields_;
+  std::map<Bytes, Bytes> single_;  // one field: lo -> hi
+  std::set<Bytes> exact_;          // several fields, all exact: concatenated values
+  std::vector<Key> ranges_;        // several fields, some range
+};
+
+Bytes OverlapIndex::concat(const Key& key) {
+  Bytes out;
+  for (const Interval& i : key) out.insert(out.end(), i.lo.begin(), i.lo.end());
+  return out;
+}
+
+bool OverlapIndex::exact(const Key& key) {
+  for (const Interval& i : key)
+    if (!i.exact()) return false;
+  return true;
+}
+
+bool OverlapIndex::overlaps(const Key& key) const {
+  if (fields_ == 1) {
+    auto it = single_.upper_bound(key[0].hi);  // first interval starting after key
+    return it != single_.begin() && std::prev(it)->second >= key[0].lo;
+  }
+  for (const Key& r : ranges_)
+    if (keys_overlap(r, key)) return true;
+  if (exact(key)) return exact_.count(concat(key)) > 0;
+  for (const Bytes& e : exact_) {
+    std::vector<Bytes> values;
+    std::size_t at = 0;
+    for (const Interval& i : key) {
+      values.emplace_back(e.begin() + static_cast<std::ptrdiff_t>(at),
+                          e.begin() + static_cast<std::ptrdiff_t>(at + i.lo.size()));
+      at += i.lo.size();
+    }
+    if (key_contains(key, values)) return true;
+  }
+  return false;
+}
+
+void OverlapIndex::insert(const Key& key) {
+  if (fields_ == 1)
+    single_.emplace(key[0].lo, key[0].hi);
+  else if (exact(key))
+    exact_.insert(concat(key));
+  else
+    ranges_.push_back(key);
+}
+
+// The run being built.
+class Run {
+ public:
+  Run(std::size_t index, const RuleKey& key, const Verdict& v)
+      : segment_{SegmentKind::Lookup, {}, key.shape, key.spelling, LookupKind::Set, v, {}, {}},
+        index_(key.shape.size()) {
+    add(index, key, v);
+  }
+  // Whether the rule may join: same shape and spelling, a verdict the run can still hold, no
+  // overlap.
+  bool accepts(const RuleKey& key, const Verdict& v) const;
+  void add(std::size_t index, const RuleKey& key, const Verdict& v);
+  std::size_t size() const { return segment_.rules.size(); }
+  Segment take();
+
+ private:
+  Segment segment_;
+  OverlapIndex index_;
+  bool uniform_ = true, mappable_ = true;
+};
+
+bool Run::accepts(const RuleKey& key, const Verdict& v) const {
+  if (!(key.shape == segment_.shape) || key.spelling != segment_.spelling) return false;
+  if (!(uniform_ && v == segment_.verdict) && !(mappable_ && is_mappable(v))) return false;
+  for (const Key& k : key.elements())
+    if (index_.overlaps(k)) return false;
+  return true;
+}
+
+void Run::add(std::size_t index, const RuleKey& key, const Verdict& v) {
+  uniform_ = uniform_ && v == segment_.verdict;
+  mappable_ = mappable_ && is_mappable(v);
+  segment_.rules.push_back(index);
+  segment_.comments.push_back(key.comment);
+  for (Key& k : key.elements()) {
+    index_.insert(k);
+    segment_.elements.push_back(Element{std::move(k), v, index});
+  }
+}
+
+Segment Run::take() {
+  segment_.lookup = uniform_ ? LookupKind::Set : LookupKind::VerdictMap;
+  if (!uniform_) segment_.verdict = Verdict{};
+  return std::move(segment_);
+}
+
+void append_linear(std::vector<Segment>& out, std::size_t index) {
+  if (out.empty() || out.back().kind != SegmentKind::Linear) out.push_back(Segment{});
+  out.back().rules.push_back(index);
+}
+
+void close_run(std::vector<Segment>& out, std::optional<Run>& run, const Options& options) {
+  if (!run) return;
+  if (run->size() >= options.min_run) {
+    out.push_back(run->take());
+  } else {
+    for (std::size_t i : run->take().rules) append_linear(out, i);
+  }
+  run.reset();
+}
+
+// The rule's key when it may be part of a run at all.
+std::optional<RuleKey> compilable_key(const model::Rule& rule, const Verdict& v, Family family,
+                                      const Options& options) {
+  if (flow_of(v) == Flow::Continue) return std::nullopt;
+  auto key = rule_key(rule, family);
+  if (!key || key->element_count() > options.max_elements_per_rule) return std::nullopt;
+  return key;
+}
+
+}  // namespace
+
+Verdict verdict_of(const model::Rule& rule, Family family) {
+  Verdict v{rule.verdict, {}, {}};
+  if (rule.verdict == model::VerdictKind::Jump || rule.verdict == model::VerdictKind::Goto)
+    v.chain = rule.jump_chain;
+  if (rule.verdict == model::VerdictKind::Target && rule.target) {
+    v.target = std::string(rule.target->name());
+    rule.target->save(v.target, ext::SaveContext{family, &rule.ip});
+  }
+  return v;
+}
+
+bool is_terminal_target(std::string_view name) {
+  for (std::string_view t :
+       {"REJECT", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "NFQUEUE"})
+    if (name == t) return true;
+  return false;
+}
+
+Flow flow_of(const Verdict& v) {
+  switch (v.kind) {
+    case model::VerdictKind::None:
+      return Flow::Continue;
+    case model::VerdictKind::Jump:
+      return Flow::Call;
+    case model::VerdictKind::Target: {
+      std::string_view name(v.target);
+      name = name.substr(0, name.find(' '));
+      return is_terminal_target(name) ? Flow::End : Flow::Continue;
+    }
+    default:
+      return Flow::End;
+  }
+}
+
+bool is_mappable(const Verdict& v) {
+  using K = model::VerdictKind;
+  return v.kind == K::Accept || v.kind == K::Drop || v.kind == K::Return || v.kind == K::Jump ||
+         v.kind == K::Goto;
+}
+
+std::size_t Plan::lookup_rules() const {
+  std::size_t n = 0;
+  for (const Segment& s : segments)
+    if (s.kind == SegmentKind::Lookup) n += s.rules.size();
+  return n;
+}
+
+Result<Plan> plan_chain(const std::vector<model::Rule>& rules, Family family,
+                        const Options& options) {
+  if (options.min_run == 0 || options.max_elements_per_rule == 0)
+    return other_error("compile: min_run and max_elements_per_rule must be at least 1");
+  Plan plan{family, {}};
+  std::optional<Run> run;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const Verdict v = verdict_of(rules[i], family);
+    auto key = compilable_key(rules[i], v, family, options);
+    if (key && run && run->accepts(*key, v)) {
+      run->add(i, *key, v);
+      continue;
+    }
+    close_run(plan.segments, run, options);
+    if (key)
+      run.emplace(i, *key, v);
+    else
+      append_linear(plan.segments, i);
+  }
+  close_run(plan.segments, run, options);
+  return plan;
+}
+
+}  // namespace cx::compile
