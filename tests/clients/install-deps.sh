@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real client programs the client tests drive (ufw, fail2ban,
-# iptables-persistent / netfilter-persistent, ansible-core, openssh-server) without letting
+# iptables-persistent / netfilter-persistent, ansible-core, openssh-server, sudo) without letting
 # their maintainer scripts touch this machine's firewall:
 #   - a policy-rc.d that forbids every service start is in place during the
 #     install (Debian's own mechanism; invoke-rc.d and deb-systemd-invoke obey
@@ -10,7 +10,7 @@
 # Usage (root): tests/clients/install-deps.sh     (.ci/run calls it)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS=(ufw fail2ban ansible-core openssh-server openssh-client)
+PKGS=(ufw fail2ban ansible-core openssh-server openssh-client sudo)
 # ufw's package Breaks iptables-persistent and netfilter-persistent, so these two
 # are not installed: their .debs are fetched with apt-get download and unpacked
 # (dpkg-deb -x, no maintainer script runs) into NP_ROOT; the tests bind-mount
