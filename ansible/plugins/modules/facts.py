@@ -17,6 +17,8 @@ description:
   - Changes nothing.
 version_added: "1.0.0"
 author: cxtables developers
+extends_documentation_fragment:
+  - cxtables.firewall.cxtables
 options:
   families:
     description: The families to read.
@@ -31,9 +33,6 @@ options:
     description: Include packet and byte counters.
     type: bool
     default: true
-  executable:
-    description: The cxtables program. Defaults to C(cxtables) found in PATH or the sbin folders.
-    type: path
 seealso:
   - module: cxtables.firewall.ruleset
 """

@@ -28,6 +28,8 @@ description:
   - On any failure nothing is changed on the host.
 version_added: "1.0.0"
 author: cxtables developers
+extends_documentation_fragment:
+  - cxtables.firewall.cxtables
 options:
   ipv4:
     description:
@@ -97,10 +99,6 @@ options:
   state_dir:
     description:
       - The state folder of C(cxtables apply) (default C(/run/cxtables)).
-    type: path
-  executable:
-    description:
-      - The cxtables program. Defaults to C(cxtables) found in PATH or the sbin folders.
     type: path
 notes:
   - Runs as root on the managed host (the kernel's packet filter needs CAP_NET_ADMIN).

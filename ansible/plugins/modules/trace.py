@@ -23,6 +23,8 @@ description:
     as "203.0.113.5 cannot reach tcp/22 on any host".
 version_added: "1.0.0"
 author: cxtables developers
+extends_documentation_fragment:
+  - cxtables.firewall.cxtables
 options:
   src:
     description: The packet's source address.
@@ -90,9 +92,6 @@ options:
     type: list
     elements: str
     default: []
-  executable:
-    description: The cxtables program. Defaults to C(cxtables) found in PATH or the sbin folders.
-    type: path
 seealso:
   - module: cxtables.firewall.ruleset
 """
