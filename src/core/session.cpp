@@ -786,15 +786,15 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
     } else {
       ensure_base_chain();  // iptables-nft re-adds the rule, making a missing base chain first
       // It rebuilds the rule from what it decoded: a part it does not read (the lone
-      // interface load of `-o +`) is gone. A rule it cannot read keeps its expressions here
-      // (iptables-nft would rebuild what it read of it, a wider rule).
+      // interface load of `-o +`) is gone. A rule it cannot read is refused as the listing
+      // refuses it (iptables-nft fails to parse it, or would rebuild a wider rule; sending
+      // its expressions again fails where they hold an anonymous set, bound to the rule).
       model::Rule decoded = codec::decode_rule(found.exprs, family_, found.userdata);
       decoded.counters = {};
-      auto rebuilt = decoded.incompatible ? std::nullopt : std::optional(encode(decoded));
-      if (rebuilt && *rebuilt)
-        replace_found(std::move(**rebuilt));
-      else
-        msgs.push_back(zeroed_rule_msg(found, family_));
+      if (decoded.incompatible) return codec::lift_error(decoded, cmd.program);
+      auto rebuilt = encode(decoded);
+      if (!rebuilt) return rebuilt.take_error();
+      replace_found(std::move(*rebuilt));
     }
     return {};
   }
