@@ -1,9 +1,9 @@
 // Set and set-element messages through libnftnl: the named sets and verdict maps of compiled
 // chains (docs/compiled-chains.md), their elements with userdata and a counter each.
+#include <libmnl/libmnl.h>  // (stdio.h, which libnftnl needs)
 #include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter/nf_tables.h>
-#include <stdio.h>
 
 #include <cstring>
 
