@@ -69,8 +69,13 @@ pair "$PLAIN" "$SEND_P" && pair "$COMPILED" "$SEND_C" || { fail "topology"; summ
     echo '-A INPUT -p udp -m udp --dport 123 -m comment --comment "no ntp" -j DROP'
     echo '-A INPUT -p udp -m udp --dport 5353 -m comment --comment mdns -j WEB'
     echo '-A INPUT -p udp -m udp --dport 9999 -m comment --comment "a comment" -j ACCEPT'
+    echo '-A INPUT -p udp -m multiport --dports 6000,6001 -j ACCEPT'
+    echo '[3:180] -A INPUT -p udp -m multiport --dports 6002,6003 -j DROP'
+    echo '-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB'
+    echo '-A INPUT -p udp -m multiport --dports 6020 -j DROP'
     echo '-A INPUT -p icmp -j ACCEPT'
     for i in $(seq 1 199); do
+        [ "$i" -eq 7 ] && echo -n "[7:420] "
         echo "-A BANS -s 203.0.113.$i/32 -j DROP"
         [ "$i" -eq 100 ] && echo "-A BANS -s 192.0.2.3/32 -j DROP"
     done
@@ -82,8 +87,8 @@ pair "$PLAIN" "$SEND_P" && pair "$COMPILED" "$SEND_C" || { fail "topology"; summ
 } >"$CXT_TMP/rules.v4"
 
 section "load"
-check "plain load" in_ns "$PLAIN" iptables-restore "$CXT_TMP/rules.v4"
-check "load before compiling" in_ns "$COMPILED" iptables-restore "$CXT_TMP/rules.v4"
+check "plain load" in_ns "$PLAIN" iptables-restore -c "$CXT_TMP/rules.v4"
+check "load before compiling" in_ns "$COMPILED" iptables-restore -c "$CXT_TMP/rules.v4"
 out=$(in_ns "$COMPILED" cxtables optimize on 2>&1)
 check "optimize on" test $? -eq 0
 printf '%s\n' "$out" | sed 's/^/    /'
@@ -91,7 +96,7 @@ status=$(in_ns "$COMPILED" cxtables optimize status)
 printf '%s\n' "$status" | sed 's/^/    /'
 check_eq "status of BANS" "BANS: 209 rules, 208 compiled into 2 lookups" \
     "$(grep '^BANS:' <<<"$status")"
-check_eq "status of INPUT" "INPUT: 14 rules, 9 compiled into 2 lookups" \
+check_eq "status of INPUT" "INPUT: 18 rules, 13 compiled into 3 lookups" \
     "$(grep '^INPUT:' <<<"$status")"
 check "nft lists a set of BANS" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_BANS_0"
 check "the kernel's BANS chain holds 3 rules (2 lookups)" \
@@ -135,7 +140,7 @@ traffic() {
         ip netns exec "$ns" timeout 2 socat -u /dev/null \
             "TCP4:192.0.2.1:$port,connect-timeout=0.5" >/dev/null 2>&1
     done
-    for port in 53 123 5353 9999 7 53; do
+    for port in 53 123 5353 9999 7 53 6001 6003 6011 6012 6020 6021; do
         echo x | ip netns exec "$ns" timeout 2 socat -u - "UDP4-SENDTO:192.0.2.1:$port" >/dev/null 2>&1
     done
     for src in 192.0.2.2 192.0.2.3; do
@@ -151,6 +156,10 @@ check_eq "the banned sender counted 4 packets" "4" \
     "$(rule_pkts "$COMPILED" iptables-save "-A BANS -s 192.0.2.3/32 -j DROP")"
 check_eq "dport 22 counted 2 SYNs" "2" \
     "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT")"
+check_eq "a multiport rule counted its two ports" "2" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB")"
+check_eq "a rule's restored counters stay and grow" "4" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6002,6003 -j DROP")"
 
 section "writes on compiled chains"
 before=$(ip netns exec "$COMPILED" nft --debug=netlink list ruleset 2>/dev/null)
@@ -200,6 +209,33 @@ check_eq "bytecode equals the plain load's" "$(bytecode "$PLAIN")" "$(bytecode "
 check_not "no set is left" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_"
 listings_agree "after optimize off"
 check "the reference lists it again" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+
+section "IPv6"
+{
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'
+    for i in 1 2 3 4 5 6; do echo "-A INPUT -s 2001:db8:1::$i/128 -j DROP"; done
+    echo '-A INPUT -p ipv6-icmp -j ACCEPT'
+    for i in 0 1 2 3; do echo "-A INPUT -d 2001:db8:2:$i::/64 -j REJECT --reject-with icmp6-adm-prohibited"; done
+    for p in 22 80 443 8443; do echo "-A INPUT -p tcp -m tcp --sport $p -m comment --comment \"port $p\" -j RETURN"; done
+    echo 'COMMIT'
+} >"$CXT_TMP/rules.v6"
+check "plain load (IPv6)" in_ns "$PLAIN" ip6tables-restore "$CXT_TMP/rules.v6"
+check "load before compiling (IPv6)" in_ns "$COMPILED" ip6tables-restore "$CXT_TMP/rules.v6"
+out=$(in_ns "$COMPILED" cxtables optimize on -6)
+check_eq "optimize on -6" "INPUT: 15 rules, 14 compiled into 3 lookups" "$(grep '^INPUT:' <<<"$out")"
+check_eq "ip6tables -S agrees" "$(in_ns "$PLAIN" ip6tables -S)" "$(in_ns "$COMPILED" ip6tables -S)"
+check_eq "ip6tables-save -c agrees" "$(in_ns "$PLAIN" ip6tables-save -c | grep -v '^#')" \
+    "$(in_ns "$COMPILED" ip6tables-save -c | grep -v '^#')"
+check_eq "ip6tables -L -n -v -x --line-numbers agrees" \
+    "$(in_ns "$PLAIN" ip6tables -L -n -v -x --line-numbers)" \
+    "$(in_ns "$COMPILED" ip6tables -L -n -v -x --line-numbers)"
+check "ip6tables-nft-save says incompatible" \
+    bash -c "ip netns exec $COMPILED $REF/ip6tables-nft-save 2>&1 | grep -q incompatible"
+check "the IPv4 table is still plain" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+check "optimize off -6" in_ns "$COMPILED" cxtables optimize off -6
+check_eq "bytecode equals the plain load's (IPv4 and IPv6)" "$(bytecode "$PLAIN")" \
+    "$(bytecode "$COMPILED")"
 
 summary
 exit $?
