@@ -637,7 +637,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if (ts.exists && compile::is_write(cmd)) {
     auto compiled = compile::compiled_chains(nl_, family_, cmd.table);
     if (!compiled) return compiled.take_error();
-    CX_TRY(compile::check_write(cmd, *compiled));
+    CX_TRY(compile::check_write(cmd, family_, *compiled));
   }
   const BuiltinChain* builtin = find_builtin(spec, cmd.chain);
   const nft::ChainObj* kchain = nullptr;

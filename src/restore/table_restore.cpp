@@ -125,7 +125,7 @@ Status TableRestore::begin() {
     // A restore that keeps the table would edit compiled chains rule by rule.
     auto compiled = compile::compiled_chains(session_.netlink(), session_.family(), name_);
     if (!compiled) return compiled.take_error();
-    CX_TRY(compile::check_restore(name_, *compiled));
+    CX_TRY(compile::check_restore(session_.family(), name_, *compiled));
   }
   if (opts_.noflush) return {};
   if (opts_.verbose) return flush_table_verbose();

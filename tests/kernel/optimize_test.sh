@@ -233,6 +233,9 @@ check_eq "ip6tables -L -n -v -x --line-numbers agrees" \
 check "ip6tables-nft-save says incompatible" \
     bash -c "ip netns exec $COMPILED $REF/ip6tables-nft-save 2>&1 | grep -q incompatible"
 check "the IPv4 table is still plain" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+out=$(in_ns "$COMPILED" ip6tables -A INPUT -j ACCEPT 2>&1)
+check "ip6tables -A on a compiled chain is refused, naming optimize off -6" \
+    grep -q "cxtables optimize off -6 -t filter INPUT" <<<"$out"
 check "optimize off -6" in_ns "$COMPILED" cxtables optimize off -6
 check_eq "bytecode equals the plain load's (IPv4 and IPv6)" "$(bytecode "$PLAIN")" \
     "$(bytecode "$COMPILED")"
