@@ -13,21 +13,51 @@ namespace {
 constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
 constexpr std::uint32_t kDataVerdict = 0xffffff00;          // NFT_DATA_VERDICT
 constexpr std::uint32_t kElemIntervalEnd = 0x1;             // NFT_SET_ELEM_INTERVAL_END
-constexpr std::uint32_t kReg1 = 1, kReg32_01 = 9, kRegVerdict = 0;
+constexpr std::uint32_t kReg1 = 1, kReg32_00 = 8, kRegVerdict = 0;
 constexpr std::size_t kElemsPerMessage = 256;
-// nft's data types, for `nft list` only: ipv4_addr, ipv6_addr, inet_proto, inet_service.
-constexpr std::uint32_t kTypeIpv4 = 7, kTypeIpv6 = 8, kTypeProto = 12, kTypeService = 13;
+constexpr std::size_t kMaxKeyBytes = 64;  // NFT_DATA_VALUE_MAXLEN: 16 32-bit registers
+constexpr std::size_t kMaxKeyFields = 5;  // nft's concatenated type holds 5 types of 6 bits
+// nft's data types, for `nft list` only: ifname, ipv4_addr, ipv6_addr, inet_proto,
+// inet_service.
+constexpr std::uint32_t kTypeIfname = 41, kTypeIpv4 = 7, kTypeIpv6 = 8, kTypeProto = 12,
+                        kTypeService = 13;
 
-enum class KeyForm { None, Address, ProtoPort };
+// Address: one -s or -d field, exact values or intervals (hash or interval set). Concat: any
+// other shape whose values are all exact, each field in whole 32-bit registers (a hash set
+// on the concatenation; a single field of another kind is a concatenation of one).
+enum class KeyForm { Address, Concat };
 
 KeyForm key_form(const Shape& shape) {
   const auto fields = shape.fields();
   if (fields.size() == 1 && (fields[0] == Field::Src || fields[0] == Field::Dst))
     return KeyForm::Address;
-  if (fields.size() == 2 && fields[0] == Field::Proto &&
-      (fields[1] == Field::Dport || fields[1] == Field::Sport))
-    return KeyForm::ProtoPort;
-  return KeyForm::None;
+  return KeyForm::Concat;
+}
+
+std::size_t padded_width(Field f, Family family) { return (field_width(f, family) + 3) / 4 * 4; }
+
+std::size_t key_bytes(const Shape& shape, Family family) {
+  if (key_form(shape) == KeyForm::Address) return field_width(shape.fields()[0], family);
+  std::size_t n = 0;
+  for (Field f : shape.fields()) n += padded_width(f, family);
+  return n;
+}
+
+std::uint32_t field_type(Field f, Family family) {
+  switch (f) {
+    case Field::InIface:
+    case Field::OutIface:
+      return kTypeIfname;
+    case Field::Proto:
+      return kTypeProto;
+    case Field::Src:
+    case Field::Dst:
+      return family == Family::V4 ? kTypeIpv4 : kTypeIpv6;
+    case Field::Sport:
+    case Field::Dport:
+      return kTypeService;
+  }
+  return 0;
 }
 
 bool all_exact(const Segment& seg) {
@@ -64,9 +94,10 @@ bool rule_reads_back(std::size_t i, const EmitInput& in) {
 }
 
 bool segment_emittable(const Segment& seg, const EmitInput& in) {
-  const KeyForm form = key_form(seg.shape);
-  if (form == KeyForm::None) return false;
-  if (form == KeyForm::ProtoPort && !all_exact(seg)) return false;
+  if (key_form(seg.shape) == KeyForm::Concat &&
+      (!all_exact(seg) || seg.shape.size() > kMaxKeyFields ||
+       key_bytes(seg.shape, in.family) > kMaxKeyBytes))
+    return false;
   if (seg.lookup == LookupKind::Set && verdict_tail(in.kernel[seg.rules.front()]).empty())
     return false;
   return std::all_of(seg.rules.begin(), seg.rules.end(),
@@ -89,22 +120,45 @@ nft::Bytes padded(const nft::Bytes& v) {
 
 nft::Bytes exact_key(const Element& e, KeyForm form) {
   if (form == KeyForm::Address) return e.key[0].lo;
-  nft::Bytes out = padded(e.key[0].lo);
-  const nft::Bytes port = padded(e.key[1].lo);
-  out.insert(out.end(), port.begin(), port.end());
+  nft::Bytes out;
+  for (const Interval& i : e.key) {
+    const nft::Bytes v = padded(i.lo);
+    out.insert(out.end(), v.begin(), v.end());
+  }
   return out;
 }
 
-std::vector<nft::Expr> key_loads(const Shape& shape, Family family) {
-  const auto fields = shape.fields();
+nft::Expr field_load(Field f, Family family, std::uint32_t reg) {
   const bool v4 = family == Family::V4;
-  if (key_form(shape) == KeyForm::Address) {
-    const std::uint32_t offset = fields[0] == Field::Src ? (v4 ? 12 : 8) : (v4 ? 16 : 24);
-    return {nft::Expr::payload(nft::kNetworkHeader, offset, v4 ? 4 : 16, kReg1)};
+  switch (f) {
+    case Field::InIface:
+      return nft::Expr::meta_load(nft::kMetaIifname, reg);
+    case Field::OutIface:
+      return nft::Expr::meta_load(nft::kMetaOifname, reg);
+    case Field::Proto:
+      return nft::Expr::meta_load(nft::kMetaL4proto, reg);
+    case Field::Src:
+      return nft::Expr::payload(nft::kNetworkHeader, v4 ? 12 : 8, v4 ? 4 : 16, reg);
+    case Field::Dst:
+      return nft::Expr::payload(nft::kNetworkHeader, v4 ? 16 : 24, v4 ? 4 : 16, reg);
+    case Field::Sport:
+      return nft::Expr::payload(nft::kTransportHeader, 0, 2, reg);
+    case Field::Dport:
+      return nft::Expr::payload(nft::kTransportHeader, 2, 2, reg);
   }
-  const std::uint32_t port_offset = fields[1] == Field::Sport ? 0 : 2;
-  return {nft::Expr::meta_load(nft::kMetaL4proto, kReg1),
-          nft::Expr::payload(nft::kTransportHeader, port_offset, 2, kReg32_01)};
+  return {};
+}
+
+// Each field into the registers after the one before (the first into reg 1, as nft writes).
+std::vector<nft::Expr> key_loads(const Shape& shape, Family family) {
+  std::vector<nft::Expr> out;
+  std::size_t at = 0;
+  for (Field f : shape.fields()) {
+    const auto reg = at == 0 ? kReg1 : kReg32_00 + static_cast<std::uint32_t>(at / 4);
+    out.push_back(field_load(f, family, reg));
+    at += padded_width(f, family);
+  }
+  return out;
 }
 
 nft::SetObj set_object(const Segment& seg, const EmitInput& in, const std::string& name,
@@ -119,14 +173,8 @@ nft::SetObj set_object(const Segment& seg, const EmitInput& in, const std::strin
     s.flags |= kSetMap;
     s.data_type = kDataVerdict;
   }
-  const bool v4 = in.family == Family::V4;
-  if (key_form(seg.shape) == KeyForm::Address) {
-    s.key_type = v4 ? kTypeIpv4 : kTypeIpv6;
-    s.key_len = v4 ? 4 : 16;
-  } else {
-    s.key_type = (kTypeProto << 6) | kTypeService;
-    s.key_len = 8;
-  }
+  s.key_len = static_cast<std::uint32_t>(key_bytes(seg.shape, in.family));
+  for (Field f : seg.shape.fields()) s.key_type = (s.key_type << 6) | field_type(f, in.family);
   return s;
 }
 

@@ -3,10 +3,11 @@
 // ("__cx_CHAIN_N") with a counter per element and one lookup rule carrying the marker that
 // makes iptables-nft refuse the table; Linear segments are the kernel's own rules sent again.
 //
-// This slice encodes single-field keys (-s or -d: addresses and prefixes, interval sets where
-// needed) and protocol with one port (-p tcp|udp -m tcp|udp --dport|--sport N, multiport
-// lists of single ports) as the concatenation "meta l4proto . th dport"; other Lookup
-// segments are kept Linear by emittable().
+// This slice encodes single -s or -d keys (addresses and prefixes: hash or interval sets) and
+// concatenations of exact values of any other shape (interfaces, protocol, addresses, single
+// ports, multiport lists of single ports; at most 5 fields, 64 bytes) as hash sets, e.g.
+// "meta l4proto . ip daddr . th dport"; other Lookup segments (ranges in a concatenation,
+// interface wildcards) are kept Linear by emittable().
 #pragma once
 #include <cstdint>
 #include <string>

@@ -4,10 +4,11 @@
 # Usage: [BIN=DIR] tests/kernel/optimize_test.sh
 #
 # Two server namespaces get the same ruleset (200 source bans and prefix bans in BANS, a
-# LOG/limit rule, a tcp and a udp port dispatch with ACCEPT/DROP/RETURN/jump, a small WEB
-# chain): PLAIN as iptables-restore loads it, COMPILED loaded the same way and then
-# `cxtables optimize on`. Each has its own sender namespace with the same addresses, so the
-# same packets reach both. Checked:
+# LOG/limit rule, a tcp and a udp port dispatch with ACCEPT/DROP/RETURN/jump, multiport
+# rules, address . port and interface . port concatenations, a small WEB chain): PLAIN as
+# iptables-restore loads it, COMPILED loaded the same way and then `cxtables optimize on`.
+# Each has its own sender namespace with the same addresses, so the same packets reach both.
+# Checked:
 #   1. -S, iptables-save (comments masked) and -L -n -v -x --line-numbers print the same,
 #      before and after real traffic (per-rule counters included);
 #   2. the reference iptables-nft refuses the compiled table ("incompatible") and prints no
@@ -73,6 +74,14 @@ pair "$PLAIN" "$SEND_P" && pair "$COMPILED" "$SEND_C" || { fail "topology"; summ
     echo '[3:180] -A INPUT -p udp -m multiport --dports 6002,6003 -j DROP'
     echo '-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB'
     echo '-A INPUT -p udp -m multiport --dports 6020 -j DROP'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -j ACCEPT'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7001 -j DROP'
+    echo '-A INPUT -d 192.0.2.9/32 -p tcp -m tcp --dport 7000 -j WEB'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7002 -j RETURN'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6500 -j ACCEPT'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6501 -j DROP'
+    echo '-A INPUT -i eth1 -p udp -m udp --dport 6500 -j DROP'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6502 -j ACCEPT'
     echo '-A INPUT -p icmp -j ACCEPT'
     for i in $(seq 1 199); do
         [ "$i" -eq 7 ] && echo -n "[7:420] "
@@ -96,7 +105,7 @@ status=$(in_ns "$COMPILED" cxtables optimize status)
 printf '%s\n' "$status" | sed 's/^/    /'
 check_eq "status of BANS" "BANS: 209 rules, 208 compiled into 2 lookups" \
     "$(grep '^BANS:' <<<"$status")"
-check_eq "status of INPUT" "INPUT: 18 rules, 13 compiled into 3 lookups" \
+check_eq "status of INPUT" "INPUT: 26 rules, 21 compiled into 5 lookups" \
     "$(grep '^INPUT:' <<<"$status")"
 check "nft lists a set of BANS" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_BANS_0"
 check "the kernel's BANS chain holds 3 rules (2 lookups)" \
@@ -136,11 +145,11 @@ check_not "iptables-nft -C on a compiled rule fails" \
 # address 192.0.2.3.
 traffic() {
     local ns=$1 port src
-    for port in 22 80 443 25 23 8000 8001 9 22 80; do
+    for port in 22 80 443 25 23 8000 8001 9 22 80 7000 7001 7002 7003; do
         ip netns exec "$ns" timeout 2 socat -u /dev/null \
             "TCP4:192.0.2.1:$port,connect-timeout=0.5" >/dev/null 2>&1
     done
-    for port in 53 123 5353 9999 7 53 6001 6003 6011 6012 6020 6021; do
+    for port in 53 123 5353 9999 7 53 6001 6003 6011 6012 6020 6021 6500 6501 6502 6503; do
         echo x | ip netns exec "$ns" timeout 2 socat -u - "UDP4-SENDTO:192.0.2.1:$port" >/dev/null 2>&1
     done
     for src in 192.0.2.2 192.0.2.3; do
@@ -158,6 +167,10 @@ check_eq "dport 22 counted 2 SYNs" "2" \
     "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT")"
 check_eq "a multiport rule counted its two ports" "2" \
     "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB")"
+check_eq "a concatenation (address . port) counted its SYN" "1" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7001 -j DROP")"
+check_eq "a concatenation (interface . port) counted its datagram" "1" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -i eth0 -p udp -m udp --dport 6501 -j DROP")"
 check_eq "a rule's restored counters stay and grow" "4" \
     "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6002,6003 -j DROP")"
 

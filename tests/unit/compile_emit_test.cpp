@@ -177,10 +177,10 @@ TEST(CompileEmit, MultiportItemsShareOneRule) {
 
 TEST(CompileEmit, ShapesItCannotTakeStayLinear) {
   for (const auto& lines : std::vector<std::vector<std::string>>{
-           {"-i eth0 -j DROP", "-i eth1 -j DROP", "-i eth2 -j DROP", "-i eth3 -j DROP"},
+           {"-i eth+ -j DROP", "-i ppp+ -j DROP", "-i wg+ -j DROP", "-i tun+ -j DROP"},
            {"-p tcp -m tcp --dport 1:9 -j DROP", "-p tcp -m tcp --dport 10:19 -j DROP",
             "-p tcp -m tcp --dport 20 -j DROP", "-p tcp -m tcp --dport 30 -j DROP"},
-           {"-s 192.0.2.1 -d 198.51.100.1 -j DROP", "-s 192.0.2.2 -d 198.51.100.1 -j DROP",
+           {"-s 192.0.2.0/30 -d 198.51.100.1 -j DROP", "-s 192.0.2.4 -d 198.51.100.1 -j DROP",
             "-s 192.0.2.3 -d 198.51.100.1 -j DROP", "-s 192.0.2.4 -d 198.51.100.1 -j DROP"}}) {
     Chain c = chain(lines);
     auto msgs = emit(c);
@@ -190,6 +190,32 @@ TEST(CompileEmit, ShapesItCannotTakeStayLinear) {
       EXPECT_EQ(msgs[i].rule.exprs, c.kernel[i - 1].exprs);
     }
   }
+}
+
+TEST(CompileEmit, ExactConcatenationsBecomeHashSets) {
+  Chain c = chain({"-d 198.51.100.1/32 -p tcp -m tcp --dport 80 -j sub1",
+                   "-d 198.51.100.1/32 -p tcp -m tcp --dport 443 -j sub1",
+                   "-d 198.51.100.2/32 -p tcp -m tcp --dport 80 -j DROP",
+                   "-d 198.51.100.3/32 -p tcp -m tcp --dport 53 -j ACCEPT"});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].set.key_len, 12u);
+  EXPECT_EQ(msgs[1].set.flags, 0x8u);
+  EXPECT_EQ(msgs[1].set.key_type, (12u << 12) | (7u << 6) | 13u);
+  EXPECT_EQ(msgs[2].set.elems[1].key, (nft::Bytes{6, 0, 0, 0, 198, 51, 100, 1, 1, 187, 0, 0}));
+  const auto& exprs = msgs[3].rule.exprs;
+  EXPECT_EQ(exprs[0], Expr::meta_load(nft::kMetaL4proto, 1));
+  EXPECT_EQ(exprs[1], Expr::payload(nft::kNetworkHeader, 16, 4, 9));
+  EXPECT_EQ(exprs[2], Expr::payload(nft::kTransportHeader, 2, 2, 10));
+
+  Chain ifs = chain({"-i eth0 -j DROP", "-i eth1 -j DROP", "-i eth2 -j DROP", "-i eth3 -j DROP"});
+  auto m2 = emit(ifs);
+  ASSERT_EQ(m2.size(), 4u);
+  EXPECT_EQ(m2[1].set.key_len, 16u);
+  nft::Bytes eth2(16, 0);
+  eth2[0] = 'e', eth2[1] = 't', eth2[2] = 'h', eth2[3] = '2';
+  EXPECT_EQ(m2[2].set.elems[2].key, eth2);
+  EXPECT_EQ(m2[3].rule.exprs[0], Expr::meta_load(nft::kMetaIifname, 1));
 }
 
 TEST(CompileEmit, IPv6HostsAndTheirCounters) {
