@@ -7,6 +7,9 @@
 
 #include "cli/print.h"
 #include "codec/rule_codec.h"
+#include "compile/expand.h"
+#include "compile/guard.h"
+#include "compile/userdata.h"
 #include "core/tables.h"
 #include "ext/extension.h"
 
@@ -228,6 +231,13 @@ Status Session::load_rules(TableState& ts, const std::string& chain_name) {
   }
   auto rules = nl_.dump_rules(family_, ts.name, chain);
   if (!rules) return rules.take_error();
+  if (std::any_of(rules->begin(), rules->end(), compile::is_compiled_rule)) {
+    compile::Expander ex(nl_, family_, ts.name);
+    auto plain = compile::expand_chain(ex, std::move(*rules));
+    if (!plain) return plain.take_error();
+    ts.rules[chain] = std::move(*plain);
+    return {};
+  }
   ts.rules[chain] = std::move(*rules);
   return {};
 }
@@ -393,6 +403,28 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
   return {};
 }
 
+namespace {
+
+// Puts the rules each compiled lookup rule stands for at its place in the chain (the places
+// counted before any was expanded, so the last goes in first).
+Status insert_expanded(compile::Expander& ex, model::Chain& mc,
+                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled) {
+  for (auto at = compiled.rbegin(); at != compiled.rend(); ++at) {
+    auto plain = ex.expand(at->second);
+    if (!plain) return plain.take_error();
+    std::vector<model::Rule> rules;
+    for (const auto& p : *plain) {
+      rules.push_back(codec::decode_rule(p.exprs, ex.family(), p.userdata));
+      rules.back().handle = p.handle.value_or(0);
+    }
+    mc.rules.insert(mc.rules.begin() + static_cast<std::ptrdiff_t>(at->first),
+                    std::make_move_iterator(rules.begin()), std::make_move_iterator(rules.end()));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<model::Table> Session::read_table(const std::string& table) {
   auto tsr = state(table);
   if (!tsr) return tsr.take_error();
@@ -409,9 +441,17 @@ Result<model::Table> Session::read_table(const std::string& table) {
   // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
   // decoded, so memory follows the largest chain, not the whole table.
   Status status;
+  compile::Expander expander(nl_, family_, table);
   auto fill_rules = [&](model::Chain& mc) {
     if (!status) return;
+    // A compiled chain's lookup rules, with the position they stand at: expanded once the
+    // chain's dump is over (reading their sets needs the socket the dump is using).
+    std::vector<std::pair<std::size_t, nft::RuleObj>> compiled;
     auto add = [&](const nft::RuleObj& r) {
+      if (compile::is_compiled_rule(r)) {
+        compiled.emplace_back(mc.rules.size(), r);
+        return;
+      }
       // A chain holding what iptables-nft does not list is not listed; its rules are not read.
       if (mc.incompatible || !codec::listable(r.exprs)) {
         mc.incompatible = true;
@@ -428,8 +468,14 @@ Result<model::Table> Session::read_table(const std::string& table) {
       ts.rules.erase(it);
     } else if (ts.exists && ts.find_chain(mc.name) && !foreign(*ts.find_chain(mc.name))) {
       status = nl_.for_each_rule(
-          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); }, [&] { mc.rules.clear(); });
+          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); },
+          [&] {
+            mc.rules.clear();
+            compiled.clear();
+          });
     }
+    if (status && !mc.incompatible && !compiled.empty())
+      status = insert_expanded(expander, mc, std::move(compiled));
   };
   if (spec) {
     for (const auto& bc : spec->chains) {
@@ -469,6 +515,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
   }
   ts.all_rules_loaded = false;
   if (!status) return status.take_error();
+  if (expander.used()) compile::recount_references(t);
   return t;
 }
 
@@ -587,6 +634,11 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if ((c & (cli::kCmdList | cli::kCmdListRules | cli::kCmdZero)) ||
       (cmd.chain.empty() && (c & (cli::kCmdFlush | cli::kCmdDeleteChain))))
     CX_TRY(load_chains(ts));
+  if (ts.exists && compile::is_write(cmd)) {
+    auto compiled = compile::compiled_chains(nl_, family_, cmd.table);
+    if (!compiled) return compiled.take_error();
+    CX_TRY(compile::check_write(cmd, family_, *compiled));
+  }
   const BuiltinChain* builtin = find_builtin(spec, cmd.chain);
   const nft::ChainObj* kchain = nullptr;
   if (!cmd.chain.empty()) {

@@ -102,6 +102,29 @@ Expr Expr::target(std::string name, std::uint32_t rev, Bytes info) {
   return e;
 }
 
+Expr Expr::lookup(std::string set, std::uint32_t sreg, std::optional<std::uint32_t> dreg) {
+  Expr e;
+  e.kind = Kind::Other;
+  e.other_name = "lookup";
+  e.set_name = std::move(set);
+  e.sreg = sreg;
+  e.lookup_dreg = dreg;
+  return e;
+}
+
+Expr Expr::byteorder_hton(std::uint32_t sreg, std::uint32_t dreg, std::uint32_t size,
+                          std::uint32_t len) {
+  Expr e;
+  e.kind = Kind::Other;
+  e.other_name = "byteorder";
+  e.sreg = sreg;
+  e.dreg = dreg;
+  e.op = 1;
+  e.size = size;
+  e.len = len;
+  return e;
+}
+
 Bytes be16(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
 Bytes be32(std::uint32_t v) {
   return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),

@@ -51,6 +51,11 @@ struct Expr {
   std::string xt_name;  // match / target
   std::uint32_t xt_rev = 0;
   Bytes info;
+  // Kind::Other "lookup": the set (sreg, and dreg when it is a map), "byteorder": sreg, dreg,
+  // op, len and size. Read and written by nft/netlink.cpp only for those two names.
+  std::string set_name;
+  std::optional<std::uint32_t> set_id, lookup_dreg;
+  std::uint32_t size = 0;
 
   bool operator==(const Expr&) const = default;
 
@@ -66,6 +71,12 @@ struct Expr {
   static Expr data_imm(std::uint32_t dreg, Bytes value);
   static Expr match(std::string name, std::uint32_t rev, Bytes info);
   static Expr target(std::string name, std::uint32_t rev, Bytes info);
+  // "lookup reg SREG set NAME [dreg DREG]" (a verdict map: dreg 0, NFT_REG_VERDICT).
+  static Expr lookup(std::string set, std::uint32_t sreg,
+                     std::optional<std::uint32_t> dreg = std::nullopt);
+  // "byteorder reg DREG = hton(reg SREG, SIZE, LEN)" (op 1, NFT_BYTEORDER_HTON).
+  static Expr byteorder_hton(std::uint32_t sreg, std::uint32_t dreg, std::uint32_t size,
+                             std::uint32_t len);
 };
 
 // The kernel's name of an expression kind ("payload", "cmp", ...); null for Kind::Other,

@@ -7,6 +7,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/gen.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -47,8 +48,44 @@ void* owned_copy(const Bytes& b) {
   return p;
 }
 
+// The two expressions of compiled chains that have no kind of their own (lookup, byteorder).
+void set_other_attrs(nftnl_expr* x, const Expr& e) {
+  if (e.other_name == "lookup") {
+    nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, e.set_name.c_str());
+    if (e.set_id) nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, *e.set_id);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, e.sreg);
+    if (e.lookup_dreg) nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, *e.lookup_dreg);
+  } else if (e.other_name == "byteorder") {
+    nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_SREG, e.sreg);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_DREG, e.dreg);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_OP, e.op);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_LEN, e.len);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_SIZE, e.size);
+  }
+}
+
+void get_other_attrs(const nftnl_expr* x, Expr& e) {
+  if (e.other_name == "lookup") {
+    const char* set = nftnl_expr_get_str(x, NFTNL_EXPR_LOOKUP_SET);
+    e.set_name = set ? set : "";
+    e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_SREG);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_DREG))
+      e.lookup_dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_DREG);
+  } else if (e.other_name == "byteorder") {
+    e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_SREG);
+    e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_DREG);
+    e.op = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_OP);
+    e.len = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_LEN);
+    e.size = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_SIZE);
+  }
+}
+
 nftnl_expr* to_nftnl(const Expr& e) {
   nftnl_expr* x = nftnl_expr_alloc(expr_kind_name(e));
+  if (e.kind == Expr::Kind::Other) {
+    set_other_attrs(x, e);
+    return x;
+  }
   if (!x) return nullptr;
   switch (e.kind) {
     case Expr::Kind::Payload:
@@ -230,6 +267,7 @@ Expr from_nftnl(const nftnl_expr* x) {
   } else {
     e.kind = Expr::Kind::Other;
     e.other_name = name;
+    get_other_attrs(x, e);
   }
   return e;
 }
@@ -561,6 +599,53 @@ Result<std::optional<ChainObj>> Netlink::get_chain(Family family, const std::str
   return out;
 }
 
+Result<std::vector<SetObj>> Netlink::dump_sets(Family family, const std::string& table) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, static_cast<std::uint16_t>(family),
+                                        NLM_F_DUMP | NLM_F_ACK, ++impl_->seq);
+  nftnl_set* req = nftnl_set_alloc();
+  nftnl_set_set_str(req, NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_nlmsg_build_payload(nlh, req);
+  nftnl_set_free(req);
+  std::vector<SetObj> out;
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        if (auto set = parse_set_message(n); set && set->table == table)
+          out.push_back(std::move(*set));
+        return MNL_CB_OK;
+      },
+      [&] { out.clear(); });
+  if (!s) {
+    if (impl_->last_errno == ENOENT) return std::vector<SetObj>{};
+    return s.take_error();
+  }
+  return out;
+}
+
+Result<std::vector<SetElemObj>> Netlink::dump_set_elems(Family family, const std::string& table,
+                                                        const std::string& set) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, static_cast<std::uint16_t>(family),
+                                        NLM_F_DUMP | NLM_F_ACK, ++impl_->seq);
+  nftnl_set* req = nftnl_set_alloc();
+  nftnl_set_set_str(req, NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(req, NFTNL_SET_NAME, set.c_str());
+  nftnl_set_elems_nlmsg_build_payload(nlh, req);
+  nftnl_set_free(req);
+  std::vector<SetElemObj> out;
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        if (auto elems = parse_set_elems_message(n))
+          for (auto& e : *elems) out.push_back(std::move(e));
+        return MNL_CB_OK;
+      },
+      [&] { out.clear(); });
+  if (!s) return s.take_error();
+  return out;
+}
+
 Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::string& table,
                                                  const std::string& chain) {
   std::vector<RuleObj> out;
@@ -672,6 +757,12 @@ std::uint16_t msg_type(MsgType t) {
       return NFT_MSG_NEWRULE;
     case MsgType::DelRule:
       return NFT_MSG_DELRULE;
+    case MsgType::NewSet:
+      return NFT_MSG_NEWSET;
+    case MsgType::DelSet:
+      return NFT_MSG_DELSET;
+    case MsgType::NewSetElem:
+      return NFT_MSG_NEWSETELEM;
   }
   return 0;
 }
@@ -738,12 +829,20 @@ std::size_t build_message(char* buf, const Message& m, Family family, std::uint3
     case MsgType::DelRule:
       if (!write_rule_payload(nlh, m.rule)) write_rule_payload_libnftnl(nlh, m.rule);
       break;
+    case MsgType::NewSet:
+    case MsgType::DelSet:
+    case MsgType::NewSetElem:
+      write_set_payload(nlh, m.type, m.set);
+      break;
   }
   return nlh->nlmsg_len;
 }
 
 std::size_t estimate_size(const Message& m) {
   std::size_t n = 512;
+  for (const SetElemObj& e : m.set.elems)
+    n += 160 + e.key.size() + e.chain.size() + (e.userdata ? e.userdata->size() : 0);
+  if (m.set.userdata) n += m.set.userdata->size();
   for (const Expr& e : m.rule.exprs) n += 128 + e.info.size() + e.data.size() * 2;
   return n;
 }
@@ -873,6 +972,10 @@ std::uint32_t Batch::intern_object(const Message& m) {
     case MsgType::NewTable:
     case MsgType::DelTable:
       if (is(text, kTablePrefix, m.table)) return kTableName;
+      break;
+    case MsgType::NewSet:
+    case MsgType::DelSet:
+    case MsgType::NewSetElem:
       break;
   }
   return intern(text);

@@ -48,7 +48,42 @@ struct RuleObj {
   bool operator==(const RuleObj&) const = default;
 };
 
-enum class MsgType { NewTable, DelTable, NewChain, DelChain, NewRule, DelRule };
+// A set element as compiled chains use it: a key (the start of an interval in an interval
+// set), a verdict when the set is a verdict map, its userdata and its counter.
+struct SetElemObj {
+  Bytes key;
+  std::uint32_t flags = 0;  // NFT_SET_ELEM_INTERVAL_END (1)
+  std::optional<std::int32_t> verdict;
+  std::string chain;  // jump / goto
+  std::optional<Bytes> userdata;
+  // The element's counter expression: sent when set (also 0 0), read back from a dump.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> counter;
+  bool operator==(const SetElemObj&) const = default;
+};
+
+// A named set or verdict map (NFT_SET_* flags), and for NEWSETELEM the elements it carries.
+struct SetObj {
+  std::string table, name;
+  std::uint32_t flags = 0;  // NFT_SET_INTERVAL 4, NFT_SET_MAP 8, NFT_SET_CONCAT 0x80
+  std::uint32_t key_type = 0, key_len = 0;
+  std::optional<std::uint32_t> data_type;  // maps: NFT_DATA_VERDICT
+  std::optional<std::uint32_t> id;
+  bool counter = false;  // every element gets a counter (NFTA_SET_EXPR)
+  std::optional<Bytes> userdata;
+  std::vector<SetElemObj> elems;
+};
+
+enum class MsgType {
+  NewTable,
+  DelTable,
+  NewChain,
+  DelChain,
+  NewRule,
+  DelRule,
+  NewSet,
+  DelSet,
+  NewSetElem
+};
 
 // NLM_F_* values used by iptables-nft.
 enum : std::uint16_t {
@@ -66,6 +101,7 @@ struct Message {
   std::string table;  // NewTable / DelTable
   ChainObj chain;
   RuleObj rule;
+  SetObj set;  // NewSet / DelSet / NewSetElem
   // For error messages: " RULE_APPEND failed (...): rule in chain INPUT"
   std::string op_name;
   std::string object_text;
@@ -163,6 +199,12 @@ std::optional<RuleObj> parse_rule_message_libnftnl(const nlmsghdr* msg);
 // back to for expressions its own writer leaves to libnftnl).
 void write_rule_payload_libnftnl(nlmsghdr* msg, const RuleObj& rule);
 
+// The payload of a NEWSET/DELSET/NEWSETELEM message (nft/set_message.cpp).
+void write_set_payload(nlmsghdr* msg, MsgType type, const SetObj& set);
+// A set or a set's elements as a dump returns them; nullopt when not well-formed.
+std::optional<SetObj> parse_set_message(const nlmsghdr* msg);
+std::optional<std::vector<SetElemObj>> parse_set_elems_message(const nlmsghdr* msg);
+
 // False when the rule message `msg` (as a dump returns it, already checked by the netlink
 // layer) certainly does not hold the expressions `want`, counters aside; true when it may.
 // Reads the attributes in place: a search through a long chain parses only its candidates.
@@ -195,6 +237,10 @@ class Netlink {
                              const std::function<bool(RuleObj&&)>& each,
                              const std::function<void()>& restart,
                              const std::vector<Expr>* candidates = nullptr);
+  // The table's sets (without elements), and one set's elements.
+  Result<std::vector<SetObj>> dump_sets(Family family, const std::string& table);
+  Result<std::vector<SetElemObj>> dump_set_elems(Family family, const std::string& table,
+                                                 const std::string& set);
   // One chain by name, without a dump (empty when it does not exist).
   Result<std::optional<ChainObj>> get_chain(Family family, const std::string& table,
                                             const std::string& name);

@@ -6,6 +6,8 @@
 #include "cli/print.h"
 #include "codec/rule_codec.h"
 #include "common/parse.h"
+#include "compile/expand.h"
+#include "compile/guard.h"
 
 namespace cx::restore {
 
@@ -118,6 +120,12 @@ Status TableRestore::begin() {
       base_policy_[c.name] = c.policy.value_or(1);
       bases_.insert(c.name);
     }
+  }
+  if (state_->exists && (opts_.noflush || opts_.verbose)) {
+    // A restore that keeps the table would edit compiled chains rule by rule.
+    auto compiled = compile::compiled_chains(session_.netlink(), session_.family(), name_);
+    if (!compiled) return compiled.take_error();
+    CX_TRY(compile::check_restore(session_.family(), name_, *compiled));
   }
   if (opts_.noflush) return {};
   if (opts_.verbose) return flush_table_verbose();

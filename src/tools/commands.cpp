@@ -22,6 +22,7 @@ constexpr const char* kCxUsage =
     "  trace            follow a described packet through the ruleset, rule by rule\n"
     "  apply            load a ruleset file, with a lockout check and a confirmed rollback\n"
     "  lint             report shadowed, duplicate, redundant and unreachable rules\n"
+    "  optimize         compile chains into kernel sets and verdict maps, and back\n"
     "  save --json      print the ruleset as one JSON document\n"
     "  restore --json   load a JSON document of `cxtables save --json`\n"
     "\n"
@@ -51,12 +52,13 @@ std::string cxtables_version_text() {
 bool is_cxtables_command(const char* name) {
   return std::strcmp(name, "trace") == 0 || std::strcmp(name, "lint") == 0 ||
          std::strcmp(name, "apply") == 0 || std::strcmp(name, "save") == 0 ||
-         std::strcmp(name, "restore") == 0;
+         std::strcmp(name, "restore") == 0 || std::strcmp(name, "optimize") == 0;
 }
 
 int run_cxtables_command(int argc, char** argv) {
   if (std::strcmp(argv[0], "trace") == 0) return run_trace(argc, argv);
   if (std::strcmp(argv[0], "lint") == 0) return run_lint(argc, argv);
+  if (std::strcmp(argv[0], "optimize") == 0) return run_optimize(argc, argv);
   if (std::strcmp(argv[0], "apply") == 0) return run_apply(argc, argv);
   if (std::strcmp(argv[0], "save") == 0) return run_save_json(argc, argv);
   if (std::strcmp(argv[0], "restore") == 0) return run_restore_json(argc, argv);

@@ -1,0 +1,320 @@
+#include "compile/emit.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "compile/userdata.h"
+#include "core/session.h"
+
+namespace cx::compile {
+
+namespace {
+
+constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
+constexpr std::uint32_t kDataVerdict = 0xffffff00;          // NFT_DATA_VERDICT
+constexpr std::uint32_t kElemIntervalEnd = 0x1;             // NFT_SET_ELEM_INTERVAL_END
+constexpr std::uint32_t kReg1 = 1, kReg32_00 = 8, kRegVerdict = 0;
+constexpr std::size_t kElemsPerMessage = 256;
+constexpr std::size_t kMaxKeyBytes = 64;  // NFT_DATA_VALUE_MAXLEN: 16 32-bit registers
+constexpr std::size_t kMaxKeyFields = 5;  // nft's concatenated type holds 5 types of 6 bits
+// nft's data types, for `nft list` only: ifname, ipv4_addr, ipv6_addr, inet_proto,
+// inet_service.
+constexpr std::uint32_t kTypeIfname = 41, kTypeIpv4 = 7, kTypeIpv6 = 8, kTypeProto = 12,
+                        kTypeService = 13;
+
+// Address: one -s or -d field, exact values or intervals (hash or interval set). Concat: any
+// other shape whose values are all exact, each field in whole 32-bit registers (a hash set
+// on the concatenation; a single field of another kind is a concatenation of one).
+enum class KeyForm { Address, Concat };
+
+KeyForm key_form(const Shape& shape) {
+  const auto fields = shape.fields();
+  if (fields.size() == 1 && (fields[0] == Field::Src || fields[0] == Field::Dst))
+    return KeyForm::Address;
+  return KeyForm::Concat;
+}
+
+std::size_t padded_width(Field f, Family family) { return (field_width(f, family) + 3) / 4 * 4; }
+
+std::size_t key_bytes(const Shape& shape, Family family) {
+  if (key_form(shape) == KeyForm::Address) return field_width(shape.fields()[0], family);
+  std::size_t n = 0;
+  for (Field f : shape.fields()) n += padded_width(f, family);
+  return n;
+}
+
+std::uint32_t field_type(Field f, Family family) {
+  switch (f) {
+    case Field::InIface:
+    case Field::OutIface:
+      return kTypeIfname;
+    case Field::Proto:
+      return kTypeProto;
+    case Field::Src:
+    case Field::Dst:
+      return family == Family::V4 ? kTypeIpv4 : kTypeIpv6;
+    case Field::Sport:
+    case Field::Dport:
+      return kTypeService;
+  }
+  return 0;
+}
+
+bool all_exact(const Segment& seg) {
+  return std::all_of(seg.elements.begin(), seg.elements.end(), [](const Element& e) {
+    return std::all_of(e.key.begin(), e.key.end(), [](const Interval& i) { return i.exact(); });
+  });
+}
+
+bool needs_interval(const Segment& seg) {
+  return key_form(seg.shape) == KeyForm::Address && !all_exact(seg);
+}
+
+// The expressions after the rule's counter: how iptables-nft encodes its verdict or target.
+std::vector<nft::Expr> verdict_tail(const nft::RuleObj& rule) {
+  auto last = std::find_if(rule.exprs.rbegin(), rule.exprs.rend(),
+                           [](const nft::Expr& e) { return e.kind == nft::Expr::Kind::Counter; });
+  if (last == rule.exprs.rend()) return {};
+  return std::vector<nft::Expr>(last.base(), rule.exprs.end());
+}
+
+using Count = std::pair<std::uint64_t, std::uint64_t>;
+
+Count counter_of(const nft::RuleObj& rule) {
+  for (const auto& e : rule.exprs)
+    if (e.kind == nft::Expr::Kind::Counter) return {e.packets, e.bytes};
+  return {0, 0};
+}
+
+bool rule_reads_back(std::size_t i, const EmitInput& in) {
+  const std::string text = rule_text(in.rules[i], in.family);
+  if (!element_userdata(static_cast<std::uint32_t>(i), 0, text)) return false;
+  auto again = rule_from_text(text, in.table, in.chain, in.family);
+  return again && core::same_expressions(again->exprs, in.kernel[i].exprs);
+}
+
+bool segment_emittable(const Segment& seg, const EmitInput& in) {
+  if (key_form(seg.shape) == KeyForm::Concat &&
+      (!all_exact(seg) || seg.shape.size() > kMaxKeyFields ||
+       key_bytes(seg.shape, in.family) > kMaxKeyBytes))
+    return false;
+  if (seg.lookup == LookupKind::Set && verdict_tail(in.kernel[seg.rules.front()]).empty())
+    return false;
+  return std::all_of(seg.rules.begin(), seg.rules.end(),
+                     [&](std::size_t i) { return rule_reads_back(i, in); });
+}
+
+// Big-endian v + 1; false when v is all ones.
+bool increment(nft::Bytes& v) {
+  for (auto it = v.rbegin(); it != v.rend(); ++it)
+    if (++*it != 0) return true;
+  return false;
+}
+
+// A concatenation's fields each take whole 32-bit registers, zero padded.
+nft::Bytes padded(const nft::Bytes& v) {
+  nft::Bytes out = v;
+  out.resize((v.size() + 3) / 4 * 4, 0);
+  return out;
+}
+
+nft::Bytes exact_key(const Element& e, KeyForm form) {
+  if (form == KeyForm::Address) return e.key[0].lo;
+  nft::Bytes out;
+  for (const Interval& i : e.key) {
+    const nft::Bytes v = padded(i.lo);
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+nft::Expr field_load(Field f, Family family, std::uint32_t reg) {
+  const bool v4 = family == Family::V4;
+  switch (f) {
+    case Field::InIface:
+      return nft::Expr::meta_load(nft::kMetaIifname, reg);
+    case Field::OutIface:
+      return nft::Expr::meta_load(nft::kMetaOifname, reg);
+    case Field::Proto:
+      return nft::Expr::meta_load(nft::kMetaL4proto, reg);
+    case Field::Src:
+      return nft::Expr::payload(nft::kNetworkHeader, v4 ? 12 : 8, v4 ? 4 : 16, reg);
+    case Field::Dst:
+      return nft::Expr::payload(nft::kNetworkHeader, v4 ? 16 : 24, v4 ? 4 : 16, reg);
+    case Field::Sport:
+      return nft::Expr::payload(nft::kTransportHeader, 0, 2, reg);
+    case Field::Dport:
+      return nft::Expr::payload(nft::kTransportHeader, 2, 2, reg);
+  }
+  return {};
+}
+
+// Each field into the registers after the one before (the first into reg 1, as nft writes).
+std::vector<nft::Expr> key_loads(const Shape& shape, Family family) {
+  std::vector<nft::Expr> out;
+  std::size_t at = 0;
+  for (Field f : shape.fields()) {
+    const auto reg = at == 0 ? kReg1 : kReg32_00 + static_cast<std::uint32_t>(at / 4);
+    out.push_back(field_load(f, family, reg));
+    at += padded_width(f, family);
+  }
+  return out;
+}
+
+nft::SetObj set_object(const Segment& seg, const EmitInput& in, const std::string& name,
+                       std::uint32_t id) {
+  nft::SetObj s;
+  s.table = in.table;
+  s.name = name;
+  s.id = id;
+  s.counter = true;
+  if (needs_interval(seg)) s.flags |= kSetInterval;
+  if (seg.lookup == LookupKind::VerdictMap) {
+    s.flags |= kSetMap;
+    s.data_type = kDataVerdict;
+  }
+  s.key_len = static_cast<std::uint32_t>(key_bytes(seg.shape, in.family));
+  for (Field f : seg.shape.fields()) s.key_type = (s.key_type << 6) | field_type(f, in.family);
+  return s;
+}
+
+void set_verdict(nft::SetElemObj& e, const Verdict& v) {
+  switch (v.kind) {
+    case model::VerdictKind::Accept:
+      e.verdict = nft::kVerdictAccept;
+      break;
+    case model::VerdictKind::Drop:
+      e.verdict = nft::kVerdictDrop;
+      break;
+    case model::VerdictKind::Return:
+      e.verdict = nft::kVerdictReturn;
+      break;
+    case model::VerdictKind::Jump:
+    case model::VerdictKind::Goto:
+      e.verdict = v.kind == model::VerdictKind::Jump ? nft::kVerdictJump : nft::kVerdictGoto;
+      e.chain = v.chain;
+      break;
+    default:
+      break;
+  }
+}
+
+// The set's elements: per plan element its start (with userdata, counter and verdict) and, in
+// an interval set, the end just past it.
+Result<std::vector<nft::SetElemObj>> elements(const Segment& seg, const EmitInput& in) {
+  std::vector<nft::SetElemObj> out;
+  const KeyForm form = key_form(seg.shape);
+  const bool interval = needs_interval(seg);
+  std::size_t last_rule = SIZE_MAX;
+  std::uint16_t item = 0;
+  for (const Element& pe : seg.elements) {
+    item = pe.rule == last_rule ? static_cast<std::uint16_t>(item + 1) : 0;
+    last_rule = pe.rule;
+    const std::string text = item == 0 ? rule_text(in.rules[pe.rule], in.family) : "";
+    auto ud = element_userdata(static_cast<std::uint32_t>(pe.rule), item, text);
+    if (!ud) return other_error("rule " + std::to_string(pe.rule + 1) + " too long to compile");
+    nft::SetElemObj e;
+    e.key = interval ? pe.key[0].lo : exact_key(pe, form);
+    e.userdata = std::move(*ud);
+    e.counter = item == 0 ? counter_of(in.kernel[pe.rule]) : Count{0, 0};
+    if (seg.lookup == LookupKind::VerdictMap) set_verdict(e, pe.verdict);
+    out.push_back(std::move(e));
+    nft::Bytes end = pe.key[0].hi;
+    if (interval && increment(end)) {
+      nft::SetElemObj x;
+      x.key = std::move(end);
+      x.flags = kElemIntervalEnd;
+      out.push_back(std::move(x));
+    }
+  }
+  return out;
+}
+
+nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::SetObj& set) {
+  nft::RuleObj r;
+  r.table = in.table;
+  r.chain = in.chain;
+  r.exprs = key_loads(seg.shape, in.family);
+  const bool map = seg.lookup == LookupKind::VerdictMap;
+  nft::Expr lookup =
+      nft::Expr::lookup(set.name, kReg1, map ? std::optional(kRegVerdict) : std::nullopt);
+  lookup.set_id = set.id;
+  r.exprs.push_back(std::move(lookup));
+  for (auto& e : marker_exprs()) r.exprs.push_back(std::move(e));
+  if (!map)
+    for (auto& e : verdict_tail(in.kernel[seg.rules.front()])) r.exprs.push_back(std::move(e));
+  r.userdata = lookup_rule_userdata();
+  // A target (REJECT --reject-with tcp-reset) is checked against the rule's -p.
+  const nft::RuleObj first = resend(in.kernel[seg.rules.front()], in.family);
+  r.compat_proto = first.compat_proto;
+  r.compat_flags = first.compat_flags;
+  return r;
+}
+
+nft::Message set_msg(nft::MsgType type, nft::SetObj set, std::string op) {
+  nft::Message m;
+  m.type = type;
+  m.flags = nft::kNlmRequest | nft::kNlmCreate;
+  m.op_name = std::move(op);
+  m.object_text = "set " + set.name;
+  m.set = std::move(set);
+  return m;
+}
+
+Status emit_lookup(const Segment& seg, const EmitInput& in, const std::string& name,
+                   std::uint32_t id, std::vector<nft::Message>& msgs) {
+  nft::SetObj set = set_object(seg, in, name, id);
+  auto elems = elements(seg, in);
+  if (!elems) return elems.take_error();
+  msgs.push_back(set_msg(nft::MsgType::NewSet, set, "SET_ADD"));
+  for (std::size_t at = 0; at < elems->size(); at += kElemsPerMessage) {
+    nft::SetObj part = set;
+    const auto end = std::min(elems->size(), at + kElemsPerMessage);
+    part.elems.assign(elems->begin() + static_cast<std::ptrdiff_t>(at),
+                      elems->begin() + static_cast<std::ptrdiff_t>(end));
+    msgs.push_back(set_msg(nft::MsgType::NewSetElem, std::move(part), "SETELEM_ADD"));
+  }
+  msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
+                                nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
+                                lookup_rule(seg, in, set), "RULE_APPEND"));
+  return {};
+}
+
+}  // namespace
+
+std::vector<nft::Expr> marker_exprs() {
+  return {nft::Expr::data_imm(kReg1, {0, 0, 0, 0}), nft::Expr::byteorder_hton(kReg1, kReg1, 2, 2),
+          nft::Expr::cmp(nft::kEq, {0, 0}, kReg1)};
+}
+
+Plan emittable(Plan plan, const EmitInput& in) {
+  for (Segment& seg : plan.segments) {
+    if (seg.kind != SegmentKind::Lookup || segment_emittable(seg, in)) continue;
+    seg.kind = SegmentKind::Linear;
+    seg.elements.clear();
+  }
+  return plan;
+}
+
+Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& in,
+                                             std::uint32_t& next_id) {
+  std::vector<nft::Message> msgs;
+  nft::RuleObj flush;
+  flush.table = in.table;
+  flush.chain = in.chain;
+  msgs.push_back(core::rule_msg(nft::MsgType::DelRule, nft::kNlmRequest, flush, "RULE_FLUSH"));
+  std::size_t sets = 0;
+  for (const Segment& seg : plan.segments) {
+    if (seg.kind == SegmentKind::Lookup) {
+      CX_TRY(emit_lookup(seg, in, set_name(in.chain, sets++), next_id++, msgs));
+      continue;
+    }
+    for (std::size_t i : seg.rules)
+      msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
+                                    nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
+                                    resend(in.kernel[i], in.family), "RULE_APPEND"));
+  }
+  return msgs;
+}
+
+}  // namespace cx::compile

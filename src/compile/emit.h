@@ -1,0 +1,43 @@
+// The encoding stage of compiled chains (docs/compiled-chains.md): a chain's Plan becomes the
+// messages of one transaction. Each Lookup segment becomes a named set or verdict map
+// ("__cx_CHAIN_N") with a counter per element and one lookup rule carrying the marker that
+// makes iptables-nft refuse the table; Linear segments are the kernel's own rules sent again.
+//
+// This slice encodes single -s or -d keys (addresses and prefixes: hash or interval sets) and
+// concatenations of exact values of any other shape (interfaces, protocol, addresses, single
+// ports, multiport lists of single ports; at most 5 fields, 64 bytes) as hash sets, e.g.
+// "meta l4proto . ip daddr . th dport"; other Lookup segments (ranges in a concatenation,
+// interface wildcards) are kept Linear by emittable().
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "compile/plan.h"
+#include "nft/netlink.h"
+
+namespace cx::compile {
+
+struct EmitInput {
+  std::string table, chain;
+  Family family = Family::V4;
+  const std::vector<model::Rule>& rules;    // decoded, in chain order
+  const std::vector<nft::RuleObj>& kernel;  // the same rules as the kernel holds them
+};
+
+// The plan with every Lookup segment this encoder cannot take (another shape, port ranges,
+// a rule whose text does not read back to its own expressions, userdata over 256 bytes) made
+// Linear.
+Plan emittable(Plan plan, const EmitInput& in);
+
+// The messages that replace the chain's rules by the plan: flush the chain, make each set
+// with its elements, append the rules in order. `next_id` numbers the batch's sets.
+Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& in,
+                                             std::uint32_t& next_id);
+
+// The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
+// cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.
+std::vector<nft::Expr> marker_exprs();
+
+}  // namespace cx::compile

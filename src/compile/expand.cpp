@@ -1,0 +1,97 @@
+#include "compile/expand.h"
+
+#include "compile/userdata.h"
+
+namespace cx::compile {
+
+namespace {
+
+const nft::Expr* lookup_of(const nft::RuleObj& rule) {
+  for (const auto& e : rule.exprs)
+    if (e.kind == nft::Expr::Kind::Other && e.other_name == "lookup") return &e;
+  return nullptr;
+}
+
+struct Original {
+  std::string text;
+  std::uint64_t packets = 0, bytes = 0;
+};
+
+void set_counter(nft::RuleObj& rule, const Original& o) {
+  for (auto& e : rule.exprs)
+    if (e.kind == nft::Expr::Kind::Counter) {
+      e.packets = o.packets;
+      e.bytes = o.bytes;
+    }
+}
+
+}  // namespace
+
+Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup) {
+  used_ = true;
+  const nft::Expr* l = lookup_of(lookup);
+  if (!l) return other_error("compiled rule in chain " + lookup.chain + " has no lookup");
+  auto elems = nl_.dump_set_elems(family_, table_, l->set_name);
+  if (!elems) return elems.take_error();
+  std::map<std::uint32_t, Original> originals;  // by original index: chain order
+  for (const auto& e : *elems) {
+    if (!e.userdata) continue;  // the end of an interval
+    auto tag = read_element_userdata(*e.userdata);
+    if (!tag) return other_error("set " + l->set_name + " has an element cxtables did not write");
+    Original& o = originals[tag->rule];
+    if (tag->item == 0) o.text = tag->text;
+    if (e.counter) {
+      o.packets += e.counter->first;
+      o.bytes += e.counter->second;
+    }
+  }
+  std::vector<nft::RuleObj> out;
+  for (const auto& [index, o] : originals) {
+    if (o.text.empty())
+      return other_error("set " + l->set_name + " lacks the text of rule " +
+                         std::to_string(index + 1));
+    auto r = rule_from_text(o.text, lookup.table, lookup.chain, family_);
+    if (!r) return r.take_error();
+    set_counter(*r, o);
+    r->handle = lookup.handle;
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+Result<std::vector<nft::RuleObj>> expand_chain(Expander& ex, std::vector<nft::RuleObj> rules) {
+  std::vector<nft::RuleObj> out;
+  out.reserve(rules.size());
+  for (auto& r : rules) {
+    if (!is_compiled_rule(r)) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    auto plain = ex.expand(r);
+    if (!plain) return plain.take_error();
+    for (auto& p : *plain) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::set<std::string>> compiled_chains(nft::Netlink& nl, Family family,
+                                              const std::string& table) {
+  auto sets = nl.dump_sets(family, table);
+  if (!sets) return sets.take_error();
+  std::set<std::string> out;
+  for (const auto& s : *sets)
+    if (auto chain = chain_of_set(s.name)) out.insert(*chain);
+  return out;
+}
+
+void recount_references(model::Table& table) {
+  std::map<std::string, std::uint32_t> refs;
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules)
+      if (r.verdict == model::VerdictKind::Jump || r.verdict == model::VerdictKind::Goto)
+        ++refs[r.jump_chain];
+  for (auto& c : table.chains)
+    if (c.use != 0 || !c.builtin) c.use = static_cast<std::uint32_t>(c.rules.size()) + refs[c.name];
+}
+
+}  // namespace cx::compile

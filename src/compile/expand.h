@@ -1,0 +1,46 @@
+// The reading stage of compiled chains (docs/compiled-chains.md, "Listing"): a lookup rule of
+// a compiled chain becomes again the rules it was compiled from, each exactly as iptables-nft
+// would hold it (its text encoded as `iptables -A` encodes it), with the counters of its
+// elements summed. Everything after this stage sees plain rules only.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/rule.h"
+#include "nft/netlink.h"
+
+namespace cx::compile {
+
+class Expander {
+ public:
+  Expander(nft::Netlink& nl, Family family, std::string table)
+      : nl_(nl), family_(family), table_(std::move(table)) {}
+  // The rules `lookup` (a rule with is_compiled_rule()) stands for, in their original order.
+  Result<std::vector<nft::RuleObj>> expand(const nft::RuleObj& lookup);
+  bool used() const { return used_; }
+  Family family() const { return family_; }
+
+ private:
+  nft::Netlink& nl_;
+  Family family_;
+  std::string table_;
+  bool used_ = false;
+};
+
+// A rule's sets of a compiled chain: the kernel's rules read through an Expander when `rules`
+// holds a compiled one; the rules as they are otherwise.
+Result<std::vector<nft::RuleObj>> expand_chain(Expander& ex, std::vector<nft::RuleObj> rules);
+
+// The chains of `table` that have compiled sets (from the set names), one dump of its sets.
+Result<std::set<std::string>> compiled_chains(nft::Netlink& nl, Family family,
+                                              const std::string& table);
+
+// Reference counts as the plain table would have them: a chain's kernel use count counts
+// its kernel rules and every rule and map element that jumps to it, so after expansion it is
+// recomputed as the chain's rules plus the jumps and gotos of all rules to it.
+void recount_references(model::Table& table);
+
+}  // namespace cx::compile

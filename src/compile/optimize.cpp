@@ -1,0 +1,211 @@
+#include "compile/optimize.h"
+
+#include <algorithm>
+#include <set>
+
+#include "codec/rule_codec.h"
+#include "compile/emit.h"
+#include "compile/expand.h"
+#include "compile/userdata.h"
+#include "core/tables.h"
+
+namespace cx::compile {
+
+namespace {
+
+// What one attempt found in the kernel: the table's chains (named or all) and its sets.
+struct TableView {
+  std::vector<std::string> chains;
+  std::set<std::string> compiled;
+  std::vector<std::string> sets;
+};
+
+Result<TableView> view_table(core::Session& s, const OptimizeRequest& req) {
+  CX_TRY(s.refresh());
+  auto ts = s.state(req.table);
+  if (!ts) return ts.take_error();
+  if (!(*ts)->exists) return other_error("table `" + req.table + "' does not exist");
+  CX_TRY(s.load_chains(**ts));
+  TableView v;
+  const core::TableSpec* spec = core::find_table(req.table);
+  for (const auto& c : (*ts)->chains) {
+    if (spec && core::is_foreign_base_chain(*spec, c)) continue;
+    if (req.chains.empty() ||
+        std::find(req.chains.begin(), req.chains.end(), c.name) != req.chains.end())
+      v.chains.push_back(c.name);
+  }
+  for (const auto& want : req.chains)
+    if (std::find(v.chains.begin(), v.chains.end(), want) == v.chains.end())
+      return other_error("chain `" + want + "' does not exist in table `" + req.table + "'");
+  auto sets = s.netlink().dump_sets(s.family(), req.table);
+  if (!sets) return sets.take_error();
+  for (const auto& set : *sets)
+    if (auto chain = chain_of_set(set.name)) {
+      v.compiled.insert(*chain);
+      v.sets.push_back(set.name);
+    }
+  return v;
+}
+
+// Sends `msgs` as one batch, reading the table again when another writer came first.
+template <class Build>
+Result<std::vector<ChainReport>> with_retry(core::Session& s, const OptimizeRequest& req,
+                                            Build build) {
+  for (int attempt = 0;; ++attempt) {
+    auto v = view_table(s, req);
+    if (!v) return v.take_error();
+    std::vector<nft::Message> msgs;
+    auto reports = build(*v, msgs);
+    if (!reports) return reports.take_error();
+    if (msgs.empty()) return reports;
+    bool restart = false;
+    Status st = s.commit(msgs, restart);
+    if (restart && attempt < 100) continue;
+    if (!st) return st.take_error();
+    return reports;
+  }
+}
+
+ChainReport report_of(const std::string& chain, const Plan& plan) {
+  ChainReport r;
+  r.chain = chain;
+  for (const auto& seg : plan.segments) {
+    r.rules += seg.rules.size();
+    if (seg.kind != SegmentKind::Lookup) continue;
+    r.compiled += seg.rules.size();
+    ++r.lookups;
+  }
+  return r;
+}
+
+Result<ChainReport> compile_chain(core::Session& s, const OptimizeRequest& req,
+                                  const std::string& chain, std::uint32_t& next_id,
+                                  std::vector<nft::Message>& msgs) {
+  auto kernel = s.netlink().dump_rules(s.family(), req.table, chain);
+  if (!kernel) return kernel.take_error();
+  std::vector<model::Rule> rules;
+  for (const auto& k : *kernel) {
+    rules.push_back(codec::decode_rule(k.exprs, s.family(), k.userdata));
+    if (rules.back().incompatible || !codec::listable(k.exprs)) {
+      ChainReport r{chain, kernel->size(), 0, 0, "holds rules iptables cannot list: left as is"};
+      return r;
+    }
+  }
+  auto plan = plan_chain(rules, s.family(), req.options);
+  if (!plan) return plan.take_error();
+  const EmitInput in{req.table, chain, s.family(), rules, *kernel};
+  Plan ready = emittable(std::move(*plan), in);
+  ChainReport r = report_of(chain, ready);
+  if (r.lookups == 0) {
+    r.note = "nothing to compile";
+    return r;
+  }
+  auto chain_msgs = emit_chain(ready, in, next_id);
+  if (!chain_msgs) return chain_msgs.take_error();
+  for (auto& m : *chain_msgs) msgs.push_back(std::move(m));
+  return r;
+}
+
+nft::Message del_set_msg(const std::string& table, const std::string& name) {
+  nft::Message m;
+  m.type = nft::MsgType::DelSet;
+  m.flags = nft::kNlmRequest;
+  m.op_name = "SET_DEL";
+  m.object_text = "set " + name;
+  m.set.table = table;
+  m.set.name = name;
+  return m;
+}
+
+// The chain's rules as iptables-nft would hold them: lookup rules expanded, the others as
+// the kernel has them; ready to be sent (no handles). Counts lookup rules in `lookups`.
+Result<std::vector<nft::RuleObj>> plain_rules(core::Session& s, const std::string& table,
+                                              const std::string& chain, std::size_t& lookups) {
+  auto kernel = s.netlink().dump_rules(s.family(), table, chain);
+  if (!kernel) return kernel.take_error();
+  lookups =
+      static_cast<std::size_t>(std::count_if(kernel->begin(), kernel->end(), is_compiled_rule));
+  Expander ex(s.netlink(), s.family(), table);
+  std::vector<nft::RuleObj> out;
+  for (const auto& k : *kernel) {
+    if (!is_compiled_rule(k)) {
+      out.push_back(resend(k, s.family()));
+      continue;
+    }
+    auto plain = ex.expand(k);
+    if (!plain) return plain.take_error();
+    for (auto& p : *plain) {
+      p.handle.reset();
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ChainReport>> optimize_on(core::Session& session, const OptimizeRequest& req) {
+  return with_retry(
+      session, req,
+      [&](const TableView& v, std::vector<nft::Message>& msgs) -> Result<std::vector<ChainReport>> {
+        std::vector<ChainReport> out;
+        std::uint32_t next_id = 1;
+        for (const auto& chain : v.chains) {
+          if (v.compiled.count(chain)) {
+            out.push_back({chain, 0, 0, 0, "already compiled"});
+            continue;
+          }
+          auto r = compile_chain(session, req, chain, next_id, msgs);
+          if (!r) return r.take_error();
+          out.push_back(std::move(*r));
+        }
+        return out;
+      });
+}
+
+Result<std::vector<ChainReport>> optimize_off(core::Session& session, const OptimizeRequest& req) {
+  return with_retry(
+      session, req,
+      [&](const TableView& v, std::vector<nft::Message>& msgs) -> Result<std::vector<ChainReport>> {
+        std::vector<ChainReport> out;
+        for (const auto& chain : v.chains) {
+          if (!v.compiled.count(chain)) continue;
+          std::size_t lookups = 0;
+          auto rules = plain_rules(session, req.table, chain, lookups);
+          if (!rules) return rules.take_error();
+          nft::RuleObj flush;
+          flush.table = req.table;
+          flush.chain = chain;
+          msgs.push_back(
+              core::rule_msg(nft::MsgType::DelRule, nft::kNlmRequest, flush, "RULE_FLUSH"));
+          for (const auto& name : v.sets)
+            if (chain_of_set(name) == chain) msgs.push_back(del_set_msg(req.table, name));
+          for (auto& r : *rules)
+            msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
+                                          nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
+                                          std::move(r), "RULE_APPEND"));
+          out.push_back({chain, rules->size(), 0, 0, "decompiled"});
+        }
+        return out;
+      });
+}
+
+Result<std::vector<ChainReport>> optimize_status(core::Session& session,
+                                                 const OptimizeRequest& req) {
+  auto v = view_table(session, req);
+  if (!v) return v.take_error();
+  std::vector<ChainReport> out;
+  for (const auto& chain : v->chains) {
+    std::size_t lookups = 0;
+    auto kernel = session.netlink().dump_rules(session.family(), req.table, chain);
+    if (!kernel) return kernel.take_error();
+    auto rules = plain_rules(session, req.table, chain, lookups);
+    if (!rules) return rules.take_error();
+    ChainReport r{chain, rules->size(), rules->size() - (kernel->size() - lookups), lookups, ""};
+    if (v->compiled.count(chain) && lookups == 0) r.note = "orphaned sets (run optimize off)";
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace cx::compile

@@ -1,0 +1,257 @@
+#!/bin/bash
+# optimize_test.sh: compiled chains (cxtables optimize, docs/compiled-chains.md) in namespaces.
+#
+# Usage: [BIN=DIR] tests/kernel/optimize_test.sh
+#
+# Two server namespaces get the same ruleset (200 source bans and prefix bans in BANS, a
+# LOG/limit rule, a tcp and a udp port dispatch with ACCEPT/DROP/RETURN/jump, multiport
+# rules, address . port and interface . port concatenations, a small WEB chain): PLAIN as
+# iptables-restore loads it, COMPILED loaded the same way and then `cxtables optimize on`.
+# Each has its own sender namespace with the same addresses, so the same packets reach both.
+# Checked:
+#   1. -S, iptables-save (comments masked) and -L -n -v -x --line-numbers print the same,
+#      before and after real traffic (per-rule counters included);
+#   2. the reference iptables-nft refuses the compiled table ("incompatible") and prints no
+#      rule; the compiled chains really are sets (nft lists them);
+#   3. writes on a compiled chain (-A -I -D -R -F -Z -E, restore --noflush) are refused with a
+#      message naming `cxtables optimize off`, and leave the kernel as it was; -C still
+#      finds a compiled rule; writes on chains that are not compiled work;
+#   4. `optimize off` gives the nft bytecode of the plain load (handles masked).
+# Ends with "N passed, N failed".
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/kernel/lib.sh
+. "$HERE/lib.sh"
+need_env
+[ -x "$BIN/cxtables" ] || { fail "precondition: missing $BIN/cxtables"; summary; exit 1; }
+command -v nft >/dev/null || { fail "precondition: missing nft"; summary; exit 1; }
+mktmp
+
+PLAIN=$(ns_name plain)
+COMPILED=$(ns_name compiled)
+SEND_P=$(ns_name send-plain)
+SEND_C=$(ns_name send-compiled)
+
+# pair SERVER SENDER: a veth pair, 192.0.2.1 on the server, 192.0.2.2 and .3 on the sender.
+pair() {
+    local server=$1 sender=$2
+    ns_add "$server" && ns_add "$sender" || return 1
+    ip -n "$server" link add eth0 type veth peer name eth0 netns "$sender" || return 1
+    ip -n "$server" addr add 192.0.2.1/24 dev eth0
+    ip -n "$sender" addr add 192.0.2.2/24 dev eth0
+    ip -n "$sender" addr add 192.0.2.3/24 dev eth0
+    ip -n "$server" link set eth0 up
+    ip -n "$sender" link set eth0 up
+    local mac
+    mac=$(ip -n "$server" -br link show eth0 | awk '{print $3}')
+    ip -n "$sender" neigh replace 192.0.2.1 lladdr "$mac" dev eth0 nud permanent
+}
+pair "$PLAIN" "$SEND_P" && pair "$COMPILED" "$SEND_C" || { fail "topology"; summary; exit 1; }
+
+# The ruleset: BANS holds 200 host bans (one of them the sender's second address; a hash
+# set), a port rule, and 8 prefix bans (an interval set); INPUT a port dispatch per protocol (verdict maps).
+{
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'
+    echo ':FORWARD ACCEPT [0:0]'
+    echo ':OUTPUT ACCEPT [0:0]'
+    echo ':BANS - [0:0]'
+    echo ':WEB - [0:0]'
+    echo '-A INPUT -i lo -j ACCEPT'
+    echo '-A INPUT -j BANS'
+    echo '-A INPUT -m limit --limit 100/sec --limit-burst 100 -j LOG --log-prefix "in: "'
+    echo '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT'
+    echo '-A INPUT -p tcp -m tcp --dport 80 -j WEB'
+    echo '-A INPUT -p tcp -m tcp --dport 443 -j WEB'
+    echo '-A INPUT -p tcp -m tcp --dport 25 -j DROP'
+    echo '-A INPUT -p tcp -m tcp --dport 23 -j RETURN'
+    echo '-A INPUT -p tcp -m multiport --dports 8000,8001 -j ACCEPT'
+    echo '-A INPUT -p udp -m udp --dport 53 -m comment --comment dns -j ACCEPT'
+    echo '-A INPUT -p udp -m udp --dport 123 -m comment --comment "no ntp" -j DROP'
+    echo '-A INPUT -p udp -m udp --dport 5353 -m comment --comment mdns -j WEB'
+    echo '-A INPUT -p udp -m udp --dport 9999 -m comment --comment "a comment" -j ACCEPT'
+    echo '-A INPUT -p udp -m multiport --dports 6000,6001 -j ACCEPT'
+    echo '[3:180] -A INPUT -p udp -m multiport --dports 6002,6003 -j DROP'
+    echo '-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB'
+    echo '-A INPUT -p udp -m multiport --dports 6020 -j DROP'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -j ACCEPT'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7001 -j DROP'
+    echo '-A INPUT -d 192.0.2.9/32 -p tcp -m tcp --dport 7000 -j WEB'
+    echo '-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7002 -j RETURN'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6500 -j ACCEPT'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6501 -j DROP'
+    echo '-A INPUT -i eth1 -p udp -m udp --dport 6500 -j DROP'
+    echo '-A INPUT -i eth0 -p udp -m udp --dport 6502 -j ACCEPT'
+    echo '-A INPUT -p icmp -j ACCEPT'
+    for i in $(seq 1 199); do
+        [ "$i" -eq 7 ] && echo -n "[7:420] "
+        echo "-A BANS -s 203.0.113.$i/32 -j DROP"
+        [ "$i" -eq 100 ] && echo "-A BANS -s 192.0.2.3/32 -j DROP"
+    done
+    echo '-A BANS -p tcp -m tcp --dport 1 -j DROP'
+    for i in 0 16 32 48 64 80 96 112; do echo "-A BANS -s 198.51.100.$i/28 -j DROP"; done
+    echo '-A WEB -p tcp -m tcp --dport 80 -j ACCEPT'
+    echo '-A WEB -j DROP'
+    echo 'COMMIT'
+} >"$CXT_TMP/rules.v4"
+
+section "load"
+check "plain load" in_ns "$PLAIN" iptables-restore -c "$CXT_TMP/rules.v4"
+check "load before compiling" in_ns "$COMPILED" iptables-restore -c "$CXT_TMP/rules.v4"
+out=$(in_ns "$COMPILED" cxtables optimize on 2>&1)
+check "optimize on" test $? -eq 0
+printf '%s\n' "$out" | sed 's/^/    /'
+status=$(in_ns "$COMPILED" cxtables optimize status)
+printf '%s\n' "$status" | sed 's/^/    /'
+check_eq "status of BANS" "BANS: 209 rules, 208 compiled into 2 lookups" \
+    "$(grep '^BANS:' <<<"$status")"
+check_eq "status of INPUT" "INPUT: 26 rules, 21 compiled into 5 lookups" \
+    "$(grep '^INPUT:' <<<"$status")"
+check "nft lists a set of BANS" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_BANS_0"
+check "the kernel's BANS chain holds 3 rules (2 lookups)" \
+    test "$(ip netns exec "$COMPILED" nft -a list chain ip filter BANS | grep -v 'chain BANS' | grep -c 'handle [0-9]*$')" -eq 3
+
+masked_save() { in_ns "$1" iptables-save "${@:2}" | grep -v '^#'; }
+listings_agree() {
+    local when=$1
+    check_eq "-S agrees ($when)" "$(in_ns "$PLAIN" iptables -S)" "$(in_ns "$COMPILED" iptables -S)"
+    check_eq "-S BANS agrees ($when)" "$(in_ns "$PLAIN" iptables -S BANS)" \
+        "$(in_ns "$COMPILED" iptables -S BANS)"
+    check_eq "iptables-save -c agrees ($when)" "$(masked_save "$PLAIN" -c)" \
+        "$(masked_save "$COMPILED" -c)"
+    check_eq "-L -n -v -x --line-numbers agrees ($when)" \
+        "$(in_ns "$PLAIN" iptables -L -n -v -x --line-numbers)" \
+        "$(in_ns "$COMPILED" iptables -L -n -v -x --line-numbers)"
+    check_eq "-L INPUT 4 agrees ($when)" "$(in_ns "$PLAIN" iptables -L INPUT 4 -n)" \
+        "$(in_ns "$COMPILED" iptables -L INPUT 4 -n)"
+}
+section "listing"
+listings_agree "loaded"
+
+section "reference"
+ref_save=$(ip netns exec "$COMPILED" "$REF/iptables-nft-save" 2>&1)
+check "iptables-nft-save says incompatible" grep -q "incompatible" <<<"$ref_save"
+check_not "iptables-nft-save prints no rule" grep -q '^-A' <<<"$ref_save"
+ref_s=$(ip netns exec "$COMPILED" "$REF/iptables-nft" -S 2>&1)
+check_not "iptables-nft -S fails" ip netns exec "$COMPILED" "$REF/iptables-nft" -S
+check "iptables-nft -S says incompatible" grep -q "incompatible" <<<"$ref_s"
+check_not "iptables-nft -S prints no rule" grep -q '^-A' <<<"$ref_s"
+check_not "iptables-nft -S BANS fails" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+check_not "iptables-nft -C on a compiled rule fails" \
+    ip netns exec "$COMPILED" "$REF/iptables-nft" -C BANS -s 203.0.113.5/32 -j DROP
+
+# traffic SENDER: the same packets to each server: TCP SYNs (refused, or dropped and given
+# up after 0.5 s, before any retransmission), UDP datagrams, pings; some from the banned
+# address 192.0.2.3.
+traffic() {
+    local ns=$1 port src
+    for port in 22 80 443 25 23 8000 8001 9 22 80 7000 7001 7002 7003; do
+        ip netns exec "$ns" timeout 2 socat -u /dev/null \
+            "TCP4:192.0.2.1:$port,connect-timeout=0.5" >/dev/null 2>&1
+    done
+    for port in 53 123 5353 9999 7 53 6001 6003 6011 6012 6020 6021 6500 6501 6502 6503; do
+        echo x | ip netns exec "$ns" timeout 2 socat -u - "UDP4-SENDTO:192.0.2.1:$port" >/dev/null 2>&1
+    done
+    for src in 192.0.2.2 192.0.2.3; do
+        ip netns exec "$ns" timeout 3 ping -n -q -c 3 -i 0.2 -W 1 -I "$src" 192.0.2.1 >/dev/null 2>&1
+        echo x | ip netns exec "$ns" timeout 2 socat -u - "UDP4-SENDTO:192.0.2.1:53,bind=$src" >/dev/null 2>&1
+    done
+}
+section "traffic"
+traffic "$SEND_P"
+traffic "$SEND_C"
+listings_agree "after traffic"
+check_eq "the banned sender counted 4 packets" "4" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A BANS -s 192.0.2.3/32 -j DROP")"
+check_eq "dport 22 counted 2 SYNs" "2" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT")"
+check_eq "a multiport rule counted its two ports" "2" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6010,6011,6012 -j WEB")"
+check_eq "a concatenation (address . port) counted its SYN" "1" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7001 -j DROP")"
+check_eq "a concatenation (interface . port) counted its datagram" "1" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -i eth0 -p udp -m udp --dport 6501 -j DROP")"
+check_eq "a rule's restored counters stay and grow" "4" \
+    "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6002,6003 -j DROP")"
+
+section "writes on compiled chains"
+before=$(ip netns exec "$COMPILED" nft --debug=netlink list ruleset 2>/dev/null)
+refused() {
+    local desc=$1 out; shift
+    if out=$(in_ns "$COMPILED" "$@" 2>&1); then
+        fail "$desc: not refused"
+    elif grep -q "cxtables optimize off" <<<"$out"; then
+        pass "$desc: refused"
+    else
+        fail "$desc: failed otherwise: $out"
+    fi
+}
+refused "-A BANS" iptables -A BANS -s 203.0.113.250/32 -j DROP
+refused "-I INPUT 3" iptables -I INPUT 3 -j ACCEPT
+refused "-D BANS rule" iptables -D BANS -s 203.0.113.5/32 -j DROP
+refused "-D INPUT 4" iptables -D INPUT 4
+refused "-R INPUT 4" iptables -R INPUT 4 -p tcp --dport 2222 -j ACCEPT
+refused "-F BANS" iptables -F BANS
+refused "-F" iptables -F
+refused "-Z" iptables -Z
+refused "-Z INPUT" iptables -Z INPUT
+refused "-E WEB" iptables -E WEB WEB2
+refused "-X" iptables -X
+printf '%s\n' '*filter' '-A BANS -s 203.0.113.251/32 -j DROP' 'COMMIT' >"$CXT_TMP/noflush"
+refused "restore --noflush" iptables-restore --noflush "$CXT_TMP/noflush"
+check_eq "the kernel is unchanged" "$before" \
+    "$(ip netns exec "$COMPILED" nft --debug=netlink list ruleset 2>/dev/null)"
+check "-C finds a compiled rule" in_ns "$COMPILED" iptables -C BANS -s 203.0.113.5/32 -j DROP
+check_not "-C does not find a rule that is not there" \
+    in_ns "$COMPILED" iptables -C BANS -s 203.0.113.250/32 -j DROP
+for ns in "$PLAIN" "$COMPILED"; do
+    check "-A WEB (not compiled) in $ns" in_ns "$ns" iptables -A WEB -p udp -j ACCEPT
+    check "-D WEB in $ns" in_ns "$ns" iptables -D WEB 3
+done
+listings_agree "after writes on WEB"
+
+section "optimize off"
+check "optimize off" in_ns "$COMPILED" cxtables optimize off
+bytecode() {
+    # "ip filter CHAIN HANDLE [POSITION]" heads each rule's bytecode; nft's own listing
+    # names handles as "# handle N".
+    ip netns exec "$1" nft --debug=netlink list ruleset 2>/dev/null |
+        sed -E -e 's/^(ip6? [a-z]+ [^ ]+)( [0-9]+)+$/\1/' -e 's/# handle [0-9]+//'
+}
+check_eq "bytecode equals the plain load's" "$(bytecode "$PLAIN")" "$(bytecode "$COMPILED")"
+check_not "no set is left" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_"
+listings_agree "after optimize off"
+check "the reference lists it again" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+
+section "IPv6"
+{
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'
+    for i in 1 2 3 4 5 6; do echo "-A INPUT -s 2001:db8:1::$i/128 -j DROP"; done
+    echo '-A INPUT -p ipv6-icmp -j ACCEPT'
+    for i in 0 1 2 3; do echo "-A INPUT -d 2001:db8:2:$i::/64 -j REJECT --reject-with icmp6-adm-prohibited"; done
+    for p in 22 80 443 8443; do echo "-A INPUT -p tcp -m tcp --sport $p -m comment --comment \"port $p\" -j RETURN"; done
+    echo 'COMMIT'
+} >"$CXT_TMP/rules.v6"
+check "plain load (IPv6)" in_ns "$PLAIN" ip6tables-restore "$CXT_TMP/rules.v6"
+check "load before compiling (IPv6)" in_ns "$COMPILED" ip6tables-restore "$CXT_TMP/rules.v6"
+out=$(in_ns "$COMPILED" cxtables optimize on -6)
+check_eq "optimize on -6" "INPUT: 15 rules, 14 compiled into 3 lookups" "$(grep '^INPUT:' <<<"$out")"
+check_eq "ip6tables -S agrees" "$(in_ns "$PLAIN" ip6tables -S)" "$(in_ns "$COMPILED" ip6tables -S)"
+check_eq "ip6tables-save -c agrees" "$(in_ns "$PLAIN" ip6tables-save -c | grep -v '^#')" \
+    "$(in_ns "$COMPILED" ip6tables-save -c | grep -v '^#')"
+check_eq "ip6tables -L -n -v -x --line-numbers agrees" \
+    "$(in_ns "$PLAIN" ip6tables -L -n -v -x --line-numbers)" \
+    "$(in_ns "$COMPILED" ip6tables -L -n -v -x --line-numbers)"
+check "ip6tables-nft-save says incompatible" \
+    bash -c "ip netns exec $COMPILED $REF/ip6tables-nft-save 2>&1 | grep -q incompatible"
+check "the IPv4 table is still plain" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
+out=$(in_ns "$COMPILED" ip6tables -A INPUT -j ACCEPT 2>&1)
+check "ip6tables -A on a compiled chain is refused, naming optimize off -6" \
+    grep -q "cxtables optimize off -6 -t filter INPUT" <<<"$out"
+check "optimize off -6" in_ns "$COMPILED" cxtables optimize off -6
+check_eq "bytecode equals the plain load's (IPv4 and IPv6)" "$(bytecode "$PLAIN")" \
+    "$(bytecode "$COMPILED")"
+
+summary
+exit $?
