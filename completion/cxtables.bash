@@ -10,7 +10,7 @@ _cxtables() {
     local cur prev words cword
     _init_completion || return
 
-    local commands="trace apply lint save restore"
+    local commands="trace apply lint optimize save restore"
     local names="iptables ip6tables iptables-save ip6tables-save iptables-restore
         ip6tables-restore iptables-nft ip6tables-nft iptables-nft-save ip6tables-nft-save
         iptables-nft-restore ip6tables-nft-restore iptables-translate ip6tables-translate
@@ -51,6 +51,13 @@ _cxtables() {
                 -t | --timeout | --ssh) return ;;
             esac
             opts="-4 -6 -h --help -t --timeout --background --check --force --netns --ssh --state-dir --confirm"
+            ;;
+        optimize)
+            case $prev in
+                -t) mapfile -t COMPREPLY < <(compgen -W "filter nat mangle raw security" -- "$cur"); return ;;
+                --min-run) return ;;
+            esac
+            opts="on off status -4 -6 -t --min-run -h --help"
             ;;
         lint)
             case $prev in
