@@ -568,6 +568,20 @@ Error lift_error(const model::Rule& rule, const std::string& program) {
 
 namespace cx::codec {
 
+Result<nft::RuleObj> rule_object(const model::Rule& rule, ext::RuleContext ctx,
+                                 const std::string& chain) {
+  ctx.ip = &rule.ip;
+  auto exprs = encode_rule(rule, ctx);
+  if (!exprs) return exprs.take_error();
+  nft::RuleObj o;
+  o.table = std::string(ctx.table);
+  o.chain = chain;
+  o.exprs = std::move(*exprs);
+  o.compat_proto = rule.ip.proto;
+  o.compat_flags = rule.ip.inv_proto ? 2u : 0u;
+  return o;
+}
+
 model::Rule read_back(const model::Rule& sent, const std::vector<nft::Expr>& exprs, Family family) {
   model::Rule back = decode_rule(exprs, family);
   if (back.incompatible) return model::Rule(sent);

@@ -8,10 +8,15 @@
 #include "ext/extension.h"
 #include "model/rule.h"
 #include "nft/expr.h"
+#include "nft/netlink.h"
 
 namespace cx::codec {
 
 Result<std::vector<nft::Expr>> encode_rule(const model::Rule& rule, const ext::RuleContext& ctx);
+// The kernel rule object of `rule` in CHAIN of ctx.table: its expressions, and the protocol
+// iptables-nft sends with them as NFTA_RULE_COMPAT.
+Result<nft::RuleObj> rule_object(const model::Rule& rule, ext::RuleContext ctx,
+                                 const std::string& chain);
 
 // Lifts kernel expressions (and the comment nft keeps in a rule's user data) into a rule, as
 // iptables-nft 1.8.9 reads them. What cannot be lifted exactly marks the rule incompatible,

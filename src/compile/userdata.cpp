@@ -121,16 +121,7 @@ Result<nft::RuleObj> rule_from_text(const std::string& text, const std::string& 
   ctx.family = family;
   ctx.table = table;
   ctx.program = program;
-  ctx.ip = &r.ip;
-  auto exprs = codec::encode_rule(r, ctx);
-  if (!exprs) return exprs.take_error();
-  nft::RuleObj o;
-  o.table = table;
-  o.chain = chain;
-  o.exprs = std::move(*exprs);
-  o.compat_proto = r.ip.proto;
-  o.compat_flags = r.ip.inv_proto ? 2u : 0u;
-  return o;
+  return codec::rule_object(r, ctx, chain);
 }
 
 nft::RuleObj resend(const nft::RuleObj& kernel_rule, Family family) {

@@ -675,15 +675,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   };
   auto encode = [&](const model::Rule& r) -> Result<nft::RuleObj> {
     ctx.ip = &r.ip;
-    auto exprs = codec::encode_rule(r, ctx);
-    if (!exprs) return exprs.take_error();
-    nft::RuleObj o;
-    o.table = cmd.table;
-    o.chain = cmd.chain;
-    o.exprs = std::move(*exprs);
-    o.compat_proto = r.ip.proto;
-    o.compat_flags = r.ip.inv_proto ? 2u : 0u;
-    return o;
+    return codec::rule_object(r, ctx, cmd.chain);
   };
   auto find_rule = [&](const model::Rule& want) -> const nft::RuleObj* {
     // First the expressions we would send, compared as bytes (cheap, no decoding); a rule

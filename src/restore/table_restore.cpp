@@ -270,16 +270,7 @@ Result<nft::RuleObj> TableRestore::encode(const model::Rule& rule, const std::st
   ctx.family = session_.family();
   ctx.table = name_;
   ctx.program = program_;
-  ctx.ip = &rule.ip;
-  auto exprs = codec::encode_rule(rule, ctx);
-  if (!exprs) return exprs.take_error();
-  nft::RuleObj o;
-  o.table = name_;
-  o.chain = chain;
-  o.exprs = std::move(*exprs);
-  o.compat_proto = rule.ip.proto;
-  o.compat_flags = rule.ip.inv_proto ? 2u : 0u;
-  return o;
+  return codec::rule_object(rule, ctx, chain);
 }
 
 std::string TableRestore::spec_of(const nft::RuleObj& r) const {
