@@ -378,12 +378,8 @@ int confirm_or_roll_back(const ApplyArgs& a, Family family, const std::string& r
     unlink(pending.c_str());
     unlink(confirmed.c_str());
   };
-  if (a.timeout == 0) {
-    cleanup();
-    std::printf("applied %s; the previous ruleset is in %s\n", a.file.c_str(), backup.c_str());
-    return 0;
-  }
   std::printf("applied %s; the previous ruleset is in %s\n", a.file.c_str(), backup.c_str());
+  if (a.timeout == 0) return 0;  // nothing waits: run_apply wrote no pending file
   if (a.background) {
     std::fflush(stdout);
     pid_t child = fork();
@@ -498,13 +494,16 @@ int run_apply(int argc, char** argv) {
   const std::string fam = family == Family::V4 ? "v4" : "v6";
   const std::string pending = dir + "/apply.pending." + fam,
                     confirmed = dir + "/apply.confirmed." + fam;
-  unlink(confirmed.c_str());
-  if (a.timeout > 0) {
+  // Only an apply that waits owns the confirmation files: --timeout 0 leaves another
+  // process's waiting apply alone.
+  const bool waits = a.timeout > 0;
+  if (waits) {
+    unlink(confirmed.c_str());
     std::ofstream p(pending);
     p << getpid() << "\n";
   }
   if (auto s = restore_into_kernel(family, *text); !s) {
-    unlink(pending.c_str());
+    if (waits) unlink(pending.c_str());
     std::fprintf(stderr, "cxtables apply: %s%s\n", s.error().message.c_str(),
                  s.error().line ? (" (line " + std::to_string(s.error().line) + ")").c_str() : "");
     // A table may have been committed before the failing one: put everything back.
