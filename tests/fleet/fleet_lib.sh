@@ -124,7 +124,7 @@ ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=$FL
 control_path_dir = $FLEET_DIR/home/cp
 EOF
     (cd "$FLEET_DIR" && ansible-galaxy collection build --force "$CXT_REPO/ansible" >/dev/null &&
-        fleet_env ansible-galaxy collection install --force -p "$FLEET_DIR/collections" \
+        fleet_ctl 300 ansible-galaxy collection install --force -p "$FLEET_DIR/collections" \
             "$FLEET_DIR"/cxtables-firewall-*.tar.gz >/dev/null) || return 1
 }
 
@@ -145,20 +145,26 @@ fleet_inventory() {
     } >"$inv"
 }
 
-# fleet_env CMD...: CMD with the fleet's Ansible configuration and a private HOME.
-fleet_env() {
-    env HOME="$FLEET_DIR/home" ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" ANSIBLE_NOCOLOR=1 \
-        ANSIBLE_FORCE_COLOR=0 LC_ALL=C.UTF-8 "$@"
+# fleet_ctl SECONDS CMD...: CMD on the controller (in CTL) with the fleet's Ansible
+# configuration and a private HOME, at most SECONDS long; stdout and stderr on stdout.
+fleet_ctl() {
+    local secs=$1
+    shift
+    ip netns exec "$CTL" timeout "$secs" env HOME="$FLEET_DIR/home" \
+        ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
+        LC_ALL=C.UTF-8 "$@" 2>&1
 }
 
-# fleet_play ARGS...: ansible-playbook on the controller (in CTL); output in FLEET_OUT, status
-# in FLEET_RC.
+# fleet_play ARGS...: ansible-playbook on the controller; output in FLEET_OUT, status in
+# FLEET_RC.
 fleet_play() {
-    FLEET_OUT=$(ip netns exec "$CTL" timeout 600 env HOME="$FLEET_DIR/home" \
-        ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
-        LC_ALL=C.UTF-8 ansible-playbook "$@" 2>&1)
+    FLEET_OUT=$(fleet_ctl 600 ansible-playbook "$@")
     FLEET_RC=$?
 }
+
+# fleet_ansible HOST ARGS...: one ad-hoc `ansible` module call from the controller, its output
+# on stdout.
+fleet_ansible() { fleet_ctl 300 ansible "$@"; }
 
 # recap HOST: "ok=N changed=N unreachable=N failed=N ..." of FLEET_OUT's PLAY RECAP.
 recap() { printf '%s\n' "$FLEET_OUT" | sed -n "s/^$1 *: //p" | tr -s ' ' | tail -1; }

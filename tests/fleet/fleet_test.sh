@@ -74,13 +74,12 @@ section "0. the collection, built and installed offline"
 check "ansible-galaxy collection build/install: installed" \
     test -f "$FLEET_DIR/collections/ansible_collections/cxtables/firewall/MANIFEST.json"
 for m in ruleset trace facts; do
-    doc=$(fleet_env ansible-doc "cxtables.firewall.$m" 2>&1)
+    doc=$(fleet_ctl 120 ansible-doc "cxtables.firewall.$m")
     check "ansible-doc cxtables.firewall.$m documents it" grep -q "^> CXTABLES.FIREWALL.${m^^} " <<<"$doc"
 done
-doc=$(fleet_env ansible-doc cxtables.firewall.ruleset 2>&1)
+doc=$(fleet_ctl 120 ansible-doc cxtables.firewall.ruleset)
 check "ansible-doc shows the options and the examples" grep -q "rollback_timeout" <<<"$doc"
-out=$(ip netns exec "$CTL" env HOME="$FLEET_DIR/home" ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" \
-    timeout 120 ansible h1 -m cxtables.firewall.ruleset -a 'lint=sometimes ipv4=x' 2>&1)
+out=$(fleet_ansible h1 -m cxtables.firewall.ruleset -a 'lint=sometimes ipv4=x')
 check "Ansible validates the arguments" grep -q "value of lint must be one of: ignore, report, fail" <<<"$out"
 
 section "1. the guide's policy on every host"
@@ -201,13 +200,11 @@ rm -f "$FLEET_DIR/inventory/host_vars/h7.yml" "$FLEET_DIR/inventory/host_vars/h6
 fleet_sshd 8
 
 section "6. facts, and ansible.builtin.iptables over SSH"
-FLEET_OUT=$(ip netns exec "$CTL" timeout 300 env HOME="$FLEET_DIR/home" ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" \
-    LC_ALL=C.UTF-8 ansible h2 -m cxtables.firewall.facts -a 'families=ipv4' 2>&1)
+FLEET_OUT=$(fleet_ansible h2 -m cxtables.firewall.facts -a 'families=ipv4')
 check "facts: the INPUT policy" grep -q '"policy": "DROP"' <<<"$FLEET_OUT"
 check "facts: rules with counters" grep -q '"spec": "-s 198.51.100.0/24 -p tcp -m tcp --dport 22 -j ACCEPT"' <<<"$FLEET_OUT"
-FLEET_OUT=$(ip netns exec "$CTL" timeout 300 env HOME="$FLEET_DIR/home" ANSIBLE_CONFIG="$FLEET_DIR/ansible.cfg" \
-    LC_ALL=C.UTF-8 ansible h2 -m ansible.builtin.iptables \
-    -a 'chain=INPUT protocol=tcp destination_port=8081 jump=ACCEPT' 2>&1)
+FLEET_OUT=$(fleet_ansible h2 -m ansible.builtin.iptables \
+    -a 'chain=INPUT protocol=tcp destination_port=8081 jump=ACCEPT')
 check "ansible.builtin.iptables adds a rule" grep -q 'CHANGED' <<<"$FLEET_OUT"
 check "cxtables lists it" grep -qx -- '-A INPUT -p tcp -m tcp --dport 8081 -j ACCEPT' <<<"$(host_save 2 4)"
 fleet_play "$PB/site.yml" --limit h2

@@ -243,12 +243,13 @@ def cut_by(report):
     return lines
 
 
-def check_family(module, exe, family, path):
+def ssh_args(ssh):
+    return ["--ssh", ssh] if ssh else []
+
+
+def check_family(module, exe, family, path, ssh):
     """Lockout check of one family's text; fails the task on a bad text or a refused lockout."""
-    argv = apply_base(module, exe) + ["--check", FAMILY_FLAG[family]]
-    ssh = ssh_session(module)
-    if ssh:
-        argv += ["--ssh", ssh]
+    argv = apply_base(module, exe) + ["--check", FAMILY_FLAG[family]] + ssh_args(ssh)
     rc, out, err = run(module, argv + [path])
     if rc == 0:
         return out
@@ -315,7 +316,7 @@ def do_confirm(module, exe):
     module.exit_json(changed=True, msg="confirmed: the new ruleset stays")
 
 
-def plan(module, exe, texts):
+def plan(module, exe, texts, ssh):
     """Reads, checks and compares every family; fails before any change."""
     result = dict(lockout={}, rules={}, lint={}, diff=[], changed_families=[])
     families = {}
@@ -325,7 +326,7 @@ def plan(module, exe, texts):
         path = os.path.join(module.tmpdir, "rules." + family)
         with open(path, "w") as f:
             f.write(texts[family] if texts[family].endswith("\n") else texts[family] + "\n")
-        result["lockout"][family] = check_family(module, exe, family, path)
+        result["lockout"][family] = check_family(module, exe, family, path, ssh)
         wanted = canonical(module, exe, family, path)
         names = [n for n, _ in wanted]
         if module.params["lint"] != "ignore":
@@ -362,7 +363,7 @@ def lint_gate(module, result):
                          changed=False, **result)
 
 
-def apply_families(module, exe, families, result):
+def apply_families(module, exe, families, result, ssh):
     """Applies every changed family; on a failure puts back the families already applied."""
     timeout = module.params["rollback_timeout"]
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -380,10 +381,7 @@ def apply_families(module, exe, families, result):
             argv.append("--background")
         if module.params["force"]:
             argv.append("--force")
-        ssh = ssh_session(module)
-        if ssh:
-            argv += ["--ssh", ssh]
-        rc, out, err = run(module, argv + [fam["path"]])
+        rc, out, err = run(module, argv + ssh_args(ssh) + [fam["path"]])
         if rc != 0:
             undone = put_back(module, exe, families, done)
             module.fail_json(msg="%s%s" % (located(err or out, fam["path"], family), undone),
@@ -435,16 +433,17 @@ def main():
         do_confirm(module, exe)
 
     texts = {f: module.params[f] for f in FAMILIES}
-    if not ssh_session(module):
+    ssh = ssh_session(module)
+    if not ssh:
         module.warn("no SSH session (SSH_CONNECTION) found: the lockout check has nothing to "
                     "protect")
-    result, families = plan(module, exe, texts)
+    result, families = plan(module, exe, texts, ssh)
     lint_gate(module, result)
     persist_changes = [f for f, fam in families.items() if fam["persist_stale"]]
     changed = bool(result["changed_families"]) or bool(persist_changes)
     result["waiting"] = False
     if changed and not module.check_mode:
-        apply_families(module, exe, families, result)
+        apply_families(module, exe, families, result, ssh)
         for family in persist_changes:
             os.makedirs(module.params["persist_dir"], mode=0o755, exist_ok=True)
             write_file(module, families[family]["persist_path"], families[family]["after"])
