@@ -199,37 +199,6 @@ void set_verdict(nft::SetElemObj& e, const Verdict& v) {
   }
 }
 
-// The set's elements: per plan element its start (with userdata, counter and verdict) and, in
-// an interval set, the end just past it.
-Result<std::vector<nft::SetElemObj>> elements(const Segment& seg, const EmitInput& in) {
-  std::vector<nft::SetElemObj> out;
-  const KeyForm form = key_form(seg.shape);
-  const bool interval = needs_interval(seg);
-  std::size_t last_rule = SIZE_MAX;
-  std::uint16_t item = 0;
-  for (const Element& pe : seg.elements) {
-    item = pe.rule == last_rule ? static_cast<std::uint16_t>(item + 1) : 0;
-    last_rule = pe.rule;
-    const std::string text = item == 0 ? rule_text(in.rules[pe.rule], in.family) : "";
-    auto ud = element_userdata(static_cast<std::uint32_t>(pe.rule), item, text);
-    if (!ud) return other_error("rule " + std::to_string(pe.rule + 1) + " too long to compile");
-    nft::SetElemObj e;
-    e.key = interval ? pe.key[0].lo : exact_key(pe, form);
-    e.userdata = std::move(*ud);
-    e.counter = item == 0 ? counter_of(in.kernel[pe.rule]) : Count{0, 0};
-    if (seg.lookup == LookupKind::VerdictMap) set_verdict(e, pe.verdict);
-    out.push_back(std::move(e));
-    nft::Bytes end = pe.key[0].hi;
-    if (interval && increment(end)) {
-      nft::SetElemObj x;
-      x.key = std::move(end);
-      x.flags = kElemIntervalEnd;
-      out.push_back(std::move(x));
-    }
-  }
-  return out;
-}
-
 nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::SetObj& set) {
   nft::RuleObj r;
   r.table = in.table;
@@ -243,7 +212,12 @@ nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::Set
   for (auto& e : marker_exprs()) r.exprs.push_back(std::move(e));
   if (!map)
     for (auto& e : verdict_tail(in.kernel[seg.rules.front()])) r.exprs.push_back(std::move(e));
-  r.userdata = lookup_rule_userdata();
+  RunInfo run;
+  run.count = static_cast<std::uint32_t>(seg.rules.size());
+  run.lo = in.order_base + static_cast<std::uint32_t>(seg.rules.front());
+  run.hi = in.order_base + static_cast<std::uint32_t>(seg.rules.back());
+  run.signature = segment_signature(seg.spelling, seg.lookup, seg.verdict);
+  r.userdata = lookup_rule_userdata(run);
   // A target (REJECT --reject-with tcp-reset) is checked against the rule's -p.
   const nft::RuleObj first = resend(in.kernel[seg.rules.front()], in.family);
   r.compat_proto = first.compat_proto;
@@ -264,7 +238,7 @@ nft::Message set_msg(nft::MsgType type, nft::SetObj set, std::string op) {
 Status emit_lookup(const Segment& seg, const EmitInput& in, const std::string& name,
                    std::uint32_t id, std::vector<nft::Message>& msgs) {
   nft::SetObj set = set_object(seg, in, name, id);
-  auto elems = elements(seg, in);
+  auto elems = segment_elements(seg, in, needs_interval(seg));
   if (!elems) return elems.take_error();
   msgs.push_back(set_msg(nft::MsgType::NewSet, set, "SET_ADD"));
   for (std::size_t at = 0; at < elems->size(); at += kElemsPerMessage) {
@@ -281,6 +255,56 @@ Status emit_lookup(const Segment& seg, const EmitInput& in, const std::string& n
 }
 
 }  // namespace
+
+std::uint64_t segment_signature(const std::string& spelling, LookupKind kind,
+                                const Verdict& verdict) {
+  if (kind == LookupKind::VerdictMap) return run_signature(spelling, "vmap");
+  const std::string v =
+      std::to_string(static_cast<int>(verdict.kind)) + " " + verdict.chain + " " + verdict.target;
+  return run_signature(spelling, v);
+}
+
+// Per plan element its start (with userdata, counter and verdict) and, in an interval set,
+// the end just past it.
+Result<std::vector<nft::SetElemObj>> segment_elements(const Segment& seg, const EmitInput& in,
+                                                      bool interval) {
+  std::vector<nft::SetElemObj> out;
+  const KeyForm form = key_form(seg.shape);
+  std::size_t last_rule = SIZE_MAX;
+  std::uint16_t item = 0;
+  for (const Element& pe : seg.elements) {
+    item = pe.rule == last_rule ? static_cast<std::uint16_t>(item + 1) : 0;
+    last_rule = pe.rule;
+    const std::string text = item == 0 ? rule_text(in.rules[pe.rule], in.family) : "";
+    auto ud = element_userdata(in.order_base + static_cast<std::uint32_t>(pe.rule), item, text);
+    if (!ud) return other_error("rule " + std::to_string(pe.rule + 1) + " too long to compile");
+    nft::SetElemObj e;
+    e.key = interval ? pe.key[0].lo : exact_key(pe, form);
+    e.userdata = std::move(*ud);
+    e.counter = item == 0 ? counter_of(in.kernel[pe.rule]) : Count{0, 0};
+    if (seg.lookup == LookupKind::VerdictMap) set_verdict(e, pe.verdict);
+    out.push_back(std::move(e));
+    nft::Bytes end = pe.key[0].hi;
+    if (interval && increment(end)) {
+      nft::SetElemObj x;
+      x.key = std::move(end);
+      x.flags = kElemIntervalEnd;
+      out.push_back(std::move(x));
+    }
+  }
+  return out;
+}
+
+nft::Message anchor_set_msg(const std::string& table, const std::string& chain, std::size_t min_run,
+                            std::uint32_t id) {
+  nft::SetObj s;
+  s.table = table;
+  s.name = anchor_name(chain, min_run);
+  s.id = id;
+  s.key_type = kTypeIpv4;
+  s.key_len = 4;
+  return set_msg(nft::MsgType::NewSet, std::move(s), "SET_ADD");
+}
 
 std::vector<nft::Expr> marker_exprs() {
   return {nft::Expr::data_imm(kReg1, {0, 0, 0, 0}), nft::Expr::byteorder_hton(kReg1, kReg1, 2, 2),
@@ -303,10 +327,11 @@ Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& 
   flush.table = in.table;
   flush.chain = in.chain;
   msgs.push_back(core::rule_msg(nft::MsgType::DelRule, nft::kNlmRequest, flush, "RULE_FLUSH"));
-  std::size_t sets = 0;
+  std::size_t sets = in.first_set;
   for (const Segment& seg : plan.segments) {
     if (seg.kind == SegmentKind::Lookup) {
-      CX_TRY(emit_lookup(seg, in, set_name(in.chain, sets++), next_id++, msgs));
+      const std::string& named = in.set_chain.empty() ? in.chain : in.set_chain;
+      CX_TRY(emit_lookup(seg, in, set_name(named, sets++), next_id++, msgs));
       continue;
     }
     for (std::size_t i : seg.rules)

@@ -15,6 +15,7 @@
 
 #include "common/result.h"
 #include "compile/plan.h"
+#include "compile/userdata.h"
 #include "nft/netlink.h"
 
 namespace cx::compile {
@@ -24,7 +25,19 @@ struct EmitInput {
   Family family = Family::V4;
   const std::vector<model::Rule>& rules;    // decoded, in chain order
   const std::vector<nft::RuleObj>& kernel;  // the same rules as the kernel holds them
+  std::size_t first_set = 0;                // N of the first set's name (set_name())
+  std::string set_chain = {};               // the chain the sets are named for; empty: chain
+  std::uint32_t order_base = kOrderBase;    // order key of rules[0] (userdata.h)
 };
+
+// What the rules of a run share, as RunInfo::signature: the spelling, and a Set run's verdict.
+std::uint64_t segment_signature(const std::string& spelling, LookupKind kind,
+                                const Verdict& verdict);
+
+// The set elements one segment's rules become (order keys from in.order_base), for a set
+// with or without the interval flag.
+Result<std::vector<nft::SetElemObj>> segment_elements(const Segment& seg, const EmitInput& in,
+                                                      bool interval);
 
 // The plan with every Lookup segment this encoder cannot take (another shape, port ranges,
 // a rule whose text does not read back to its own expressions, userdata over 256 bytes) made
@@ -35,6 +48,11 @@ Plan emittable(Plan plan, const EmitInput& in);
 // with its elements, append the rules in order. `next_id` numbers the batch's sets.
 Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& in,
                                              std::uint32_t& next_id);
+
+// The empty set that marks `chain` compiled with runs of at least `min_run` rules
+// (anchor_name()).
+nft::Message anchor_set_msg(const std::string& table, const std::string& chain, std::size_t min_run,
+                            std::uint32_t id);
 
 // The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
 // cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.

@@ -13,6 +13,8 @@ namespace cx::compile {
 
 namespace {
 
+constexpr const char* kLeftAsIs = "holds rules iptables cannot list: left as is";
+
 // What one attempt found in the kernel: the table's chains (named or all) and its sets.
 struct TableView {
   std::vector<std::string> chains;
@@ -87,7 +89,7 @@ Result<ChainReport> compile_chain(core::Session& s, const OptimizeRequest& req,
   for (const auto& k : *kernel) {
     rules.push_back(codec::decode_rule(k.exprs, s.family(), k.userdata));
     if (rules.back().incompatible || !codec::listable(k.exprs)) {
-      ChainReport r{chain, kernel->size(), 0, 0, "holds rules iptables cannot list: left as is"};
+      ChainReport r{chain, kernel->size(), 0, 0, kLeftAsIs};
       return r;
     }
   }
@@ -97,7 +99,7 @@ Result<ChainReport> compile_chain(core::Session& s, const OptimizeRequest& req,
   Plan ready = emittable(std::move(*plan), in);
   ChainReport r = report_of(chain, ready);
   if (r.lookups == 0) {
-    r.note = "nothing to compile";
+    r.note = "no run long enough yet";
     return r;
   }
   auto chain_msgs = emit_chain(ready, in, next_id);
@@ -157,6 +159,10 @@ Result<std::vector<ChainReport>> optimize_on(core::Session& session, const Optim
           }
           auto r = compile_chain(session, req, chain, next_id, msgs);
           if (!r) return r.take_error();
+          // A chain iptables-nft alone can read is left as it is; every other one is marked
+          // compiled, so that its runs become sets as later commands make them long enough.
+          if (r->note != kLeftAsIs)
+            msgs.push_back(anchor_set_msg(req.table, chain, req.options.min_run, next_id++));
           out.push_back(std::move(*r));
         }
         return out;
@@ -202,7 +208,7 @@ Result<std::vector<ChainReport>> optimize_status(core::Session& session,
     auto rules = plain_rules(session, req.table, chain, lookups);
     if (!rules) return rules.take_error();
     ChainReport r{chain, rules->size(), rules->size() - (kernel->size() - lookups), lookups, ""};
-    if (v->compiled.count(chain) && lookups == 0) r.note = "orphaned sets (run optimize off)";
+    if (v->compiled.count(chain) && lookups == 0) r.note = "compiled, no run long enough yet";
     out.push_back(std::move(r));
   }
   return out;

@@ -43,20 +43,97 @@ std::string set_name(const std::string& chain, std::size_t n) {
   return std::string(kSetPrefix) + chain + "_" + std::to_string(n);
 }
 
-std::optional<std::string> chain_of_set(const std::string& set) {
+std::string anchor_name(const std::string& chain, std::size_t min_run) {
+  return std::string(kSetPrefix) + chain + "_m" + std::to_string(min_run);
+}
+
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() <= 9 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The chain, and the part after its last underscore, of a name made here.
+std::optional<std::pair<std::string, std::string>> split_set_name(const std::string& set) {
   if (!set.starts_with(kSetPrefix)) return std::nullopt;
   const auto underscore = set.rfind('_');
   if (underscore <= kSetPrefix.size() || underscore + 1 >= set.size()) return std::nullopt;
-  const std::string n = set.substr(underscore + 1);
-  if (!std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return set.substr(kSetPrefix.size(), underscore - kSetPrefix.size());
+  std::string tail = set.substr(underscore + 1);
+  const std::string_view digits = tail.front() == 'm' ? std::string_view(tail).substr(1) : tail;
+  if (!all_digits(digits)) return std::nullopt;
+  return std::make_pair(set.substr(kSetPrefix.size(), underscore - kSetPrefix.size()),
+                        std::move(tail));
 }
 
-nft::Bytes lookup_rule_userdata() {
+void put_u32(nft::Bytes& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+std::uint64_t get_be(const nft::Bytes& v, std::size_t at, std::size_t n) {
+  std::uint64_t out = 0;
+  for (std::size_t i = 0; i < n; ++i) out = (out << 8) | v[at + i];
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> chain_of_set(const std::string& set) {
+  auto parts = split_set_name(set);
+  if (!parts) return std::nullopt;
+  return parts->first;
+}
+
+std::optional<std::size_t> set_number(const std::string& set) {
+  auto parts = split_set_name(set);
+  if (!parts || parts->second.front() == 'm') return std::nullopt;
+  return std::stoul(parts->second);
+}
+
+std::optional<std::size_t> anchor_min_run(const std::string& set) {
+  auto parts = split_set_name(set);
+  if (!parts || parts->second.front() != 'm') return std::nullopt;
+  return std::stoul(parts->second.substr(1));
+}
+
+std::uint64_t run_signature(const std::string& spelling, const std::string& verdict) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(spelling);
+  mix(std::string_view("\n", 1));
+  mix(verdict);
+  return h;
+}
+
+nft::Bytes lookup_rule_userdata(const RunInfo& run) {
   nft::Bytes out;
   put_tlv(out, kUdComment, text_value("cxtables compiled rules: list with cxtables"));
   put_tlv(out, kUdCompiled, {kFormatVersion});
+  nft::Bytes info;
+  put_u32(info, run.count);
+  put_u32(info, run.lo);
+  put_u32(info, run.hi);
+  put_u32(info, static_cast<std::uint32_t>(run.signature >> 32));
+  put_u32(info, static_cast<std::uint32_t>(run.signature));
+  put_tlv(out, kUdRun, info);
+  return out;
+}
+
+std::optional<RunInfo> read_run_info(const nft::RuleObj& rule) {
+  if (!rule.userdata) return std::nullopt;
+  std::optional<RunInfo> out;
+  const bool ok = for_each_tlv(*rule.userdata, [&](std::uint8_t type, const nft::Bytes& v) {
+    if (type != kUdRun || v.size() != 20) return;
+    out = RunInfo{static_cast<std::uint32_t>(get_be(v, 0, 4)),
+                  static_cast<std::uint32_t>(get_be(v, 4, 4)),
+                  static_cast<std::uint32_t>(get_be(v, 8, 4)), get_be(v, 12, 8)};
+  });
+  if (!ok) return std::nullopt;
   return out;
 }
 

@@ -14,23 +14,50 @@
 
 namespace cx::compile {
 
-// Sets of compiled chains are named "__cx_CHAIN_N" (N from 0 per chain).
+// Sets of compiled chains are named "__cx_CHAIN_N" (N counts up per chain; a recompiled chain
+// takes numbers after its old sets' so that one transaction can hold both). Each compiled
+// chain also has an empty anchor set "__cx_CHAIN_mK" (K: the minimum run length it was
+// compiled with): it keeps the chain compiled while no run is long enough to be a set.
 inline constexpr std::string_view kSetPrefix = "__cx_";
 std::string set_name(const std::string& chain, std::size_t n);
-// The chain a set of that name belongs to; nullopt for a name not made by set_name().
+std::string anchor_name(const std::string& chain, std::size_t min_run);
+// The chain a set of either kind belongs to; nullopt for a name not made here.
 std::optional<std::string> chain_of_set(const std::string& set);
+// N of a lookup set's name; nullopt for an anchor or a name not made here.
+std::optional<std::size_t> set_number(const std::string& set);
+// K of an anchor's name; nullopt for anything else.
+std::optional<std::size_t> anchor_min_run(const std::string& set);
 
 // TLV types: 0 is the comment nft (and iptables-nft) read; ours is above libnftnl's types.
 inline constexpr std::uint8_t kUdComment = 0;
 inline constexpr std::uint8_t kUdCompiled = 0xc7;
+inline constexpr std::uint8_t kUdRun = 0xc8;
 inline constexpr std::uint8_t kFormatVersion = 1;
 inline constexpr std::size_t kMaxUserdata = 256;  // NFT_USERDATA_MAXLEN
 
-// A lookup rule's userdata: a comment for readers of `nft list ruleset` and our marker.
-nft::Bytes lookup_rule_userdata();
-bool is_compiled_rule(const nft::RuleObj& rule);
+// Elements order the rules of a run by a 32-bit order key: a compiled run numbers its rules
+// kOrderBase + chain index, an insert at the head of a run takes the run's lowest key - 1,
+// so heads can be added without renumbering.
+inline constexpr std::uint32_t kOrderBase = 1u << 31;
 
-// An element's userdata: the original rule's index in the chain, the item within the rule
+// What a lookup rule knows of its run without reading the set: how many rules it holds, the
+// bounds of their order keys, and a hash of what every rule of it shares (spelling, and a Set
+// run's verdict), so that a new rule can be told to fit without reading an element.
+struct RunInfo {
+  std::uint32_t count = 0;
+  std::uint32_t lo = 0, hi = 0;
+  std::uint64_t signature = 0;
+  bool operator==(const RunInfo&) const = default;
+};
+std::uint64_t run_signature(const std::string& spelling, const std::string& verdict);
+
+// A lookup rule's userdata: a comment for readers of `nft list ruleset`, our marker and the
+// run's RunInfo.
+nft::Bytes lookup_rule_userdata(const RunInfo& run);
+bool is_compiled_rule(const nft::RuleObj& rule);
+std::optional<RunInfo> read_run_info(const nft::RuleObj& rule);
+
+// An element's userdata: the original rule's order key, the item within the rule
 // (a multiport list gives several), and on item 0 the rule's text (after "-A CHAIN") as its
 // comment. nullopt when it does not fit in 256 bytes.
 std::optional<nft::Bytes> element_userdata(std::uint32_t rule, std::uint16_t item,

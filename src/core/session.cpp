@@ -7,6 +7,7 @@
 
 #include "cli/print.h"
 #include "codec/rule_codec.h"
+#include "compile/edit.h"
 #include "compile/expand.h"
 #include "compile/guard.h"
 #include "compile/userdata.h"
@@ -625,6 +626,58 @@ std::string rule_key(const model::Rule& r, Family f) { return cli::rule_spec(r, 
 }  // namespace
 
 Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::string& out) {
+  if (compile::is_write(cmd)) {
+    auto tsr = state(cmd.table);
+    if (!tsr) return tsr.take_error();
+    if ((*tsr)->exists) {
+      auto sets = nl_.dump_sets(family_, cmd.table);
+      if (!sets) return sets.take_error();
+      auto touched = compile::touched(cmd, compile::compiled_of(*sets));
+      if (!touched.empty()) return build_compiled(cmd, *sets, touched, msgs, out);
+    }
+  }
+  return build_plain(cmd, msgs, out);
+}
+
+Status Session::build_compiled(const Command& cmd, const std::vector<nft::SetObj>& sets,
+                               const std::set<std::string>& touched, std::vector<Message>& msgs,
+                               std::string& out) {
+  auto tsr = state(cmd.table);
+  if (!tsr) return tsr.take_error();
+  TableState& ts = **tsr;
+  if ((cmd.command == cli::kCmdInsert || cmd.command == cli::kCmdDelete) && cmd.rules.size() == 1) {
+    ext::RuleContext ctx;
+    ctx.family = family_;
+    ctx.table = cmd.table;
+    ctx.program = program_;
+    ctx.ip = &cmd.rules.front().ip;
+    if (auto encoded = codec::rule_object(cmd.rules.front(), ctx, cmd.chain)) {
+      auto took = compile::element_edit(nl_, {cmd, family_, sets, *encoded}, msgs);
+      if (!took) return took.take_error();
+      if (*took) return {};
+    }
+  }
+  // -Z and commands on every chain read all rules first (load_all_rules() would drop the
+  // views below).
+  if (cmd.chain.empty() || (cmd.command & cli::kCmdZero)) CX_TRY(load_all_rules(ts));
+  compile::Recompile rc{cmd.table, family_, {}, sets, std::nullopt};
+  if (cmd.command & cli::kCmdRenameChain) rc.rename = std::make_pair(cmd.chain, cmd.new_name);
+  std::uint64_t next_handle = compile::kViewHandleBase;
+  for (const auto& chain : touched) {
+    auto view = compile::chain_view(nl_, family_, cmd.table, chain, next_handle);
+    if (!view) return view.take_error();
+    ts.rules[chain] = *view;
+    rc.views[chain] = std::move(*view);
+  }
+  std::vector<Message> plain;
+  CX_TRY(build_plain(cmd, plain, out));
+  auto all = compile::recompile(rc, std::move(plain));
+  if (!all) return all.take_error();
+  for (auto& m : *all) msgs.push_back(std::move(m));
+  return {};
+}
+
+Status Session::build_plain(const Command& cmd, std::vector<Message>& msgs, std::string& out) {
   const TableSpec& spec = *find_table(cmd.table);
   auto tsr = state(cmd.table);
   if (!tsr) return tsr.take_error();
@@ -634,11 +687,6 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
   if ((c & (cli::kCmdList | cli::kCmdListRules | cli::kCmdZero)) ||
       (cmd.chain.empty() && (c & (cli::kCmdFlush | cli::kCmdDeleteChain))))
     CX_TRY(load_chains(ts));
-  if (ts.exists && compile::is_write(cmd)) {
-    auto compiled = compile::compiled_chains(nl_, family_, cmd.table);
-    if (!compiled) return compiled.take_error();
-    CX_TRY(compile::check_write(cmd, family_, *compiled));
-  }
   const BuiltinChain* builtin = find_builtin(spec, cmd.chain);
   const nft::ChainObj* kchain = nullptr;
   if (!cmd.chain.empty()) {
@@ -853,7 +901,7 @@ Status Session::build(const Command& cmd, std::vector<Message>& msgs, std::strin
       if (!kchain || base_missing) return {};
       cli::Command zero = cmd;
       zero.command = cli::kCmdZeroNum;
-      return build(zero, msgs, out);
+      return build_plain(zero, msgs, out);
     }
     if (!(c & cli::kCmdZero)) return {};
   }

@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -92,6 +93,13 @@ class Session {
 
  private:
   Status build(const cli::Command& cmd, std::vector<nft::Message>& msgs, std::string& out);
+  // The command as iptables-nft runs it on the rules as they are in the kernel (a compiled
+  // chain: as build_compiled shows them).
+  Status build_plain(const cli::Command& cmd, std::vector<nft::Message>& msgs, std::string& out);
+  // A write on compiled chains (`touched`, of the table's `sets`): compile/edit.h.
+  Status build_compiled(const cli::Command& cmd, const std::vector<nft::SetObj>& sets,
+                        const std::set<std::string>& touched, std::vector<nft::Message>& msgs,
+                        std::string& out);
   Family family_;
   std::string program_;
   nft::Netlink nl_;

@@ -366,7 +366,7 @@ namespace {
 // The rule through libnftnl's parser and from_nftnl(). A batch's own NEWRULE messages also
 // carry what a dump never does, and `as_sent` reads it: no handle yet, the compat attributes
 // and the rule id.
-std::optional<RuleObj> parse_with_libnftnl(const nlmsghdr* n, bool as_sent) {
+std::optional<RuleObj> parse_with_libnftnl(const nlmsghdr* n, bool as_sent, bool whole = false) {
   if (!libnftnl_safe(n)) return std::nullopt;
   nftnl_rule* r = nftnl_rule_alloc();
   if (!r) return std::nullopt;
@@ -394,6 +394,12 @@ std::optional<RuleObj> parse_with_libnftnl(const nlmsghdr* n, bool as_sent) {
       if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_FLAGS))
         o.compat_flags = nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_FLAGS);
       if (nftnl_rule_is_set(r, NFTNL_RULE_ID)) o.id = nftnl_rule_get_u32(r, NFTNL_RULE_ID);
+    }
+    if (whole) {
+      if (nftnl_rule_is_set(r, NFTNL_RULE_HANDLE))
+        o.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+      if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION_ID))
+        o.position_id = nftnl_rule_get_u32(r, NFTNL_RULE_POSITION_ID);
     }
     out = std::move(o);
   }
@@ -646,6 +652,34 @@ Result<std::vector<SetElemObj>> Netlink::dump_set_elems(Family family, const std
   return out;
 }
 
+Result<std::optional<SetElemObj>> Netlink::get_set_elem(Family family, const std::string& table,
+                                                        const std::string& set, const Bytes& key) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, static_cast<std::uint16_t>(family),
+                                        NLM_F_ACK, ++impl_->seq);
+  SetObj req;
+  req.table = table;
+  req.name = set;
+  SetElemObj probe;
+  probe.key = key;
+  req.elems.push_back(std::move(probe));
+  write_set_payload(nlh, MsgType::NewSetElem, req);
+  std::optional<SetElemObj> out;
+  Status s = impl_->dump(
+      nlh,
+      [&](const nlmsghdr* n) {
+        if (auto elems = parse_set_elems_message(n); elems && !elems->empty())
+          out = std::move(elems->front());
+        return MNL_CB_OK;
+      },
+      [&] { out.reset(); });
+  if (!s) {
+    if (impl_->last_errno == ENOENT) return std::optional<SetElemObj>{};
+    return s.take_error();
+  }
+  return out;
+}
+
 Result<std::vector<RuleObj>> Netlink::dump_rules(Family family, const std::string& table,
                                                  const std::string& chain) {
   std::vector<RuleObj> out;
@@ -763,6 +797,8 @@ std::uint16_t msg_type(MsgType t) {
       return NFT_MSG_DELSET;
     case MsgType::NewSetElem:
       return NFT_MSG_NEWSETELEM;
+    case MsgType::DelSetElem:
+      return NFT_MSG_DELSETELEM;
   }
   return 0;
 }
@@ -832,6 +868,7 @@ std::size_t build_message(char* buf, const Message& m, Family family, std::uint3
     case MsgType::NewSet:
     case MsgType::DelSet:
     case MsgType::NewSetElem:
+    case MsgType::DelSetElem:
       write_set_payload(nlh, m.type, m.set);
       break;
   }
@@ -976,6 +1013,7 @@ std::uint32_t Batch::intern_object(const Message& m) {
     case MsgType::NewSet:
     case MsgType::DelSet:
     case MsgType::NewSetElem:
+    case MsgType::DelSetElem:
       break;
   }
   return intern(text);
@@ -1058,6 +1096,53 @@ void Batch::for_each_added_rule(
       each(i, std::move(*rule), n->nlmsg_flags);
     }
   }
+}
+
+std::optional<Message> batch_rule_message(const nlmsghdr* n) {
+  const auto type = n->nlmsg_type & 0xff;
+  if (type != NFT_MSG_NEWRULE && type != NFT_MSG_DELRULE) return std::nullopt;
+  auto rule = parse_with_libnftnl(n, true, true);
+  if (!rule) return std::nullopt;
+  Message m;
+  m.type = type == NFT_MSG_NEWRULE ? MsgType::NewRule : MsgType::DelRule;
+  m.flags = n->nlmsg_flags;
+  m.rule = std::move(*rule);
+  return m;
+}
+
+Batch Batch::rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const {
+  Batch out(family_);
+  std::size_t at_meta = 0;
+  int line = 0;
+  for (const Chunk& c : chunks_) {
+    for (std::size_t at = 0; at < c.used;) {
+      const auto* n = reinterpret_cast<const nlmsghdr*>(c.data.get() + at);
+      at += NLMSG_ALIGN(n->nlmsg_len);
+      const auto texts = static_cast<std::uint32_t>(get_varint(meta_, at_meta));
+      line += static_cast<int>(unzigzag(get_varint(meta_, at_meta)));
+      if (keep(n)) out.add_raw(*this, n, texts, line);
+    }
+  }
+  return out;
+}
+
+void Batch::add_raw(const Batch& from, const nlmsghdr* n, std::uint32_t texts, int line) {
+  const std::size_t len = NLMSG_ALIGN(n->nlmsg_len);
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < len)
+    add_chunk(std::max(kChunkSize, len), count_, chunks_.size());
+  Chunk& c = chunks_.back();
+  auto* copy = reinterpret_cast<nlmsghdr*>(c.data.get() + c.used);
+  std::memcpy(copy, n, len);
+  copy->nlmsg_seq = first_seq_ + 1 + static_cast<std::uint32_t>(count_);
+  c.used += len;
+  const auto [op, object] = from.text_pairs_[texts];
+  const std::uint32_t my_op = intern(std::string(from.text(op)));
+  const std::uint32_t my_object =
+      object >= kRuleInChain ? object : intern(std::string(from.text(object)));
+  put_varint(meta_, intern_pair(my_op, my_object));
+  put_varint(meta_, zigzag(static_cast<std::int64_t>(line) - last_line_));
+  last_line_ = line;
+  ++count_;
 }
 
 std::string Batch::bytes() const {

@@ -82,7 +82,8 @@ enum class MsgType {
   DelRule,
   NewSet,
   DelSet,
-  NewSetElem
+  NewSetElem,
+  DelSetElem
 };
 
 // NLM_F_* values used by iptables-nft.
@@ -101,7 +102,7 @@ struct Message {
   std::string table;  // NewTable / DelTable
   ChainObj chain;
   RuleObj rule;
-  SetObj set;  // NewSet / DelSet / NewSetElem
+  SetObj set;  // NewSet / DelSet / NewSetElem / DelSetElem
   // For error messages: " RULE_APPEND failed (...): rule in chain INPUT"
   std::string op_name;
   std::string object_text;
@@ -110,6 +111,10 @@ struct Message {
 
 // Messages serialised as they are added, so a restore of many rules keeps the bytes of the
 // batch and a few words per message, not every rule's expressions.
+// A NEWRULE or DELRULE message of a batch read back whole (handle, position, ids, flags);
+// nothing for other messages.
+std::optional<Message> batch_rule_message(const nlmsghdr* n);
+
 class Batch {
  public:
   explicit Batch(Family family);
@@ -128,6 +133,8 @@ class Batch {
   // asks for them.
   void for_each_added_rule(
       const std::function<void(std::size_t, RuleObj&&, std::uint16_t)>& each) const;
+  // A new batch of the messages `keep` keeps, in order (with their texts and lines).
+  Batch rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const;
   // The messages as they will be sent, BATCH_BEGIN/END left out (for tests).
   std::string bytes() const;
 
@@ -151,6 +158,7 @@ class Batch {
     int line = 0;
   };
   Meta meta(std::size_t i) const;
+  void add_raw(const Batch& from, const nlmsghdr* n, std::uint32_t texts, int line);
   Chunk& add_chunk(std::size_t capacity, std::size_t first_message, std::size_t at);
   std::size_t chunk_of(std::size_t i) const;
   std::uint32_t intern(const std::string& text);
@@ -241,6 +249,10 @@ class Netlink {
   Result<std::vector<SetObj>> dump_sets(Family family, const std::string& table);
   Result<std::vector<SetElemObj>> dump_set_elems(Family family, const std::string& table,
                                                  const std::string& set);
+  // The element of a set that holds `key` (for an interval set, the interval around it), or
+  // nothing: one request, no dump.
+  Result<std::optional<SetElemObj>> get_set_elem(Family family, const std::string& table,
+                                                 const std::string& set, const Bytes& key);
   // One chain by name, without a dump (empty when it does not exist).
   Result<std::optional<ChainObj>> get_chain(Family family, const std::string& table,
                                             const std::string& name);

@@ -90,8 +90,9 @@ SetElemObj elem_from_nftnl(nftnl_set_elem* x) {
 }  // namespace
 
 void write_set_payload(nlmsghdr* msg, MsgType type, const SetObj& set) {
-  nftnl_set* x = set_to_nftnl(set, type == MsgType::NewSetElem);
-  if (type == MsgType::NewSetElem)
+  const bool elems = type == MsgType::NewSetElem || type == MsgType::DelSetElem;
+  nftnl_set* x = set_to_nftnl(set, elems);
+  if (elems)
     nftnl_set_elems_nlmsg_build_payload(msg, x);
   else
     nftnl_set_nlmsg_build_payload(msg, x);

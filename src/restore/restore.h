@@ -12,6 +12,9 @@ namespace cx::restore {
 
 struct Options {
   bool counters = false, noflush = false, test = false, verbose = false;
+  // --optimize: the tables' chains are compiled (docs/compiled-chains.md), with runs of at
+  // least this many rules.
+  std::optional<std::size_t> optimize;
   std::optional<std::string> table;    // -T: only this table (-T '' skips every table)
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
   // Chain declarations take every name a chain can have in the kernel, also those only

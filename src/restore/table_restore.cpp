@@ -6,8 +6,10 @@
 #include "cli/print.h"
 #include "codec/rule_codec.h"
 #include "common/parse.h"
+#include "compile/edit.h"
 #include "compile/expand.h"
 #include "compile/guard.h"
+#include "compile/userdata.h"
 
 namespace cx::restore {
 
@@ -121,14 +123,19 @@ Status TableRestore::begin() {
       bases_.insert(c.name);
     }
   }
-  if (state_->exists && (opts_.noflush || opts_.verbose)) {
-    // A restore that keeps the table would edit compiled chains rule by rule.
-    auto compiled = compile::compiled_chains(session_.netlink(), session_.family(), name_);
-    if (!compiled) return compiled.take_error();
-    CX_TRY(compile::check_restore(session_.family(), name_, *compiled));
+  if (state_->exists) {
+    auto sets = session_.netlink().dump_sets(session_.family(), name_);
+    if (!sets) return sets.take_error();
+    kernel_sets_ = std::move(*sets);
+    compiled_ = compile::compiled_of(kernel_sets_);
+    // -v flushes chain by chain, each as a command on its own.
+    if (opts_.verbose && !opts_.noflush)
+      CX_TRY(compile::check_restore(session_.family(), name_, compiled_));
   }
+  fresh_ = !state_->exists;
   if (opts_.noflush) return {};
   if (opts_.verbose) return flush_table_verbose();
+  fresh_ = true;
   if (state_->exists) {
     nft::Message del;
     del.type = nft::MsgType::DelTable;
@@ -229,6 +236,7 @@ Status TableRestore::chain_line(const std::vector<std::string>& words, int line)
   const bool stopped = deferred_ || missing_jump_;
   if (!is_builtin(chain)) {
     if (stopped) return {};
+    reset_.insert(chain);
     if (chains_.count(chain)) return flush_chain(chain, line);  // --noflush: emptied, kept
     ensure_table(line);
     add(new_user_chain_msg(name_, chain), line);
@@ -358,6 +366,15 @@ Status TableRestore::command(cli::Command& cmd, int line) {
                                 cli::kCmdCheck | cli::kCmdReplace)))
     return {};
   if (c == cli::kCmdNone) return {};
+  // --noflush: a compiled chain is changed by a restore only as a whole (its chain line
+  // empties it first); a command on its rules as they are is refused.
+  if (opts_.noflush && !compiled_.empty() && compile::is_write(cmd)) {
+    const bool all = cmd.chain.empty() || (c & cli::kCmdRenameChain);
+    if (all || (compiled_.count(cmd.chain) && !reset_.count(cmd.chain))) {
+      Status refused = compile::check_restore(session_.family(), name_, compiled_);
+      return at_line(refused.take_error(), line);
+    }
+  }
   // At COMMIT iptables-restore checks a rule's jump target before anything else about it
   // (and before -v says what it adds).
   if (c &
@@ -730,9 +747,15 @@ Status TableRestore::commit(int line, bool& restart) {
                  ErrorStyle::Versioned, line};
   if (deferred_) return *deferred_;
   if (opts_.table && *opts_.table != name_) return {};
+  std::optional<nft::Batch> compiled;
+  if (!chains_to_compile().empty()) {
+    auto b = compiled_batch(line);
+    if (!b) return b.take_error();
+    compiled = std::move(*b);
+  }
   // The kernel refused messages: each is named with its line, on a line of its own
   // ("iptables-restore v1.8.9 (nf_tables): \nline 12: CHAIN_DEL failed (...)").
-  if (Status committed = session_.commit(msgs_, restart); !committed) {
+  if (Status committed = session_.commit(compiled ? *compiled : msgs_, restart); !committed) {
     Error e = committed.take_error();
     // Not a refusal of one message (a reply too long to read): "line N failed: ..." with the
     // line of the table's last command.
@@ -741,6 +764,53 @@ Status TableRestore::commit(int line, bool& restart) {
     return e;
   }
   return {};
+}
+
+std::set<std::string> TableRestore::chains_to_compile() const {
+  std::set<std::string> out;
+  if (!opts_.optimize && compiled_.empty()) return out;
+  for (const auto& chain : chains_) {
+    const bool whole = fresh_ || reset_.count(chain);
+    if (whole && (opts_.optimize || compiled_.count(chain))) out.insert(chain);
+  }
+  return out;
+}
+
+// The batch with the rule messages of every chain to compile taken out, applied to its list
+// (which starts empty: the chain is new or was emptied), and the lists compiled at the end.
+Result<nft::Batch> TableRestore::compiled_batch(int line) const {
+  const std::vector<nft::SetObj> none;
+  compile::Recompile rc{
+      name_, session_.family(), {}, fresh_ && state_->exists ? none : kernel_sets_};
+  for (const auto& chain : chains_to_compile()) {
+    rc.views[chain];
+    if (opts_.optimize) rc.min_run[chain] = *opts_.optimize;
+    for (const auto& set : kernel_sets_)  // a compiled chain keeps its minimum run
+      if (compile::chain_of_set(set.name) == chain)
+        if (auto k = compile::anchor_min_run(set.name)) rc.min_run[chain] = *k;
+  }
+  Status failure;
+  nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
+    auto m = nft::batch_rule_message(n);
+    if (!m) return true;
+    if (m->rule.chain.empty()) {  // a flush of the table
+      for (auto& [name, view] : rc.views) view.clear();
+      return true;
+    }
+    auto it = rc.views.find(m->rule.chain);
+    if (it == rc.views.end()) return true;
+    if (Status st = compile::apply_rule_message(it->second, *m); !st && failure)
+      failure = std::move(st);
+    return false;
+  });
+  CX_TRY(failure);
+  auto tail = compile::compile_views(rc);
+  if (!tail) return tail.take_error();
+  for (auto& m : *tail) {
+    m.line = line;
+    out.add(m);
+  }
+  return out;
 }
 
 }  // namespace cx::restore

@@ -128,6 +128,16 @@ class TableRestore {
   std::map<std::string, ChainView> views_;
   std::uint32_t next_rule_id_ = 1;
   int last_command_line_ = 0;  // what iptables-nft-restore names when a commit fails as a whole
+  // Compiled chains (docs/compiled-chains.md): the table's sets at "*table", the chains they
+  // compile, and the user chains this input made or emptied by their chain line.
+  std::vector<nft::SetObj> kernel_sets_;
+  std::set<std::string> compiled_;
+  std::set<std::string> reset_;
+  bool fresh_ = false;  // the table is new or emptied: every chain starts with no rules
+  // The chains COMMIT compiles: every chain of a fresh table (--optimize) or the compiled
+  // ones; with --noflush only chains this input made or emptied.
+  std::set<std::string> chains_to_compile() const;
+  Result<nft::Batch> compiled_batch(int line) const;
 };
 
 }  // namespace cx::restore

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "compile/plan.h"
 #include "core/session.h"
 #include "ext/extension.h"
 #include "ext/util.h"
@@ -232,15 +233,24 @@ bool next_word_is_value(int argc, char** argv) {
   return optind < argc && argv[optind][0] != '-' && argv[optind][0] != '!';
 }
 
+constexpr int kOptimizeOption = 0x100;  // a long option only
+
 int parse_restore_args(const std::string& prog, int argc, char** argv, cx::restore::Options& opts,
                        std::string& file) {
   static const option kOptions[] = {
-      {"counters", 0, nullptr, 'c'}, {"verbose", 0, nullptr, 'v'},
-      {"version", 0, nullptr, 'V'},  {"test", 0, nullptr, 't'},
-      {"help", 0, nullptr, 'h'},     {"noflush", 0, nullptr, 'n'},
-      {"modprobe", 1, nullptr, 'M'}, {"table", 1, nullptr, 'T'},
-      {"ipv4", 0, nullptr, '4'},     {"ipv6", 0, nullptr, '6'},
-      {"wait", 2, nullptr, 'w'},     {"wait-interval", 2, nullptr, 'W'},
+      {"counters", 0, nullptr, 'c'},
+      {"verbose", 0, nullptr, 'v'},
+      {"version", 0, nullptr, 'V'},
+      {"test", 0, nullptr, 't'},
+      {"help", 0, nullptr, 'h'},
+      {"noflush", 0, nullptr, 'n'},
+      {"modprobe", 1, nullptr, 'M'},
+      {"table", 1, nullptr, 'T'},
+      {"ipv4", 0, nullptr, '4'},
+      {"ipv6", 0, nullptr, '6'},
+      {"wait", 2, nullptr, 'w'},
+      {"wait-interval", 2, nullptr, 'W'},
+      {"optimize", 0, nullptr, kOptimizeOption},
       {nullptr, 0, nullptr, 0},
   };
   optind = 0;
@@ -273,6 +283,9 @@ int parse_restore_args(const std::string& prog, int argc, char** argv, cx::resto
         return 0;
       case 'n':
         opts.noflush = true;
+        break;
+      case kOptimizeOption:  // ours: compile the tables' chains (cxtables optimize)
+        opts.optimize = cx::compile::Options{}.min_run;
         break;
       case 'M':
         break;

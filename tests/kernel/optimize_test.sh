@@ -13,8 +13,9 @@
 #      before and after real traffic (per-rule counters included);
 #   2. the reference iptables-nft refuses the compiled table ("incompatible") and prints no
 #      rule; the compiled chains really are sets (nft lists them);
-#   3. writes on a compiled chain (-A -I -D -R -F -Z -E, restore --noflush) are refused with a
-#      message naming `cxtables optimize off`, and leave the kernel as it was; -C still
+#   3. writes on a compiled chain (-A -I -D -R -F -Z -E -X, restore --noflush) do in the
+#      compiled namespace what they do in the plain one (exit code, output, listing), the
+#      chain stays compiled, a ban and an unban are element edits; -C still
 #      finds a compiled rule; writes on chains that are not compiled work;
 #   4. `optimize off` gives the nft bytecode of the plain load (handles masked).
 # Ends with "N passed, N failed".
@@ -175,35 +176,69 @@ check_eq "a rule's restored counters stay and grow" "4" \
     "$(rule_pkts "$COMPILED" iptables-save "-A INPUT -p udp -m multiport --dports 6002,6003 -j DROP")"
 
 section "writes on compiled chains"
-before=$(ip netns exec "$COMPILED" nft --debug=netlink list ruleset 2>/dev/null)
-refused() {
-    local desc=$1 out; shift
-    if out=$(in_ns "$COMPILED" "$@" 2>&1); then
-        fail "$desc: not refused"
-    elif grep -q "cxtables optimize off" <<<"$out"; then
-        pass "$desc: refused"
-    else
-        fail "$desc: failed otherwise: $out"
-    fi
+# both NS... CMD: the same command in both namespaces, with the same exit code and output.
+both() {
+    local desc=$1 p c prc crc; shift
+    p=$(in_ns "$PLAIN" "$@" 2>&1); prc=$?
+    c=$(in_ns "$COMPILED" "$@" 2>&1); crc=$?
+    check_eq "$desc: same exit code" "$prc" "$crc"
+    check_eq "$desc: same output" "$p" "$c"
 }
-refused "-A BANS" iptables -A BANS -s 203.0.113.250/32 -j DROP
-refused "-I INPUT 3" iptables -I INPUT 3 -j ACCEPT
-refused "-D BANS rule" iptables -D BANS -s 203.0.113.5/32 -j DROP
-refused "-D INPUT 4" iptables -D INPUT 4
-refused "-R INPUT 4" iptables -R INPUT 4 -p tcp --dport 2222 -j ACCEPT
-refused "-F BANS" iptables -F BANS
-refused "-F" iptables -F
-refused "-Z" iptables -Z
-refused "-Z INPUT" iptables -Z INPUT
-refused "-E WEB" iptables -E WEB WEB2
-refused "-X" iptables -X
-printf '%s\n' '*filter' '-A BANS -s 203.0.113.251/32 -j DROP' 'COMMIT' >"$CXT_TMP/noflush"
-refused "restore --noflush" iptables-restore --noflush "$CXT_TMP/noflush"
-check_eq "the kernel is unchanged" "$before" \
-    "$(ip netns exec "$COMPILED" nft --debug=netlink list ruleset 2>/dev/null)"
+lookups_of() { ip netns exec "$COMPILED" nft -a list chain ip filter "$1" | grep -c '@__cx_'; }
+still_compiled() {
+    check "$1 is still compiled" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_$1_"
+}
+# fail2ban's ban and unban: an element added and deleted, the lookup rule kept.
+bans_before=$(ip netns exec "$COMPILED" nft -a list chain ip filter BANS | grep -c handle)
+both "-I BANS 1 (a ban)" iptables -I BANS 1 -s 203.0.113.250/32 -j DROP
+check_eq "the ban is an element (BANS keeps its kernel rules)" "$bans_before" \
+    "$(ip netns exec "$COMPILED" nft -a list chain ip filter BANS | grep -c handle)"
+check "the ban is in a set" bash -c "ip netns exec $COMPILED nft list sets | grep -q 203.0.113.250"
+both "-D BANS rule (an unban)" iptables -D BANS -s 203.0.113.5/32 -j DROP
+check_not "the unbanned address has no element" \
+    bash -c "ip netns exec $COMPILED nft list sets | grep -q '203.0.113.5 '"
+listings_agree "after a ban and an unban"
+both "-D BANS rule that is not there" iptables -D BANS -s 203.0.113.5/32 -j DROP
+both "-A BANS" iptables -A BANS -s 203.0.113.251/32 -j DROP
+both "-I INPUT 3" iptables -I INPUT 3 -j ACCEPT
+both "-D INPUT 4" iptables -D INPUT 4
+both "-R INPUT 4" iptables -R INPUT 4 -p tcp --dport 2222 -j ACCEPT
+both "-I INPUT 99 (too big)" iptables -I INPUT 99 -j ACCEPT
+both "-R BANS 3" iptables -R BANS 3 -s 198.51.100.77/32 -j DROP
+both "-I INPUT 1 -s a,b (two rules)" iptables -I INPUT 1 -s 192.0.2.200,192.0.2.201 -j DROP
+still_compiled BANS
+still_compiled INPUT
+listings_agree "after -A -I -D -R"
+both "-Z INPUT 5" iptables -Z INPUT 5
+both "-Z BANS" iptables -Z BANS
+listings_agree "after -Z CHAIN"
+both "-E WEB WEB2 (a chain compiled rules jump to)" iptables -E WEB WEB2
+listings_agree "after -E"
+both "-E WEB2 WEB" iptables -E WEB2 WEB
+both "-X (chains in use)" iptables -X
+both "-F BANS" iptables -F BANS
+still_compiled BANS
+for i in 1 2 3 4 5; do both "-I BANS 1 (ban $i into an emptied chain)" iptables -I BANS 1 -s 203.0.113.$((100 + i))/32 -j DROP; done
+check_eq "an emptied compiled chain compiles again once its run is long enough" 1 "$(lookups_of BANS)"
+listings_agree "after -F and new bans"
+printf '%s\n' '*filter' '-A BANS -s 203.0.113.252/32 -j DROP' 'COMMIT' >"$CXT_TMP/noflush"
+out=$(in_ns "$COMPILED" iptables-restore --noflush "$CXT_TMP/noflush" 2>&1)
+check "restore --noflush that edits a compiled chain in place is refused" test $? -ne 0
+check "... naming cxtables optimize off" grep -q "cxtables optimize off" <<<"$out"
+printf '%s\n' '*filter' ':BANS - [0:0]' '-A BANS -s 203.0.113.1/32 -j DROP' \
+    '-A BANS -s 203.0.113.2/32 -j DROP' '-A BANS -s 203.0.113.3/32 -j DROP' \
+    '-A BANS -s 203.0.113.4/32 -j DROP' '-A BANS -s 203.0.113.5/32 -j DROP' 'COMMIT' \
+    >"$CXT_TMP/noflush2"
+both "restore --noflush that empties the compiled chain first" \
+    iptables-restore --noflush "$CXT_TMP/noflush2"
+still_compiled BANS
+check_eq "... and compiles it again" 1 "$(lookups_of BANS)"
+listings_agree "after restore --noflush"
 check "-C finds a compiled rule" in_ns "$COMPILED" iptables -C BANS -s 203.0.113.5/32 -j DROP
 check_not "-C does not find a rule that is not there" \
     in_ns "$COMPILED" iptables -C BANS -s 203.0.113.250/32 -j DROP
+check "the reference still refuses the table" \
+    bash -c "ip netns exec $COMPILED $REF/iptables-nft-save 2>&1 | grep -q incompatible"
 for ns in "$PLAIN" "$COMPILED"; do
     check "-A WEB (not compiled) in $ns" in_ns "$ns" iptables -A WEB -p udp -j ACCEPT
     check "-D WEB in $ns" in_ns "$ns" iptables -D WEB 3
@@ -246,9 +281,12 @@ check_eq "ip6tables -L -n -v -x --line-numbers agrees" \
 check "ip6tables-nft-save says incompatible" \
     bash -c "ip netns exec $COMPILED $REF/ip6tables-nft-save 2>&1 | grep -q incompatible"
 check "the IPv4 table is still plain" ip netns exec "$COMPILED" "$REF/iptables-nft" -S BANS
-out=$(in_ns "$COMPILED" ip6tables -A INPUT -j ACCEPT 2>&1)
-check "ip6tables -A on a compiled chain is refused, naming optimize off -6" \
-    grep -q "cxtables optimize off -6 -t filter INPUT" <<<"$out"
+for ns in "$PLAIN" "$COMPILED"; do
+    check "ip6tables -I INPUT 1 (a ban) in $ns" in_ns "$ns" ip6tables -I INPUT 1 -s 2001:db8:1::99/128 -j DROP
+    check "ip6tables -D INPUT (an unban) in $ns" in_ns "$ns" ip6tables -D INPUT -s 2001:db8:1::3/128 -j DROP
+    check "ip6tables -A INPUT in $ns" in_ns "$ns" ip6tables -A INPUT -j ACCEPT
+done
+check_eq "ip6tables -S agrees after writes" "$(in_ns "$PLAIN" ip6tables -S)" "$(in_ns "$COMPILED" ip6tables -S)"
 check "optimize off -6" in_ns "$COMPILED" cxtables optimize off -6
 check_eq "bytecode equals the plain load's (IPv4 and IPv6)" "$(bytecode "$PLAIN")" \
     "$(bytecode "$COMPILED")"

@@ -73,8 +73,10 @@ TEST(CompileUserdata, ElementTagsReadBack) {
 TEST(CompileUserdata, LookupRulesAndSetNames) {
   nft::RuleObj r;
   EXPECT_FALSE(is_compiled_rule(r));
-  r.userdata = lookup_rule_userdata();
+  const RunInfo run{3, kOrderBase - 1, kOrderBase + 7, 0x0123456789abcdefull};
+  r.userdata = lookup_rule_userdata(run);
   EXPECT_TRUE(is_compiled_rule(r));
+  EXPECT_EQ(read_run_info(r), run);
   r.userdata = nft::Bytes{0, 4, 'a', 'b', 'c', 0};  // a comment as nft writes it
   EXPECT_FALSE(is_compiled_rule(r));
   EXPECT_EQ(set_name("INPUT", 3), "__cx_INPUT_3");
@@ -83,6 +85,13 @@ TEST(CompileUserdata, LookupRulesAndSetNames) {
   EXPECT_FALSE(chain_of_set("__cx_x"));
   EXPECT_FALSE(chain_of_set("__cx_x_y"));
   EXPECT_FALSE(chain_of_set("hosts_1"));
+  EXPECT_EQ(anchor_name("f2b-sshd", 4), "__cx_f2b-sshd_m4");
+  EXPECT_EQ(chain_of_set(anchor_name("a_1", 4)), "a_1");
+  EXPECT_EQ(anchor_min_run("__cx_a_1_m12"), 12u);
+  EXPECT_FALSE(anchor_min_run("__cx_a_12"));
+  EXPECT_EQ(set_number("__cx_a_1_12"), 12u);
+  EXPECT_FALSE(set_number("__cx_a_m12"));
+  EXPECT_FALSE(chain_of_set("__cx_x_m"));
 }
 
 TEST(CompileEmit, HostsBecomeAHashSetWithOneLookupRule) {
@@ -101,7 +110,7 @@ TEST(CompileEmit, HostsBecomeAHashSetWithOneLookupRule) {
   ASSERT_EQ(elems.size(), 4u);
   EXPECT_EQ(elems[1].key, (nft::Bytes{192, 0, 2, 2}));
   EXPECT_EQ(read_element_userdata(*elems[1].userdata)->text, "-s 192.0.2.2/32 -j DROP");
-  EXPECT_EQ(read_element_userdata(*elems[3].userdata)->rule, 3u);
+  EXPECT_EQ(read_element_userdata(*elems[3].userdata)->rule, kOrderBase + 3);
   EXPECT_TRUE(elems[0].counter);
   const auto& exprs = msgs[3].rule.exprs;
   ASSERT_EQ(exprs.size(), 6u);
@@ -168,7 +177,7 @@ TEST(CompileEmit, MultiportItemsShareOneRule) {
   const auto& e = msgs[2].set.elems;
   ASSERT_EQ(e.size(), 7u);
   auto tag = read_element_userdata(*e[4].userdata);
-  EXPECT_EQ(tag->rule, 2u);
+  EXPECT_EQ(tag->rule, kOrderBase + 2);
   EXPECT_EQ(tag->item, 1u);
   EXPECT_EQ(tag->text, "");
   EXPECT_EQ(read_element_userdata(*e[3].userdata)->text,

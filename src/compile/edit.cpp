@@ -1,0 +1,395 @@
+#include "compile/edit.h"
+
+#include <algorithm>
+
+#include "cli/print.h"
+#include "codec/rule_codec.h"
+#include "compile/emit.h"
+#include "compile/expand.h"
+#include "compile/key.h"
+#include "compile/plan.h"
+#include "compile/userdata.h"
+#include "core/session.h"
+
+namespace cx::compile {
+
+namespace {
+
+constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
+
+using nft::Message;
+using nft::MsgType;
+
+const nft::SetObj* lookup_set(const nft::RuleObj& rule, const std::vector<nft::SetObj>& sets) {
+  for (const auto& e : rule.exprs)
+    if (e.kind == nft::Expr::Kind::Other && e.other_name == "lookup")
+      for (const auto& s : sets)
+        if (s.name == e.set_name) return &s;
+  return nullptr;
+}
+
+bool is_call(model::VerdictKind k) {
+  return k == model::VerdictKind::Jump || k == model::VerdictKind::Goto;
+}
+
+// What the command's rule would be as one element of a run.
+struct Candidate {
+  Segment seg;  // a Lookup segment of the one rule, kind set per run
+  std::string text;
+  std::uint64_t set_signature = 0, map_signature = 0;
+  bool mappable = false;
+};
+
+std::optional<Candidate> candidate(const ElementEdit& e) {
+  if (e.cmd.rules.size() != 1 || e.cmd.verbose) return std::nullopt;
+  const model::Rule& rule = e.cmd.rules.front();
+  auto rk = rule_key(rule, e.family);
+  if (!rk || rk->comment.size() > kMaxCommentBytes) return std::nullopt;
+  auto keys = rk->elements();
+  if (keys.size() != 1) return std::nullopt;
+  for (const auto& iv : keys.front())
+    if (!iv.exact()) return std::nullopt;
+  Candidate c;
+  const Verdict v = verdict_of(rule, e.family);
+  if (is_call(v.kind) || flow_of(v) != Flow::End) return std::nullopt;
+  c.text = rule_text(rule, e.family);
+  if (!element_userdata(0, 0, c.text)) return std::nullopt;
+  auto again = rule_from_text(c.text, e.cmd.table, e.cmd.chain, e.family);
+  if (!again || !core::same_expressions(again->exprs, e.encoded.exprs)) return std::nullopt;
+  c.seg.kind = SegmentKind::Lookup;
+  c.seg.rules = {0};
+  c.seg.shape = rk->shape;
+  c.seg.spelling = rk->spelling;
+  c.seg.verdict = v;
+  c.seg.elements = {Element{keys.front(), v, 0}};
+  c.set_signature = segment_signature(rk->spelling, LookupKind::Set, v);
+  c.map_signature = segment_signature(rk->spelling, LookupKind::VerdictMap, v);
+  c.mappable = is_mappable(v);
+  return c;
+}
+
+// Whether a run (its lookup rule's info and set) can hold the candidate.
+bool fits(const Candidate& c, const RunInfo& run, const nft::SetObj& set) {
+  if (set.flags & kSetMap) return c.mappable && run.signature == c.map_signature;
+  return run.signature == c.set_signature;
+}
+
+// The candidate's elements for `set`, its order key `order`.
+Result<std::vector<nft::SetElemObj>> elements_for(Candidate c, const ElementEdit& e,
+                                                  const nft::SetObj& set, std::uint32_t order) {
+  c.seg.lookup = (set.flags & kSetMap) ? LookupKind::VerdictMap : LookupKind::Set;
+  const std::vector<model::Rule> rules{e.cmd.rules.front()};
+  const std::vector<nft::RuleObj> kernel{e.encoded};
+  EmitInput in{e.cmd.table, e.cmd.chain, e.family, rules, kernel};
+  in.order_base = order;
+  return segment_elements(c.seg, in, set.flags & kSetInterval);
+}
+
+Message elem_msg(MsgType type, const nft::SetObj& set, std::vector<nft::SetElemObj> elems) {
+  Message m;
+  m.type = type;
+  m.flags = nft::kNlmRequest |
+            (type == MsgType::NewSetElem ? nft::kNlmCreate | nft::kNlmExcl : std::uint16_t{0});
+  m.op_name = type == MsgType::NewSetElem ? "SETELEM_ADD" : "SETELEM_DEL";
+  m.object_text = "set " + set.name;
+  m.set.table = set.table;
+  m.set.name = set.name;
+  m.set.elems = std::move(elems);
+  return m;
+}
+
+// The lookup rule again with its run's new info (one rule of a short chain replaced).
+Message relookup(const nft::RuleObj& lookup, const RunInfo& run, const nft::RuleObj& encoded) {
+  nft::RuleObj r = lookup;
+  r.position.reset();
+  r.id.reset();
+  r.position_id.reset();
+  r.userdata = lookup_rule_userdata(run);
+  r.compat_proto = encoded.compat_proto;
+  r.compat_flags = encoded.compat_flags;
+  return core::rule_msg(MsgType::NewRule, nft::kNlmRequest | nft::kNlmReplace | nft::kNlmCreate,
+                        std::move(r), "RULE_REPLACE");
+}
+
+Result<bool> head_insert(nft::Netlink& nl, const ElementEdit& e, const Candidate& c,
+                         const std::vector<nft::RuleObj>& kernel, std::vector<Message>& msgs) {
+  if (kernel.empty() || !is_compiled_rule(kernel.front())) return false;
+  const nft::RuleObj& first = kernel.front();
+  auto run = read_run_info(first);
+  const nft::SetObj* set = lookup_set(first, e.sets);
+  if (!run || !set || run->lo == 0 || !fits(c, *run, *set)) return false;
+  auto elems = elements_for(c, e, *set, run->lo - 1);
+  if (!elems) return false;
+  // A key the set has (or, in an interval set, a range around it) overlaps: the general
+  // path then ends the run before the new rule.
+  auto have = nl.get_set_elem(e.family, e.cmd.table, set->name, elems->front().key);
+  if (!have) return have.take_error();
+  if (*have) return false;
+  RunInfo next = *run;
+  ++next.count;
+  --next.lo;
+  msgs.push_back(elem_msg(MsgType::NewSetElem, *set, std::move(*elems)));
+  msgs.push_back(relookup(first, next, e.encoded));
+  return true;
+}
+
+Result<bool> delete_rule(nft::Netlink& nl, const ElementEdit& e, const Candidate& c,
+                         const std::vector<nft::RuleObj>& kernel, std::vector<Message>& msgs) {
+  const std::string spec = cli::rule_spec(e.cmd.rules.front(), e.family);
+  for (const auto& kr : kernel) {
+    if (!is_compiled_rule(kr)) {
+      // The first rule that equals it may be one of the chain's own rules.
+      bool same = core::same_expressions(kr.exprs, e.encoded.exprs);
+      if (!same) {
+        model::Rule have = codec::decode_rule(kr.exprs, e.family, kr.userdata);
+        same = !have.incompatible && cli::rule_spec(have, e.family) == spec;
+      }
+      if (!same) continue;
+      msgs.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, kr, "RULE_DELETE"));
+      return true;
+    }
+    auto run = read_run_info(kr);
+    const nft::SetObj* set = lookup_set(kr, e.sets);
+    if (!run || !set) return false;
+    if (!fits(c, *run, *set)) continue;
+    auto elems = elements_for(c, e, *set, 0);
+    if (!elems) return false;
+    auto have = nl.get_set_elem(e.family, e.cmd.table, set->name, elems->front().key);
+    if (!have) return have.take_error();
+    if (!*have || !(*have)->userdata) continue;
+    auto tag = read_element_userdata(*(*have)->userdata);
+    if (!tag || tag->item != 0 || tag->text != c.text) continue;
+    for (auto& x : *elems) {
+      x.userdata.reset();
+      x.counter.reset();
+      x.verdict.reset();
+      x.chain.clear();
+    }
+    RunInfo next = *run;
+    if (next.count > 0) --next.count;
+    msgs.push_back(elem_msg(MsgType::DelSetElem, *set, std::move(*elems)));
+    msgs.push_back(relookup(kr, next, e.encoded));
+    return true;
+  }
+  return false;
+}
+
+// --- the general path --------------------------------------------------------------------
+
+using View = std::vector<nft::RuleObj>;
+
+View::iterator by_handle(View& v, const std::optional<std::uint64_t>& h) {
+  return std::find_if(v.begin(), v.end(), [&](const nft::RuleObj& r) { return r.handle == h; });
+}
+
+// A rule message of the iptables command applied to the chain's list as the kernel would.
+View::iterator by_id(View& v, const std::optional<std::uint32_t>& id) {
+  return std::find_if(v.begin(), v.end(), [&](const nft::RuleObj& r) { return id && r.id == id; });
+}
+
+Status apply_to_view(View& v, const Message& m) {
+  if (m.type == MsgType::DelRule) {
+    if (!m.rule.handle && !m.rule.id) {
+      v.clear();
+      return {};
+    }
+    auto it = m.rule.handle ? by_handle(v, m.rule.handle) : by_id(v, m.rule.id);
+    if (it == v.end()) return other_error("compiled chain " + m.rule.chain + ": no such rule");
+    v.erase(it);
+    return {};
+  }
+  if (m.flags & nft::kNlmReplace) {
+    auto it = by_handle(v, m.rule.handle);
+    if (it == v.end()) return other_error("compiled chain " + m.rule.chain + ": no such rule");
+    *it = m.rule;
+    return {};
+  }
+  const bool append = m.flags & nft::kNlmAppend;
+  View::iterator at = append ? v.end() : v.begin();
+  if (m.rule.position_id) {
+    at = by_id(v, m.rule.position_id);
+  } else if (m.rule.position) {
+    at = by_handle(v, m.rule.position);
+    if (at != v.end() && append) ++at;
+  }
+  nft::RuleObj r = m.rule;
+  r.position.reset();
+  r.position_id.reset();
+  v.insert(at, std::move(r));
+  return {};
+}
+
+Message set_del(const std::string& table, const std::string& name) {
+  Message m;
+  m.type = MsgType::DelSet;
+  m.flags = nft::kNlmRequest;
+  m.op_name = "SET_DEL";
+  m.object_text = "set " + name;
+  m.set.table = table;
+  m.set.name = name;
+  return m;
+}
+
+std::optional<std::size_t> anchored_min_run(const std::vector<nft::SetObj>& sets,
+                                            const std::string& chain) {
+  for (const auto& s : sets)
+    if (chain_of_set(s.name) == chain)
+      if (auto k = anchor_min_run(s.name)) return std::max<std::size_t>(*k, 1);
+  return std::nullopt;
+}
+
+std::size_t next_set_number(const std::vector<nft::SetObj>& sets, const std::string& chain) {
+  std::size_t next = 0;
+  for (const auto& s : sets)
+    if (chain_of_set(s.name) == chain)
+      if (auto n = set_number(s.name)) next = std::max(next, *n + 1);
+  return next;
+}
+
+// A rule of the list as the plan sees it: a jump to a renamed chain names the new name (its
+// text, which listing prints, says so) while the kernel object still names the old one (the
+// rename comes last in the batch: a chain is known by its new name only after the commit).
+std::pair<model::Rule, nft::RuleObj> final_rule(const Recompile& in, nft::RuleObj ro) {
+  model::Rule m = codec::decode_rule(ro.exprs, in.family, ro.userdata);
+  ro.handle.reset();
+  ro.id.reset();
+  if (in.rename && is_call(m.verdict) && m.jump_chain == in.rename->first)
+    m.jump_chain = in.rename->second;
+  return {std::move(m), std::move(ro)};
+}
+
+Result<std::vector<Message>> compile_view(const Recompile& in, const std::string& chain,
+                                          const View& view, std::uint32_t& next_id) {
+  const std::string name = in.rename && chain == in.rename->first ? in.rename->second : chain;
+  std::vector<model::Rule> rules;
+  std::vector<nft::RuleObj> kernel;
+  for (const auto& ro : view) {
+    auto r = final_rule(in, ro);
+    rules.push_back(std::move(r.first));
+    kernel.push_back(std::move(r.second));
+  }
+  Options opt;
+  const auto anchored = anchored_min_run(in.sets, chain);
+  if (anchored)
+    opt.min_run = *anchored;
+  else if (auto it = in.min_run.find(chain); it != in.min_run.end())
+    opt.min_run = it->second;
+  auto plan = plan_chain(rules, in.family, opt);
+  if (!plan) return plan.take_error();
+  EmitInput ein{in.table, chain, in.family, rules, kernel};
+  ein.set_chain = name;
+  ein.first_set = next_set_number(in.sets, name);
+  if (name != chain) ein.first_set = std::max(ein.first_set, next_set_number(in.sets, chain));
+  auto out = emit_chain(emittable(std::move(*plan), ein), ein, next_id);
+  if (!out) return out.take_error();
+  // After the flush (out[0]): the old sets go, and a renamed chain's anchor with them.
+  std::vector<Message> old;
+  for (const auto& s : in.sets) {
+    if (chain_of_set(s.name) != chain) continue;
+    if (set_number(s.name) || name != chain) old.push_back(set_del(in.table, s.name));
+  }
+  if (name != chain || !anchored)
+    old.push_back(anchor_set_msg(in.table, name, opt.min_run, next_id++));
+  out->insert(out->begin() + 1, old.begin(), old.end());
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> compiled_of(const std::vector<nft::SetObj>& sets) {
+  std::set<std::string> out;
+  for (const auto& s : sets)
+    if (auto chain = chain_of_set(s.name)) out.insert(*chain);
+  return out;
+}
+
+std::set<std::string> touched(const cli::Command& cmd, const std::set<std::string>& compiled) {
+  if (compiled.empty()) return {};
+  if ((cmd.command & cli::kCmdRenameChain) || cmd.chain.empty()) return compiled;
+  if (compiled.count(cmd.chain)) return {cmd.chain};
+  return {};
+}
+
+Result<bool> element_edit(nft::Netlink& nl, const ElementEdit& e, std::vector<Message>& msgs) {
+  const bool head = e.cmd.command == cli::kCmdInsert && e.cmd.rulenum <= 1;
+  if (!head && e.cmd.command != cli::kCmdDelete) return false;
+  auto c = candidate(e);
+  if (!c) return false;
+  auto kernel = nl.dump_rules(e.family, e.cmd.table, e.cmd.chain);
+  if (!kernel) return kernel.take_error();
+  return head ? head_insert(nl, e, *c, *kernel, msgs) : delete_rule(nl, e, *c, *kernel, msgs);
+}
+
+Result<std::vector<nft::RuleObj>> chain_view(nft::Netlink& nl, Family family,
+                                             const std::string& table, const std::string& chain,
+                                             std::uint64_t& next_view_handle) {
+  auto kernel = nl.dump_rules(family, table, chain);
+  if (!kernel) return kernel.take_error();
+  Expander ex(nl, family, table);
+  View out;
+  for (auto& kr : *kernel) {
+    if (!is_compiled_rule(kr)) {
+      out.push_back(std::move(kr));
+      continue;
+    }
+    auto plain = ex.expand(kr);
+    if (!plain) return plain.take_error();
+    for (auto& p : *plain) {
+      p.handle = next_view_handle++;
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message> msgs) {
+  std::map<std::string, View> views = in.views;
+  std::set<std::string> deleted;
+  std::vector<Message> out;
+  std::optional<Message> rename;  // last: see final_rule()
+  for (auto& m : msgs) {
+    if (in.rename && m.type == MsgType::NewChain && m.chain.handle) {
+      rename = std::move(m);
+      continue;
+    }
+    const bool rule_msg = m.type == MsgType::NewRule || m.type == MsgType::DelRule;
+    if (rule_msg && views.count(m.rule.chain)) {
+      CX_TRY(apply_to_view(views[m.rule.chain], m));
+      continue;
+    }
+    const bool table_flush = m.type == MsgType::DelRule && m.rule.chain.empty();
+    const bool chain_del = m.type == MsgType::DelChain && views.count(m.chain.name);
+    const std::string gone = chain_del ? m.chain.name : "";
+    out.push_back(std::move(m));
+    if (table_flush)
+      for (auto& [name, v] : views) v.clear();
+    if (!chain_del) continue;
+    deleted.insert(gone);
+    for (const auto& s : in.sets)
+      if (chain_of_set(s.name) == gone) out.push_back(set_del(in.table, s.name));
+  }
+  for (const auto& name : deleted) views.erase(name);
+  Recompile rest{in.table, in.family, std::move(views), in.sets, in.rename, in.min_run};
+  auto compiled = compile_views(rest);
+  if (!compiled) return compiled.take_error();
+  for (auto& m : *compiled) out.push_back(std::move(m));
+  if (rename) out.push_back(std::move(*rename));
+  return out;
+}
+
+Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m) {
+  return apply_to_view(view, m);
+}
+
+Result<std::vector<Message>> compile_views(const Recompile& in) {
+  std::vector<Message> out;
+  std::uint32_t next_id = 1;
+  for (const auto& [chain, view] : in.views) {
+    auto chain_msgs = compile_view(in, chain, view, next_id);
+    if (!chain_msgs) return chain_msgs.take_error();
+    for (auto& m : *chain_msgs) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace cx::compile
