@@ -7,16 +7,20 @@
 # Operations: ins (a new ban at the head), del (the ban just inserted, at the head), delend
 # (one of the oldest bans, at the end of the chain: fail2ban inserts at the head, so bans
 # expire from the end).
-#   bench/f2b-bench.sh [-n "1000 10000 100000"] [-c CALLS]
+# Implementations: ref (iptables-nft), cx (build/sbin), cxopt (build/sbin with the jail chain
+# compiled: loaded with iptables-restore --optimize, docs/compiled-chains.md).
+#   bench/f2b-bench.sh [-n "1000 10000 100000"] [-c CALLS] [-i "ref cx cxopt"]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 sizes="1000 10000 100000"
 calls=20
-while getopts "n:c:" o; do
+impls="ref cx cxopt"
+while getopts "n:c:i:" o; do
   case $o in
     n) sizes=$OPTARG ;;
     c) calls=$OPTARG ;;
-    *) echo "usage: $0 [-n SIZES] [-c CALLS]" >&2; exit 2 ;;
+    i) impls=$OPTARG ;;
+    *) echo "usage: $0 [-n SIZES] [-c CALLS] [-i IMPLS]" >&2; exit 2 ;;
   esac
 done
 ns=cxf2b$$
@@ -69,7 +73,11 @@ measure() {
     cat "$tmp/one" >>"$tmp/times"
     awk -v what="$op N=$n $bin" '$4 != 0 {print "# " what ": a call exited " $4 > "/dev/stderr"}' \
       "$tmp/one"
-    if [ "$op" = ins ]; then ip netns exec "$ns" "$bin/iptables" -w -D f2b-x 1; fi
+    # (by its spec, as fail2ban unbans: -D by number rebuilds a compiled chain)
+    if [ "$op" = ins ]; then
+      ip netns exec "$ns" "$bin/iptables" -w -D f2b-x -s "$a" -p tcp --dport "$p" -j REJECT \
+        --reject-with icmp-port-unreachable
+    fi
   done
   local cpu wall
   cpu=$(awk 'NF {print $2}' "$tmp/times" | median)
@@ -80,14 +88,16 @@ measure() {
 printf "%-8s %8s %-10s %12s %12s\n" op N impl cpu_s/call wall_s/call
 for n in $sizes; do
   gen "$n" >"$tmp/rules"
-  for impl in ref cx; do
+  for impl in $impls; do
     bin=/usr/sbin
-    [ "$impl" = cx ] && bin=$here/build/sbin
+    [ "$impl" != ref ] && bin=$here/build/sbin
     restore=$bin/iptables-restore
     [ "$impl" = ref ] && restore=/usr/sbin/iptables-nft-restore
+    opt=()
+    [ "$impl" = cxopt ] && opt=(--optimize)
     ip netns del "$ns" 2>/dev/null || true
     ip netns add "$ns"
-    ip netns exec "$ns" "$restore" <"$tmp/rules"
+    ip netns exec "$ns" "$restore" "${opt[@]}" <"$tmp/rules"
     b=$bin
     if [ "$impl" = ref ]; then b=$tmp/refbin; mkdir -p "$b"; ln -sf /usr/sbin/iptables-nft "$b/iptables"; fi
     for op in ins del delend; do

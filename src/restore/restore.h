@@ -1,7 +1,9 @@
 // The iptables-save text format in both directions. Each COMMIT is one kernel transaction.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,9 @@ struct Options {
   // --optimize: the tables' chains are compiled (docs/compiled-chains.md), with runs of at
   // least this many rules.
   std::optional<std::size_t> optimize;
+  // When set: exactly these chains (per table) are compiled, whatever was compiled before
+  // (cxtables apply puts a previous ruleset back as it was).
+  const std::map<std::string, std::set<std::string>>* compile_exactly = nullptr;
   std::optional<std::string> table;    // -T: only this table (-T '' skips every table)
   std::string* verbose_out = nullptr;  // -v: what iptables-restore prints on stdout
   // Chain declarations take every name a chain can have in the kernel, also those only

@@ -768,6 +768,13 @@ Status TableRestore::commit(int line, bool& restart) {
 
 std::set<std::string> TableRestore::chains_to_compile() const {
   std::set<std::string> out;
+  if (opts_.compile_exactly) {
+    auto it = opts_.compile_exactly->find(name_);
+    if (it == opts_.compile_exactly->end()) return out;
+    for (const auto& chain : chains_)
+      if ((fresh_ || reset_.count(chain)) && it->second.count(chain)) out.insert(chain);
+    return out;
+  }
   if (!opts_.optimize && compiled_.empty()) return out;
   for (const auto& chain : chains_) {
     const bool whole = fresh_ || reset_.count(chain);

@@ -22,9 +22,13 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "common/parse.h"
+#include "compile/expand.h"
+#include "compile/plan.h"
 #include "core/session.h"
 #include "core/tables.h"
 #include "restore/restore.h"
@@ -38,7 +42,8 @@ namespace {
 constexpr int kExitRefused = 3, kExitRolledBack = 4;
 
 constexpr const char* kUsage =
-    "usage: cxtables apply [-4|-6] [--timeout S] [--background] [--force] [--netns NAME]\n"
+    "usage: cxtables apply [-4|-6] [--timeout S] [--background] [--force] [--optimize]\n"
+    "                      [--netns NAME]\n"
     "                      [--ssh \"CLIENT CPORT SERVER SPORT\"] [--state-dir DIR] FILE\n"
     "       cxtables apply --check [-4|-6] [--netns NAME] [--ssh \"...\"] FILE\n"
     "       cxtables apply --confirm [--state-dir DIR]\n"
@@ -49,7 +54,8 @@ constexpr const char* kUsage =
     "returns at once and leaves a process waiting for `cxtables apply --confirm`. --check\n"
     "only reads FILE and runs the lockout check (exit status 3 if it would cut the session).\n"
     "--state-dir DIR (default /run/cxtables, or $CXTABLES_STATE_DIR) holds the confirmation\n"
-    "files.\n";
+    "files. --optimize compiles the new ruleset's chains (see `cxtables optimize'); a\n"
+    "rollback puts the previous ruleset back compiled as it was.\n";
 
 std::string state_dir(const std::string& given) {
   if (!given.empty()) return given;
@@ -165,11 +171,35 @@ std::set<std::string> tables_of(const std::string& text) {
   return out;
 }
 
-Status restore_into_kernel(Family family, const std::string& text) {
+// How a restore of apply compiles chains (docs/compiled-chains.md): the new ruleset as
+// --optimize says (chains compiled before stay compiled); the previous one exactly as it was.
+struct Compiling {
+  std::optional<std::size_t> optimize;
+  std::optional<std::map<std::string, std::set<std::string>>> exactly;
+};
+
+// The compiled chains of each table of the family.
+Result<std::map<std::string, std::set<std::string>>> compiled_now(Family family) {
+  core::Session session(family, family == Family::V4 ? "iptables" : "ip6tables");
+  CX_TRY(session.connect());
+  auto tables = session.existing_tables();
+  if (!tables) return tables.take_error();
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& t : *tables) {
+    auto chains = compile::compiled_chains(session.netlink(), family, t);
+    if (!chains) return chains.take_error();
+    if (!chains->empty()) out[t] = std::move(*chains);
+  }
+  return out;
+}
+
+Status restore_into_kernel(Family family, const std::string& text, const Compiling& how) {
   const char* prog = family == Family::V4 ? "iptables" : "ip6tables";
   core::Session session(family, prog);
   CX_TRY(session.connect());
   restore::Options opts;
+  opts.optimize = how.optimize;
+  if (how.exactly) opts.compile_exactly = &*how.exactly;
   std::vector<std::string> warnings;
   return restore::restore_text(session, text, opts, std::string(prog) + "-restore", warnings);
 }
@@ -248,6 +278,7 @@ bool wait_for_confirmation(int seconds, const std::string& confirmed) {
 struct ApplyArgs {
   std::string file, netns, dir_opt, ssh_text;
   int timeout = 15;
+  bool optimize = false;  // compile the new ruleset's chains (iptables-restore --optimize)
   bool force = false, family_given = false, v6 = false, do_confirm = false, ssh_given = false;
   bool check_only = false, background = false;
 };
@@ -265,6 +296,8 @@ int parse_apply_args(int argc, char** argv, ApplyArgs& a) {
       a.family_given = true;
     } else if (w == "--force") {
       a.force = true;
+    } else if (w == "--optimize") {
+      a.optimize = true;
     } else if (w == "--confirm") {
       a.do_confirm = true;
     } else if (w == "--check") {
@@ -372,8 +405,8 @@ int lockout_check(const ApplyArgs& a, const eval::Ruleset& rs, Family family) {
 // Waits for the confirmation (in this process, or in a detached child with --background) and
 // restores `rollback` without one.
 int confirm_or_roll_back(const ApplyArgs& a, Family family, const std::string& rollback,
-                         const std::string& backup, const std::string& pending,
-                         const std::string& confirmed) {
+                         const Compiling& back, const std::string& backup,
+                         const std::string& pending, const std::string& confirmed) {
   auto cleanup = [&]() {
     unlink(pending.c_str());
     unlink(confirmed.c_str());
@@ -387,7 +420,7 @@ int confirm_or_roll_back(const ApplyArgs& a, Family family, const std::string& r
       std::fprintf(stderr, "cxtables apply: cannot start the waiting process: %s\n",
                    std::strerror(errno));
       cleanup();
-      if (auto r = restore_into_kernel(family, rollback); !r)
+      if (auto r = restore_into_kernel(family, rollback, back); !r)
         std::fprintf(stderr, "cxtables apply: restoring the previous ruleset failed too: %s\n",
                      r.error().message.c_str());
       return 1;
@@ -421,7 +454,7 @@ int confirm_or_roll_back(const ApplyArgs& a, Family family, const std::string& r
     std::printf("confirmed: keeping the new ruleset\n");
     return 0;
   }
-  if (auto r = restore_into_kernel(family, rollback); !r) {
+  if (auto r = restore_into_kernel(family, rollback, back); !r) {
     std::fprintf(stderr, "cxtables apply: no confirmation, and restoring %s failed: %s\n",
                  backup.c_str(), r.error().message.c_str());
     return 1;
@@ -481,6 +514,13 @@ int run_apply(int argc, char** argv) {
                  before.error().message.c_str());
     return 1;
   }
+  auto compiled_before = compiled_now(family);
+  if (!compiled_before) {
+    std::fprintf(stderr, "cxtables apply: cannot read the current ruleset: %s\n",
+                 compiled_before.error().message.c_str());
+    return 1;
+  }
+  const Compiling back{std::nullopt, std::move(*compiled_before)};
   std::string rollback = *before;
   std::set<std::string> had = tables_of(*before);
   for (const std::string& t : tables_of(*text))
@@ -502,19 +542,21 @@ int run_apply(int argc, char** argv) {
     std::ofstream p(pending);
     p << getpid() << "\n";
   }
-  if (auto s = restore_into_kernel(family, *text); !s) {
+  Compiling forward;
+  if (a.optimize) forward.optimize = compile::Options{}.min_run;
+  if (auto s = restore_into_kernel(family, *text, forward); !s) {
     if (waits) unlink(pending.c_str());
     std::fprintf(stderr, "cxtables apply: %s%s\n", s.error().message.c_str(),
                  s.error().line ? (" (line " + std::to_string(s.error().line) + ")").c_str() : "");
     // A table may have been committed before the failing one: put everything back.
-    if (auto r = restore_into_kernel(family, rollback); !r)
+    if (auto r = restore_into_kernel(family, rollback, back); !r)
       std::fprintf(stderr, "cxtables apply: restoring the previous ruleset failed too: %s\n",
                    r.error().message.c_str());
     return 1;
   }
 
   // 3. Confirmation or rollback.
-  return confirm_or_roll_back(a, family, rollback, backup, pending, confirmed);
+  return confirm_or_roll_back(a, family, rollback, back, backup, pending, confirmed);
 }
 
 }  // namespace cx::tools

@@ -176,5 +176,38 @@ check "--background, confirmed: the new ruleset stays" grep -q -- "--dport 80 -j
 check_eq "--background with --timeout 0 is a usage error" 2 \
     "$(apply_in "$HOST" --background --timeout 0 "$CXT_TMP/good.v4" >/dev/null 2>&1; echo $?)"
 
+# --optimize: the new ruleset's chains compiled; a rollback puts back the previous ruleset
+# compiled as it was (here: plain), and one that was compiled comes back compiled.
+{
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'
+    echo ':BANS - [0:0]'
+    echo '-A INPUT -j BANS'
+    for i in 1 2 3 4 5 6; do echo "-A BANS -s 198.51.100.$i/32 -j DROP"; done
+    echo 'COMMIT'
+} >"$CXT_TMP/bans.v4"
+compiled_sets() { ip netns exec "$HOST" nft list sets 2>/dev/null | grep -c 'set __cx_'; }
+in_ns "$HOST" iptables-restore <<<"$before"
+out=$(apply_in "$HOST" --optimize --timeout 0 "$CXT_TMP/bans.v4" </dev/null 2>&1)
+check_eq "--optimize: exit 0" 0 "$?"
+check "--optimize: BANS is compiled" bash -c "ip netns exec $HOST nft list sets | grep -q __cx_BANS_0"
+check "--optimize: the rules list as written" grep -q -- "-A BANS -s 198.51.100.6/32 -j DROP" <<<"$(saved)"
+compiled=$(saved)
+sets_compiled=$(compiled_sets)
+out=$(apply_in "$HOST" --timeout 1 "$CXT_TMP/good.v4" </dev/null 2>&1)
+check_eq "a later apply, not confirmed, rolls back" 4 "$?"
+check_eq "... to the compiled ruleset's listing" "$compiled" "$(saved)"
+check_eq "... compiled as it was" "$sets_compiled" "$(compiled_sets)"
+in_ns "$HOST" iptables-restore <<<"$before"
+check "a plain restore keeps INPUT compiled (still there)" \
+    bash -c "ip netns exec $HOST nft list sets | grep -q __cx_INPUT_m"
+check_not "... and BANS is gone with its sets" \
+    bash -c "ip netns exec $HOST nft list sets | grep -q __cx_BANS"
+in_ns "$HOST" cxtables optimize off >/dev/null
+check_eq "optimize off: nothing compiled" 0 "$(compiled_sets)"
+out=$(apply_in "$HOST" --optimize --timeout 1 "$CXT_TMP/bans.v4" </dev/null 2>&1)
+check_eq "--optimize, not confirmed: rolled back" 4 "$?"
+check_eq "... to the plain ruleset, nothing compiled" 0 "$(compiled_sets)"
+
 summary
 exit $?
