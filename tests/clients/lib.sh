@@ -27,7 +27,7 @@ client_state() {
     unshare -m --propagation private "$CLIENTS_DIR/privns.sh" "$st" sh -c \
         "mkdir -p /etc/iptables && if [ -f '$NP_ROOT/etc/default/netfilter-persistent' ]; then
             cp '$NP_ROOT/etc/default/netfilter-persistent' /etc/default/; fi" >&2 || return 1
-    if [ "$impl" == cx ]; then
+    if [ "$impl" != ref ]; then
         unshare -m --propagation private "$CLIENTS_DIR/privns.sh" "$st" \
             "$CXT_ROOT/scripts/cxtables-alternatives" install --sbin "$BIN" --quiet >&2 || return 1
     fi
@@ -39,48 +39,57 @@ client_state() {
 # SNAP_ROOT, SNAP_IMPL and SNAP_NS are set by run_both (a scenario that makes new namespaces
 # sets SNAP_NS again).
 SNAP_ROOT=
+# (cxopt, a run with compiled chains, which the reference refuses to list, is listed by BIN.)
 snapshot() {
-    local name=$1 dir=$SNAP_ROOT/$SNAP_IMPL
+    local name=$1 dir=$SNAP_ROOT/$SNAP_IMPL lister=$REF/iptables-nft-save
+    local lister6=$REF/ip6tables-nft-save
+    [ "$SNAP_IMPL" == cxopt ] && lister=$BIN/iptables-save lister6=$BIN/ip6tables-save
     mkdir -p "$dir"
     {
-        ip netns exec "$SNAP_NS" "$REF/iptables-nft-save" | norm_save
+        ip netns exec "$SNAP_NS" "$lister" | norm_save
         echo "### ip6tables-save"
-        ip netns exec "$SNAP_NS" "$REF/ip6tables-nft-save" | norm_save
+        ip netns exec "$SNAP_NS" "$lister6" | norm_save
     } >"$dir/$name"
     echo "$name" >>"$dir/.order"
 }
 
 # compare_snapshots: one check per snapshot the reference run took.
 compare_snapshots() {
-    local name
+    local name impl
     [ -f "$SNAP_ROOT/ref/.order" ] || { fail "the reference run took no snapshot"; return; }
-    while read -r name; do
-        if [ ! -f "$SNAP_ROOT/cx/$name" ]; then
-            fail "ruleset '$name': cxtables run did not get there"
-        elif cmp -s "$SNAP_ROOT/ref/$name" "$SNAP_ROOT/cx/$name"; then
-            pass "ruleset '$name' identical to the reference ($(grep -c '^-A' "$SNAP_ROOT/ref/$name") rules)"
-        else
-            fail "ruleset '$name' differs from the reference"
-            diff -u --label reference --label cxtables "$SNAP_ROOT/ref/$name" \
-                "$SNAP_ROOT/cx/$name" | sed 's/^/    /' | head -60
-        fi
-    done <"$SNAP_ROOT/ref/.order"
+    for impl in ${RUN_IMPLS:-ref cx}; do
+        [ "$impl" == ref ] && continue
+        local what=cxtables
+        [ "$impl" == cxopt ] && what="cxtables (compiled chains)"
+        while read -r name; do
+            if [ ! -f "$SNAP_ROOT/$impl/$name" ]; then
+                fail "ruleset '$name': $what run did not get there"
+            elif cmp -s "$SNAP_ROOT/ref/$name" "$SNAP_ROOT/$impl/$name"; then
+                pass "ruleset '$name' of $what identical to the reference ($(grep -c '^-A' "$SNAP_ROOT/ref/$name") rules)"
+            else
+                fail "ruleset '$name' of $what differs from the reference"
+                diff -u --label reference --label "$what" "$SNAP_ROOT/ref/$name" \
+                    "$SNAP_ROOT/$impl/$name" | sed 's/^/    /' | head -60
+            fi
+        done <"$SNAP_ROOT/ref/.order"
+    done
 }
 
-# run_both SCENARIO: runs the function SCENARIO for ref then cx, each in fresh namespaces
+# run_both SCENARIO: runs the function SCENARIO for ref then cx (RUN_IMPLS: also cxopt, cx
+# with chains the scenario compiles), each in fresh namespaces
 # (topo_up: HOST and CLIENT) with a fresh private state; SNAP_IMPL/SNAP_STATE/SNAP_NS and
 # IMPL/ST are set for it. Then compares the snapshots.
 run_both() {
     local fn=$1
     mktmp
     SNAP_ROOT=$CXT_TMP/snapshots
-    for IMPL in ref cx; do
+    for IMPL in ${RUN_IMPLS:-ref cx}; do
         section "$fn with $IMPL"
         topo_up || { fail "$IMPL: namespaces"; continue; }
         client_state "$IMPL" || { fail "$IMPL: private state"; topo_down; continue; }
         SNAP_IMPL=$IMPL SNAP_NS=$HOST
         local want=/usr/sbin/xtables-nft-multi
-        [ "$IMPL" == cx ] && want=$BIN/cxtables
+        [ "$IMPL" != ref ] && want=$BIN/cxtables
         check_eq "$IMPL: /usr/sbin/iptables is $want" "$want" "$(which_iptables "$ST" "$HOST")"
         "$fn"
         topo_down

@@ -5,7 +5,10 @@
 # iptables-allports and iptables-ipset (ipset + -m set). Bans are checked with real traffic
 # from the client namespace, IPv4 and IPv6; then unban, reload, unban --all, stop. The
 # actions run `iptables -w ...` / `ip6tables -w ...` through PATH, which resolves to
-# /usr/sbin, which the private alternatives point at BIN for cxtables.
+# /usr/sbin, which the private alternatives point at BIN for cxtables. A third run, cxopt,
+# compiles each jail chain once fail2ban has made it (`cxtables optimize on --min-run 1`:
+# every later ban and unban is then a set element added or deleted) and must end with the
+# same rulesets as the reference's plain run.
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
@@ -68,7 +71,9 @@ banned() { fc status "$1" 2>/dev/null | sed -n 's/.*Banned IP list:[[:space:]]*/
 # in_kernel ADDR: the address is in the host's ruleset or ipsets (listed by the reference, so
 # that both implementations are judged by the same lister).
 in_kernel() {
-    { ip netns exec "$HOST" "$REF/iptables-nft-save"; ip netns exec "$HOST" "$REF/ip6tables-nft-save"
+    local save=$REF/iptables-nft-save save6=$REF/ip6tables-nft-save
+    [ "$IMPL" == cxopt ] && save=$BIN/iptables-save save6=$BIN/ip6tables-save
+    { ip netns exec "$HOST" "$save"; ip netns exec "$HOST" "$save6"
       ip netns exec "$HOST" ipset save 2>/dev/null; } | grep -qF -- "$1"
 }
 # wait_banned JAIL WANT: until the banned list is WANT and each address of it has reached the
@@ -85,6 +90,13 @@ wait_banned() {
     done
     echo "    $1 banned: '$(banned "$1")', wanted '$2' (in the kernel: $(for a in $2; do in_kernel "$a" && echo "$a"; done))" >&2
     return 1
+}
+# compile_jail FAMILY CHAIN: in the cxopt run, compiles the jail's chain fail2ban just made.
+compile_jail() {
+    [ "$IMPL" == cxopt ] || return 0
+    check "$IMPL: cxtables optimize on $1 --min-run 1 $2" \
+        ip netns exec "$HOST" "$BIN/cxtables" optimize on "$1" --min-run 1 "$2"
+    check "$IMPL: $2 ($1) is compiled" bash -c "ip netns exec $HOST nft list sets | grep -q '__cx_$2_'"
 }
 fails() { local i; for i in 1 2; do echo "auth failure from $2" >>"$F2B/$1.log"; done; }
 # Ports 80 and 22 on the host, IPv4 and IPv6, from the client: "80:ok 22:ok 80/6:no ..."
@@ -128,21 +140,37 @@ scenario() {
 
     fails multi 192.0.2.2
     check "$IMPL: cx-multi bans 192.0.2.2" wait_banned cx-multi 192.0.2.2
+    compile_jail -4 f2b-multi
     check_eq "$IMPL: banned by multiport (DROP) on 80,8080 only" "80/v4:no 22/v4:ok 80/v6:ok 22/v6:ok" "$(reach)"
     check "$IMPL: ... and the SYN was dropped, not refused" tcp_dropped "$CLIENT" 4 "$HOST4" 80
     fails multi 2001:db8::2
     check "$IMPL: cx-multi bans 2001:db8::2 too" wait_banned cx-multi "192.0.2.2 2001:db8::2"
+    compile_jail -6 f2b-multi
     check_eq "$IMPL: IPv6 banned on 80" "80/v4:no 22/v4:ok 80/v6:no 22/v6:ok" "$(reach)"
+    # (a ban on a compiled chain: cxopt adds it as a set element)
+    fails multi 198.51.100.60
+    check "$IMPL: cx-multi bans 198.51.100.60" wait_banned cx-multi "192.0.2.2 2001:db8::2 198.51.100.60"
+    if [ "$IMPL" == cxopt ]; then
+        check "$IMPL: the ban of 198.51.100.60 is a set element" \
+            bash -c "ip netns exec $HOST nft list sets | grep -q 198.51.100.60"
+    fi
     snapshot multi-banned
     check "$IMPL: unbanip 192.0.2.2" fcq set cx-multi unbanip 192.0.2.2
     check "$IMPL: unbanip 2001:db8::2" fcq set cx-multi unbanip 2001:db8::2
+    check "$IMPL: unbanip 198.51.100.60" fcq set cx-multi unbanip 198.51.100.60
     check_eq "$IMPL: after unban everything gets in" "80/v4:ok 22/v4:ok 80/v6:ok 22/v6:ok" "$(reach)"
     snapshot multi-unbanned
 
     fails all 2001:db8::2
     check "$IMPL: cx-all bans 2001:db8::2" wait_banned cx-all 2001:db8::2
+    compile_jail -6 f2b-all
     fails all 203.0.113.50
     check "$IMPL: cx-all bans 203.0.113.50" wait_banned cx-all "2001:db8::2 203.0.113.50"
+    compile_jail -4 f2b-all
+    if [ "$IMPL" == cxopt ]; then
+        check "$IMPL: the IPv4 ban of cx-all is a set element" \
+            bash -c "ip netns exec $HOST nft list sets | grep -q 203.0.113.50"
+    fi
     check_eq "$IMPL: allports: IPv6 client cut off on every port" "80/v4:ok 22/v4:ok 80/v6:no 22/v6:no" "$(reach)"
     fails ipset 192.0.2.2
     check "$IMPL: cx-ipset bans 192.0.2.2" wait_banned cx-ipset 192.0.2.2
@@ -171,5 +199,5 @@ scenario() {
     fi
 }
 
-run_both scenario
+RUN_IMPLS="ref cx cxopt" run_both scenario
 summary
