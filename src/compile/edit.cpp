@@ -230,20 +230,26 @@ Message set_del(const std::string& table, const std::string& name) {
   return m;
 }
 
-std::optional<std::size_t> anchored_min_run(const std::vector<nft::SetObj>& sets,
-                                            const std::string& chain) {
-  for (const auto& s : sets)
-    if (chain_of_set(s.name) == chain)
-      if (auto k = anchor_min_run(s.name)) return std::max<std::size_t>(*k, 1);
-  return std::nullopt;
-}
+// What a table's sets say of each chain: its anchor's minimum run, its lookup sets, the next
+// free set number. Built once per batch (a table may have thousands of chains).
+struct ChainSets {
+  std::optional<std::size_t> anchored;  // the anchor's minimum run
+  std::vector<std::string> names;       // every set of the chain, the anchor included
+  std::size_t next_number = 0;
+};
+using SetIndex = std::map<std::string, ChainSets>;
 
-std::size_t next_set_number(const std::vector<nft::SetObj>& sets, const std::string& chain) {
-  std::size_t next = 0;
-  for (const auto& s : sets)
-    if (chain_of_set(s.name) == chain)
-      if (auto n = set_number(s.name)) next = std::max(next, *n + 1);
-  return next;
+SetIndex index_sets(const std::vector<nft::SetObj>& sets) {
+  SetIndex out;
+  for (const auto& s : sets) {
+    auto chain = chain_of_set(s.name);
+    if (!chain) continue;
+    ChainSets& c = out[*chain];
+    c.names.push_back(s.name);
+    if (auto k = anchor_min_run(s.name)) c.anchored = std::max<std::size_t>(*k, 1);
+    if (auto n = set_number(s.name)) c.next_number = std::max(c.next_number, *n + 1);
+  }
+  return out;
 }
 
 // A rule of the list as the plan sees it: a jump to a renamed chain names the new name (its
@@ -258,38 +264,51 @@ std::pair<model::Rule, nft::RuleObj> final_rule(const Recompile& in, nft::RuleOb
   return {std::move(m), std::move(ro)};
 }
 
-Result<std::vector<Message>> compile_view(const Recompile& in, const std::string& chain,
-                                          const View& view, std::uint32_t& next_id) {
+Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& index,
+                                          const std::string& chain, const View& view,
+                                          std::uint32_t& next_id) {
   const std::string name = in.rename && chain == in.rename->first ? in.rename->second : chain;
+  static const ChainSets kNone;
+  const auto found = index.find(chain);
+  const ChainSets& have = found == index.end() ? kNone : found->second;
   std::vector<model::Rule> rules;
   std::vector<nft::RuleObj> kernel;
+  rules.reserve(view.size());
+  kernel.reserve(view.size());
   for (const auto& ro : view) {
     auto r = final_rule(in, ro);
     rules.push_back(std::move(r.first));
     kernel.push_back(std::move(r.second));
   }
   Options opt;
-  const auto anchored = anchored_min_run(in.sets, chain);
-  if (anchored)
-    opt.min_run = *anchored;
+  if (have.anchored)
+    opt.min_run = *have.anchored;
   else if (auto it = in.min_run.find(chain); it != in.min_run.end())
     opt.min_run = it->second;
   auto plan = plan_chain(rules, in.family, opt);
   if (!plan) return plan.take_error();
   EmitInput ein{in.table, chain, in.family, rules, kernel};
   ein.set_chain = name;
-  ein.first_set = next_set_number(in.sets, name);
-  if (name != chain) ein.first_set = std::max(ein.first_set, next_set_number(in.sets, chain));
-  auto out = emit_chain(emittable(std::move(*plan), ein), ein, next_id);
+  ein.first_set = have.next_number;
+  if (name != chain)
+    if (auto other = index.find(name); other != index.end())
+      ein.first_set = std::max(ein.first_set, other->second.next_number);
+  Plan ready = emittable(std::move(*plan), ein);
+  Result<std::vector<Message>> out = std::vector<Message>{};
+  if (ready.lookup_rules() > 0 || !in.kept) out = emit_chain(ready, ein, next_id);
   if (!out) return out.take_error();
-  // After the flush (out[0]): the old sets go, and a renamed chain's anchor with them.
+  // After the flush (out[0]): the old sets go (a renamed chain's anchor too), and a chain
+  // gets an anchor that has none and is to stay compiled: it has lookups, or is named so.
   std::vector<Message> old;
-  for (const auto& s : in.sets) {
-    if (chain_of_set(s.name) != chain) continue;
-    if (set_number(s.name) || name != chain) old.push_back(set_del(in.table, s.name));
+  for (const auto& set : have.names)
+    if (set_number(set) || name != chain) old.push_back(set_del(in.table, set));
+  const bool lookups = ready.lookup_rules() > 0;
+  const bool anchor = have.anchored ? name != chain : lookups || in.anchor.count(chain);
+  if (anchor) old.push_back(anchor_set_msg(in.table, name, opt.min_run, next_id++));
+  if (!lookups && in.kept) {
+    in.kept->insert(chain);
+    return old;
   }
-  if (name != chain || !anchored)
-    old.push_back(anchor_set_msg(in.table, name, opt.min_run, next_id++));
   out->insert(out->begin() + 1, old.begin(), old.end());
   return out;
 }
@@ -365,11 +384,11 @@ Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message>
       for (auto& [name, v] : views) v.clear();
     if (!chain_del) continue;
     deleted.insert(gone);
-    for (const auto& s : in.sets)
-      if (chain_of_set(s.name) == gone) out.push_back(set_del(in.table, s.name));
+    for (const auto& set : in.sets)
+      if (chain_of_set(set.name) == gone) out.push_back(set_del(in.table, set.name));
   }
   for (const auto& name : deleted) views.erase(name);
-  Recompile rest{in.table, in.family, std::move(views), in.sets, in.rename, in.min_run};
+  Recompile rest{in.table, in.family, std::move(views), in.sets, in.rename, in.min_run, in.anchor};
   auto compiled = compile_views(rest);
   if (!compiled) return compiled.take_error();
   for (auto& m : *compiled) out.push_back(std::move(m));
@@ -381,11 +400,13 @@ Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m
   return apply_to_view(view, m);
 }
 
-Result<std::vector<Message>> compile_views(const Recompile& in) {
+Result<std::vector<Message>> compile_views(Recompile& in) {
   std::vector<Message> out;
   std::uint32_t next_id = 1;
-  for (const auto& [chain, view] : in.views) {
-    auto chain_msgs = compile_view(in, chain, view, next_id);
+  const SetIndex index = index_sets(in.sets);
+  for (auto& [chain, view] : in.views) {
+    auto chain_msgs = compile_view(in, index, chain, view, next_id);
+    View().swap(view);
     if (!chain_msgs) return chain_msgs.take_error();
     for (auto& m : *chain_msgs) out.push_back(std::move(m));
   }

@@ -52,7 +52,6 @@ Result<std::vector<nft::RuleObj>> chain_view(nft::Netlink& nl, Family family,
 // The general path: `msgs` as built against `views` become the batch: every message that is
 // not a rule message of a viewed chain as it is, then per viewed chain (still there) its
 // flush, the deletion of its old sets, and its new list compiled.
-// A viewed chain with no anchor among `sets` gets one (a chain compiled by a restore).
 struct Recompile {
   std::string table;
   Family family = Family::V4;
@@ -61,12 +60,19 @@ struct Recompile {
   std::optional<std::pair<std::string, std::string>> rename = {};  // -E OLD NEW
   // Minimum run per chain where no anchor says (else the default).
   std::map<std::string, std::size_t> min_run = {};
+  // Chains that get an anchor even without a lookup (named to `optimize on`, or anchored
+  // before a restore emptied the table); others get one once they have a lookup.
+  std::set<std::string> anchor = {};
+  // A restore: a chain that gets no lookup keeps the rule messages the batch has for it;
+  // compile_views() then sends only its set changes and names it in `kept`.
+  std::set<std::string>* kept = nullptr;
 };
 Result<std::vector<nft::Message>> recompile(const Recompile& in, std::vector<nft::Message> msgs);
 
 // The parts of recompile() for a restore, whose batch is bytes (nft::Batch): a rule message
 // applied to a chain's list as the kernel would apply it, and every view compiled.
 Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m);
-Result<std::vector<nft::Message>> compile_views(const Recompile& in);
+// Each view is emptied once compiled (a restore holds all of them at once).
+Result<std::vector<nft::Message>> compile_views(Recompile& in);
 
 }  // namespace cx::compile

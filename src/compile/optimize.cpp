@@ -159,9 +159,10 @@ Result<std::vector<ChainReport>> optimize_on(core::Session& session, const Optim
           }
           auto r = compile_chain(session, req, chain, next_id, msgs);
           if (!r) return r.take_error();
-          // A chain iptables-nft alone can read is left as it is; every other one is marked
-          // compiled, so that its runs become sets as later commands make them long enough.
-          if (r->note != kLeftAsIs)
+          // A chain with lookups is compiled; one named on the command line is marked
+          // compiled even without (an anchor), so that its runs become sets as later
+          // commands make them long enough (a fail2ban jail chain).
+          if (r->note != kLeftAsIs && (r->lookups > 0 || !req.chains.empty()))
             msgs.push_back(anchor_set_msg(req.table, chain, req.options.min_run, next_id++));
           out.push_back(std::move(*r));
         }

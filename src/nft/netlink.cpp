@@ -1110,6 +1110,21 @@ std::optional<Message> batch_rule_message(const nlmsghdr* n) {
   return m;
 }
 
+std::optional<std::string> batch_rule_chain(const nlmsghdr* n) {
+  const auto type = n->nlmsg_type & 0xff;
+  if (type != NFT_MSG_NEWRULE && type != NFT_MSG_DELRULE) return std::nullopt;
+  return message_string(n, NFTA_RULE_CHAIN);
+}
+
+void Batch::for_each_message(const std::function<void(const nlmsghdr*)>& each) const {
+  for (const Chunk& c : chunks_)
+    for (std::size_t at = 0; at < c.used;) {
+      const auto* n = reinterpret_cast<const nlmsghdr*>(c.data.get() + at);
+      at += NLMSG_ALIGN(n->nlmsg_len);
+      each(n);
+    }
+}
+
 Batch Batch::rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const {
   Batch out(family_);
   std::size_t at_meta = 0;

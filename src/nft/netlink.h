@@ -114,6 +114,8 @@ struct Message {
 // A NEWRULE or DELRULE message of a batch read back whole (handle, position, ids, flags);
 // nothing for other messages.
 std::optional<Message> batch_rule_message(const nlmsghdr* n);
+// The chain of a NEWRULE or DELRULE message (empty for a table flush); nothing for others.
+std::optional<std::string> batch_rule_chain(const nlmsghdr* n);
 
 class Batch {
  public:
@@ -135,6 +137,7 @@ class Batch {
       const std::function<void(std::size_t, RuleObj&&, std::uint16_t)>& each) const;
   // A new batch of the messages `keep` keeps, in order (with their texts and lines).
   Batch rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const;
+  void for_each_message(const std::function<void(const nlmsghdr*)>& each) const;
   // The messages as they will be sent, BATCH_BEGIN/END left out (for tests).
   std::string bytes() const;
 

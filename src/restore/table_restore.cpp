@@ -786,33 +786,48 @@ std::set<std::string> TableRestore::chains_to_compile() const {
 // The batch with the rule messages of every chain to compile taken out, applied to its list
 // (which starts empty: the chain is new or was emptied), and the lists compiled at the end.
 Result<nft::Batch> TableRestore::compiled_batch(int line) const {
-  const std::vector<nft::SetObj> none;
+  static const std::vector<nft::SetObj> none;
   compile::Recompile rc{
       name_, session_.family(), {}, fresh_ && state_->exists ? none : kernel_sets_};
   for (const auto& chain : chains_to_compile()) {
     rc.views[chain];
     if (opts_.optimize) rc.min_run[chain] = *opts_.optimize;
-    for (const auto& set : kernel_sets_)  // a compiled chain keeps its minimum run
-      if (compile::chain_of_set(set.name) == chain)
-        if (auto k = compile::anchor_min_run(set.name)) rc.min_run[chain] = *k;
   }
+  for (const auto& set : kernel_sets_)  // an anchored chain stays so, with its minimum run
+    if (auto chain = compile::chain_of_set(set.name); chain && rc.views.count(*chain))
+      if (auto k = compile::anchor_min_run(set.name)) {
+        rc.min_run[*chain] = *k;
+        rc.anchor.insert(*chain);
+      }
+  // First the rule messages of those chains applied to their lists; then the batch again
+  // without them for every chain that gets lookups, and their compiled form at its end.
   Status failure;
-  nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
-    auto m = nft::batch_rule_message(n);
-    if (!m) return true;
-    if (m->rule.chain.empty()) {  // a flush of the table
+  msgs_.for_each_message([&](const nlmsghdr* n) {
+    auto chain = nft::batch_rule_chain(n);
+    if (!chain) return;
+    if (chain->empty()) {  // a flush of the table
       for (auto& [name, view] : rc.views) view.clear();
-      return true;
+      return;
     }
-    auto it = rc.views.find(m->rule.chain);
-    if (it == rc.views.end()) return true;
+    auto it = rc.views.find(*chain);
+    if (it == rc.views.end()) return;
+    auto m = nft::batch_rule_message(n);
+    if (!m) return;
     if (Status st = compile::apply_rule_message(it->second, *m); !st && failure)
       failure = std::move(st);
-    return false;
   });
   CX_TRY(failure);
+  std::set<std::string> kept;
+  rc.kept = &kept;
+  std::set<std::string> rebuilt;
+  for (const auto& [chain, view] : rc.views) rebuilt.insert(chain);
   auto tail = compile::compile_views(rc);
   if (!tail) return tail.take_error();
+  for (const auto& chain : kept) rebuilt.erase(chain);
+  nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
+    auto chain = nft::batch_rule_chain(n);
+    return !chain || !rebuilt.count(*chain);
+  });
   for (auto& m : *tail) {
     m.line = line;
     out.add(m);
