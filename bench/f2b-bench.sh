@@ -8,7 +8,8 @@
 # (one of the oldest bans, at the end of the chain: fail2ban inserts at the head, so bans
 # expire from the end).
 # Implementations: ref (iptables-nft), cx (build/sbin), cxopt (build/sbin with the jail chain
-# compiled: loaded with iptables-restore --optimize, docs/compiled-chains.md).
+# compiled: loaded with iptables-restore --optimize, docs/compiled-chains.md). BIN=DIR: another
+# build than build/sbin.
 #   bench/f2b-bench.sh [-n "1000 10000 100000"] [-c CALLS] [-i "ref cx cxopt"]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +91,7 @@ for n in $sizes; do
   gen "$n" >"$tmp/rules"
   for impl in $impls; do
     bin=/usr/sbin
-    [ "$impl" != ref ] && bin=$here/build/sbin
+    [ "$impl" != ref ] && bin=${BIN:-$here/build/sbin}
     restore=$bin/iptables-restore
     [ "$impl" = ref ] && restore=/usr/sbin/iptables-nft-restore
     opt=()
