@@ -39,7 +39,8 @@ constexpr const char* kCxUsage =
     "  -h, --help       print this text\n"
     "  -V, --version    print the version of cxtables and of the iptables it follows\n"
     "\n"
-    "See cxtables(8), cxtables-trace(8), cxtables-apply(8), cxtables-lint(8).\n";
+    "See cxtables(8), cxtables-trace(8), cxtables-apply(8), cxtables-lint(8),\n"
+    "cxtables-optimize(8).\n";
 
 }  // namespace
 

@@ -19,8 +19,8 @@ constexpr const char* kUsage =
     "usage: cxtables optimize on|off|status [-4|-6] [-t TABLE] [--min-run N] [CHAIN...]\n"
     "on:     compile runs of similar rules of the chains (all chains of the table when none\n"
     "        is named) into kernel sets and verdict maps, in one transaction. iptables and\n"
-    "        iptables-save of cxtables list the rules as before; iptables-nft refuses the\n"
-    "        table. Commands that would change a compiled chain are refused until `off'.\n"
+    "        iptables-save of cxtables list the rules as before, and every command keeps\n"
+    "        the chains compiled; iptables-nft refuses the table.\n"
     "off:    turn compiled chains back into the rules iptables-nft writes.\n"
     "status: per chain, its rules and how many of them are held in how many lookups.\n";
 

@@ -27,7 +27,7 @@ NAMES="iptables ip6tables iptables-save ip6tables-save iptables-restore ip6table
 iptables-nft ip6tables-nft iptables-nft-save ip6tables-nft-save iptables-nft-restore
 ip6tables-nft-restore iptables-translate ip6tables-translate iptables-restore-translate
 ip6tables-restore-translate xtables-monitor"
-PAGES="cxtables cxtables-trace cxtables-apply cxtables-lint cxtables-persistent"
+PAGES="cxtables cxtables-trace cxtables-apply cxtables-lint cxtables-persistent cxtables-optimize"
 
 missing=
 [ "$(id -u)" -eq 0 ] || missing="$missing root"
@@ -138,7 +138,7 @@ for p in $PAGES; do
     check_eq "$p(8) renders without warnings" "" "$warn"
 done
 # Each command's options in its --help are in its page.
-for c in trace apply lint; do
+for c in trace apply lint optimize; do
     bad=
     for o in $("$X/usr/sbin/cxtables" "$c" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         zcat "$X/usr/share/man/man8/cxtables-$c.8.gz" | grep -qF -- "\\fB$o\\fR" || bad="$bad $o"
