@@ -50,7 +50,7 @@ _cxtables() {
                 --state-dir) _filedir -d; return ;;
                 -t | --timeout | --ssh) return ;;
             esac
-            opts="-4 -6 -h --help -t --timeout --background --check --force --netns --ssh --state-dir --confirm"
+            opts="-4 -6 -h --help -t --timeout --background --check --force --optimize --netns --ssh --state-dir --confirm"
             ;;
         optimize)
             case $prev in
