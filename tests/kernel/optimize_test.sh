@@ -16,7 +16,8 @@
 #   3. writes on a compiled chain (-A -I -D -R -F -Z -E -X, restore --noflush) do in the
 #      compiled namespace what they do in the plain one (exit code, output, listing), the
 #      chain stays compiled, a ban and an unban are element edits; -C still
-#      finds a compiled rule; writes on chains that are not compiled work;
+#      finds a compiled rule; writes on chains that are not compiled work; concurrent bans and
+#      unbans on a compiled chain all land;
 #   4. `optimize off` gives the nft bytecode of the plain load (handles masked).
 # Ends with "N passed, N failed".
 
@@ -244,6 +245,37 @@ for ns in "$PLAIN" "$COMPILED"; do
     check "-D WEB in $ns" in_ns "$ns" iptables -D WEB 3
 done
 listings_agree "after writes on WEB"
+
+section "concurrent writers on a compiled chain"
+# Four processes ban 25 addresses each at the head of a compiled chain while two unban 10 of
+# its first rules: every ban and unban lands (each is one transaction, started again when
+# another writer came first), in sets.
+printf '%s\n' '*filter' ':CONC - [0:0]' '-A CONC -s 198.51.100.201/32 -j DROP' \
+    '-A CONC -s 198.51.100.202/32 -j DROP' '-A CONC -s 198.51.100.203/32 -j DROP' \
+    '-A CONC -s 198.51.100.204/32 -j DROP' 'COMMIT' | in_ns "$COMPILED" iptables-restore --noflush --optimize
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    in_ns "$COMPILED" iptables -I CONC 1 -s "203.0.113.$((150 + i))/32" -j DROP
+done
+pids=()
+for w in 0 1 2 3; do
+    (for i in $(seq 1 25); do in_ns "$COMPILED" iptables -w -I CONC 1 -s "192.0.2.$((w * 25 + i + 100))/32" -j DROP || echo "ban $w $i failed"; done) >"$CXT_TMP/conc.$w" 2>&1 &
+    pids+=($!)
+done
+for w in 0 1; do
+    (for i in $(seq 1 5); do in_ns "$COMPILED" iptables -w -D CONC -s "203.0.113.$((150 + w * 5 + i))/32" -j DROP || echo "unban $w $i failed"; done) >"$CXT_TMP/unconc.$w" 2>&1 &
+    pids+=($!)
+done
+wait "${pids[@]}"
+check_eq "no write failed" "" "$(cat "$CXT_TMP"/conc.* "$CXT_TMP"/unconc.*)"
+check_eq "CONC holds 4 + 100 rules" 104 "$(in_ns "$COMPILED" iptables -S CONC | grep -c '^-A')"
+want=$( (for a in $(seq 101 200); do echo "-A CONC -s 192.0.2.$a/32 -j DROP"; done
+    for a in 201 202 203 204; do echo "-A CONC -s 198.51.100.$a/32 -j DROP"; done) | sort)
+check_eq "... exactly the bans made" "$want" "$(in_ns "$COMPILED" iptables -S CONC | grep '^-A' | sort)"
+check "CONC is compiled" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_CONC_"
+in_ns "$COMPILED" iptables -F CONC
+in_ns "$COMPILED" iptables -X CONC
+check_not "-F and -X of CONC leave no set of it" \
+    bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_CONC_"
 
 section "optimize off"
 check "optimize off" in_ns "$COMPILED" cxtables optimize off
