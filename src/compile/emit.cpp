@@ -36,8 +36,11 @@ KeyForm key_form(const Shape& shape) {
 
 std::size_t padded_width(Field f, Family family) { return (field_width(f, family) + 3) / 4 * 4; }
 
+// A key of one field is that field's bytes (nft's sets of inet_proto hold 1 byte, of
+// inet_service 2: nft cannot list a set whose keys are longer than its type); fields of a
+// concatenation take whole registers each.
 std::size_t key_bytes(const Shape& shape, Family family) {
-  if (key_form(shape) == KeyForm::Address) return field_width(shape.fields()[0], family);
+  if (shape.size() == 1) return field_width(shape.fields()[0], family);
   std::size_t n = 0;
   for (Field f : shape.fields()) n += padded_width(f, family);
   return n;
@@ -93,7 +96,10 @@ bool rule_reads_back(std::size_t i, const EmitInput& in) {
   return again && core::same_expressions(again->exprs, in.kernel[i].exprs);
 }
 
+bool spells_multiport(const Segment& seg);
+
 bool segment_emittable(const Segment& seg, const EmitInput& in) {
+  if (in.family == Family::V6 && spells_multiport(seg)) return false;
   if (key_form(seg.shape) == KeyForm::Concat &&
       (!all_exact(seg) || seg.shape.size() > kMaxKeyFields ||
        key_bytes(seg.shape, in.family) > kMaxKeyBytes))
@@ -119,7 +125,7 @@ nft::Bytes padded(const nft::Bytes& v) {
 }
 
 nft::Bytes exact_key(const Element& e, KeyForm form) {
-  if (form == KeyForm::Address) return e.key[0].lo;
+  if (form == KeyForm::Address || e.key.size() == 1) return e.key[0].lo;
   nft::Bytes out;
   for (const Interval& i : e.key) {
     const nft::Bytes v = padded(i.lo);
@@ -199,11 +205,25 @@ void set_verdict(nft::SetElemObj& e, const Verdict& v) {
   }
 }
 
+// -m multiport never matches a non-first fragment; a transport-header load of one reads the
+// fragment's data (Linux 6.18), so an IPv4 multiport run first checks the fragment offset
+// ("ip frag-off & 0x1fff == 0"). An IPv6 one stays Linear (segment_emittable()).
+bool spells_multiport(const Segment& seg) {
+  return seg.spelling.find("|multiport:") != std::string::npos;
+}
+
+std::vector<nft::Expr> first_fragment_only() {
+  return {nft::Expr::payload(nft::kNetworkHeader, 6, 2, kReg1),
+          nft::Expr::bitwise(2, {0x1f, 0xff}, {0, 0}, kReg1),
+          nft::Expr::cmp(nft::kEq, {0, 0}, kReg1)};
+}
+
 nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::SetObj& set) {
   nft::RuleObj r;
   r.table = in.table;
   r.chain = in.chain;
-  r.exprs = key_loads(seg.shape, in.family);
+  if (spells_multiport(seg)) r.exprs = first_fragment_only();
+  for (auto& e : key_loads(seg.shape, in.family)) r.exprs.push_back(std::move(e));
   const bool map = seg.lookup == LookupKind::VerdictMap;
   nft::Expr lookup =
       nft::Expr::lookup(set.name, kReg1, map ? std::optional(kRegVerdict) : std::nullopt);

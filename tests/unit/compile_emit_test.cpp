@@ -167,6 +167,21 @@ TEST(CompileEmit, PortDispatchIsAVerdictMapOnProtocolAndPort) {
   EXPECT_EQ(exprs[2].lookup_dreg, 0u);
 }
 
+TEST(CompileEmit, AKeyOfOneFieldIsThatFieldsBytes) {
+  // nft lists a set of inet_proto only with 1-byte keys (a 4-byte key aborts `nft list`).
+  Chain protos =
+      chain({"-p tcp -j ACCEPT", "-p udp -j DROP", "-p icmp -j ACCEPT", "-p gre -j DROP"});
+  auto msgs = emit(protos);
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].set.key_len, 1u);
+  EXPECT_EQ(msgs[2].set.elems[0].key, (nft::Bytes{6}));
+  Chain iface =
+      chain({"-i eth0 -j ACCEPT", "-i eth1 -j DROP", "-i eth2 -j ACCEPT", "-i eth3 -j DROP"});
+  auto m2 = emit(iface);
+  ASSERT_EQ(m2.size(), 4u);
+  EXPECT_EQ(m2[1].set.key_len, 16u);
+}
+
 TEST(CompileEmit, MultiportItemsShareOneRule) {
   Chain c = chain({"-p udp -m multiport --dports 53,5353 -j ACCEPT",
                    "-p udp -m multiport --dports 123 -j DROP",
@@ -176,6 +191,10 @@ TEST(CompileEmit, MultiportItemsShareOneRule) {
   ASSERT_EQ(msgs.size(), 4u);
   const auto& e = msgs[2].set.elems;
   ASSERT_EQ(e.size(), 7u);
+  // -m multiport refuses non-first fragments: the lookup checks the fragment offset first.
+  const auto& look = msgs[3].rule.exprs;
+  ASSERT_GE(look.size(), 3u);
+  EXPECT_EQ(look[0], Expr::payload(nft::kNetworkHeader, 6, 2, 1));
   auto tag = read_element_userdata(*e[4].userdata);
   EXPECT_EQ(tag->rule, kOrderBase + 2);
   EXPECT_EQ(tag->item, 1u);
