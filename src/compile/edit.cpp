@@ -215,6 +215,7 @@ Status apply_to_view(View& v, const Message& m) {
   nft::RuleObj r = m.rule;
   r.position.reset();
   r.position_id.reset();
+  r.exprs.shrink_to_fit();  // a restore holds a whole chain of these
   v.insert(at, std::move(r));
   return {};
 }
@@ -265,7 +266,7 @@ std::pair<model::Rule, nft::RuleObj> final_rule(const Recompile& in, nft::RuleOb
 }
 
 Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& index,
-                                          const std::string& chain, const View& view,
+                                          const std::string& chain, View& view,
                                           std::uint32_t& next_id) {
   const std::string name = in.rename && chain == in.rename->first ? in.rename->second : chain;
   static const ChainSets kNone;
@@ -275,11 +276,12 @@ Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& i
   std::vector<nft::RuleObj> kernel;
   rules.reserve(view.size());
   kernel.reserve(view.size());
-  for (const auto& ro : view) {
-    auto r = final_rule(in, ro);
+  for (auto& ro : view) {  // the view is used up
+    auto r = final_rule(in, std::move(ro));
     rules.push_back(std::move(r.first));
     kernel.push_back(std::move(r.second));
   }
+  View().swap(view);
   Options opt;
   if (have.anchored)
     opt.min_run = *have.anchored;
@@ -389,6 +391,7 @@ Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message>
   }
   for (const auto& name : deleted) views.erase(name);
   Recompile rest{in.table, in.family, std::move(views), in.sets, in.rename, in.min_run, in.anchor};
+  rest.next_id = in.next_id;
   auto compiled = compile_views(rest);
   if (!compiled) return compiled.take_error();
   for (auto& m : *compiled) out.push_back(std::move(m));
@@ -402,10 +405,9 @@ Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m
 
 Result<std::vector<Message>> compile_views(Recompile& in) {
   std::vector<Message> out;
-  std::uint32_t next_id = 1;
   const SetIndex index = index_sets(in.sets);
   for (auto& [chain, view] : in.views) {
-    auto chain_msgs = compile_view(in, index, chain, view, next_id);
+    auto chain_msgs = compile_view(in, index, chain, view, in.next_id);
     View().swap(view);
     if (!chain_msgs) return chain_msgs.take_error();
     for (auto& m : *chain_msgs) out.push_back(std::move(m));

@@ -66,6 +66,7 @@ struct Recompile {
   // A restore: a chain that gets no lookup keeps the rule messages the batch has for it;
   // compile_views() then sends only its set changes and names it in `kept`.
   std::set<std::string>* kept = nullptr;
+  std::uint32_t next_id = 1;  // NFTA_SET_ID of the next set of the batch
 };
 Result<std::vector<nft::Message>> recompile(const Recompile& in, std::vector<nft::Message> msgs);
 

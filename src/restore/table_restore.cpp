@@ -9,6 +9,7 @@
 #include "compile/edit.h"
 #include "compile/expand.h"
 #include "compile/guard.h"
+#include "compile/plan.h"
 #include "compile/userdata.h"
 
 namespace cx::restore {
@@ -799,36 +800,62 @@ Result<nft::Batch> TableRestore::compiled_batch(int line) const {
         rc.min_run[*chain] = *k;
         rc.anchor.insert(*chain);
       }
-  // First the rule messages of those chains applied to their lists; then the batch again
-  // without them for every chain that gets lookups, and their compiled form at its end.
-  Status failure;
+  // A chain with fewer rule messages than its minimum run cannot get a lookup: unless it had
+  // sets before or is to be anchored, it keeps its messages and is not read back at all.
+  std::map<std::string, std::size_t> counts;
   msgs_.for_each_message([&](const nlmsghdr* n) {
-    auto chain = nft::batch_rule_chain(n);
-    if (!chain) return;
-    if (chain->empty()) {  // a flush of the table
-      for (auto& [name, view] : rc.views) view.clear();
-      return;
-    }
-    auto it = rc.views.find(*chain);
-    if (it == rc.views.end()) return;
-    auto m = nft::batch_rule_message(n);
-    if (!m) return;
-    if (Status st = compile::apply_rule_message(it->second, *m); !st && failure)
-      failure = std::move(st);
+    if (auto chain = nft::batch_rule_chain(n); chain && !chain->empty()) ++counts[*chain];
   });
-  CX_TRY(failure);
-  std::set<std::string> kept;
-  rc.kept = &kept;
-  std::set<std::string> rebuilt;
-  for (const auto& [chain, view] : rc.views) rebuilt.insert(chain);
-  auto tail = compile::compile_views(rc);
-  if (!tail) return tail.take_error();
+  for (auto it = rc.views.begin(); it != rc.views.end();) {
+    const auto k = rc.min_run.find(it->first);
+    const std::size_t min = k == rc.min_run.end() ? compile::Options{}.min_run : k->second;
+    const bool needed = compiled_.count(it->first) || rc.anchor.count(it->first);
+    it = !needed && counts[it->first] < min ? rc.views.erase(it) : std::next(it);
+  }
+  // Then the rule messages of those chains applied to their lists and compiled, a group of
+  // chains of at most kGroupRules rules at a time (one pass over the batch each: only one
+  // group's lists are held at once); then the batch again without the messages of every
+  // chain that got lookups, and their compiled form at its end.
+  constexpr std::size_t kGroupRules = 16384;
+  std::set<std::string> kept, rebuilt;
+  std::vector<nft::Message> tail;
+  std::map<std::string, std::vector<nft::RuleObj>> pending = std::move(rc.views);
+  while (!pending.empty()) {
+    rc.views.clear();
+    std::size_t rules = 0;
+    for (auto it = pending.begin();
+         it != pending.end() && (rc.views.empty() || rules + counts[it->first] <= kGroupRules);) {
+      rules += counts[it->first];
+      rebuilt.insert(it->first);
+      rc.views.insert(pending.extract(it++));
+    }
+    Status failure;
+    msgs_.for_each_message([&](const nlmsghdr* n) {
+      auto chain = nft::batch_rule_chain(n);
+      if (!chain) return;
+      if (chain->empty()) {  // a flush of the table
+        for (auto& [name, view] : rc.views) view.clear();
+        return;
+      }
+      auto it = rc.views.find(*chain);
+      if (it == rc.views.end()) return;
+      auto m = nft::batch_rule_message(n);
+      if (!m) return;
+      if (Status st = compile::apply_rule_message(it->second, *m); !st && failure)
+        failure = std::move(st);
+    });
+    CX_TRY(failure);
+    rc.kept = &kept;
+    auto group = compile::compile_views(rc);
+    if (!group) return group.take_error();
+    for (auto& m : *group) tail.push_back(std::move(m));
+  }
   for (const auto& chain : kept) rebuilt.erase(chain);
   nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
     auto chain = nft::batch_rule_chain(n);
     return !chain || !rebuilt.count(*chain);
   });
-  for (auto& m : *tail) {
+  for (auto& m : tail) {
     m.line = line;
     out.add(m);
   }
