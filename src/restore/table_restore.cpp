@@ -784,40 +784,14 @@ std::set<std::string> TableRestore::chains_to_compile() const {
   return out;
 }
 
-// The batch with the rule messages of every chain to compile taken out, applied to its list
-// (which starts empty: the chain is new or was emptied), and the lists compiled at the end.
-Result<nft::Batch> TableRestore::compiled_batch(int line) const {
-  static const std::vector<nft::SetObj> none;
-  compile::Recompile rc{
-      name_, session_.family(), {}, fresh_ && state_->exists ? none : kernel_sets_};
-  for (const auto& chain : chains_to_compile()) {
-    rc.views[chain];
-    if (opts_.optimize) rc.min_run[chain] = *opts_.optimize;
-  }
-  for (const auto& set : kernel_sets_)  // an anchored chain stays so, with its minimum run
-    if (auto chain = compile::chain_of_set(set.name); chain && rc.views.count(*chain))
-      if (auto k = compile::anchor_min_run(set.name)) {
-        rc.min_run[*chain] = *k;
-        rc.anchor.insert(*chain);
-      }
-  // A chain with fewer rule messages than its minimum run cannot get a lookup: unless it had
-  // sets before or is to be anchored, it keeps its messages and is not read back at all.
-  std::map<std::string, std::size_t> counts;
-  msgs_.for_each_message([&](const nlmsghdr* n) {
-    if (auto chain = nft::batch_rule_chain(n); chain && !chain->empty()) ++counts[*chain];
-  });
-  for (auto it = rc.views.begin(); it != rc.views.end();) {
-    const auto k = rc.min_run.find(it->first);
-    const std::size_t min = k == rc.min_run.end() ? compile::Options{}.min_run : k->second;
-    const bool needed = compiled_.count(it->first) || rc.anchor.count(it->first);
-    it = !needed && counts[it->first] < min ? rc.views.erase(it) : std::next(it);
-  }
-  // Then the rule messages of those chains applied to their lists and compiled, a group of
-  // chains of at most kGroupRules rules at a time (one pass over the batch each: only one
-  // group's lists are held at once); then the batch again without the messages of every
-  // chain that got lookups, and their compiled form at its end.
+// The rule messages of the chains of `rc` applied to their lists and compiled, a group of
+// chains of at most kGroupRules rules at a time (one pass over the batch each: only one
+// group's lists are held at once). `rebuilt`: the chains read; `kept`: those of them that got
+// no lookup (their messages stay).
+Result<std::vector<nft::Message>> TableRestore::compile_in_groups(
+    compile::Recompile& rc, std::map<std::string, std::size_t>& counts, std::set<std::string>& kept,
+    std::set<std::string>& rebuilt) const {
   constexpr std::size_t kGroupRules = 16384;
-  std::set<std::string> kept, rebuilt;
   std::vector<nft::Message> tail;
   std::map<std::string, std::vector<nft::RuleObj>> pending = std::move(rc.views);
   while (!pending.empty()) {
@@ -850,12 +824,46 @@ Result<nft::Batch> TableRestore::compiled_batch(int line) const {
     if (!group) return group.take_error();
     for (auto& m : *group) tail.push_back(std::move(m));
   }
+  return tail;
+}
+
+// The batch with the rule messages of every chain to compile taken out, applied to its list
+// (which starts empty: the chain is new or was emptied), and the lists compiled at the end.
+Result<nft::Batch> TableRestore::compiled_batch(int line) const {
+  static const std::vector<nft::SetObj> none;
+  compile::Recompile rc{
+      name_, session_.family(), {}, fresh_ && state_->exists ? none : kernel_sets_};
+  for (const auto& chain : chains_to_compile()) {
+    rc.views[chain];
+    if (opts_.optimize) rc.min_run[chain] = *opts_.optimize;
+  }
+  for (const auto& set : kernel_sets_)  // an anchored chain stays so, with its minimum run
+    if (auto chain = compile::chain_of_set(set.name); chain && rc.views.count(*chain))
+      if (auto k = compile::anchor_min_run(set.name)) {
+        rc.min_run[*chain] = *k;
+        rc.anchor.insert(*chain);
+      }
+  // A chain with fewer rule messages than its minimum run cannot get a lookup: unless it had
+  // sets before or is to be anchored, it keeps its messages and is not read back at all.
+  std::map<std::string, std::size_t> counts;
+  msgs_.for_each_message([&](const nlmsghdr* n) {
+    if (auto chain = nft::batch_rule_chain(n); chain && !chain->empty()) ++counts[*chain];
+  });
+  for (auto it = rc.views.begin(); it != rc.views.end();) {
+    const auto k = rc.min_run.find(it->first);
+    const std::size_t min = k == rc.min_run.end() ? compile::Options{}.min_run : k->second;
+    const bool needed = compiled_.count(it->first) || rc.anchor.count(it->first);
+    it = !needed && counts[it->first] < min ? rc.views.erase(it) : std::next(it);
+  }
+  std::set<std::string> kept, rebuilt;
+  auto tail = compile_in_groups(rc, counts, kept, rebuilt);
+  if (!tail) return tail.take_error();
   for (const auto& chain : kept) rebuilt.erase(chain);
   nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
     auto chain = nft::batch_rule_chain(n);
     return !chain || !rebuilt.count(*chain);
   });
-  for (auto& m : tail) {
+  for (auto& m : *tail) {
     m.line = line;
     out.add(m);
   }
