@@ -144,6 +144,17 @@ Result<std::vector<nft::RuleObj>> plain_rules(core::Session& s, const std::strin
   return out;
 }
 
+// A chain as it is: its rules as iptables lists them, how many a lookup holds, in how many.
+Result<ChainReport> status_of(core::Session& s, const std::string& table,
+                              const std::string& chain) {
+  std::size_t lookups = 0;
+  auto kernel = s.netlink().dump_rules(s.family(), table, chain);
+  if (!kernel) return kernel.take_error();
+  auto rules = plain_rules(s, table, chain, lookups);
+  if (!rules) return rules.take_error();
+  return ChainReport{chain, rules->size(), rules->size() - (kernel->size() - lookups), lookups, ""};
+}
+
 }  // namespace
 
 Result<std::vector<ChainReport>> optimize_on(core::Session& session, const OptimizeRequest& req) {
@@ -154,7 +165,10 @@ Result<std::vector<ChainReport>> optimize_on(core::Session& session, const Optim
         std::uint32_t next_id = 1;
         for (const auto& chain : v.chains) {
           if (v.compiled.count(chain)) {
-            out.push_back({chain, 0, 0, 0, "already compiled"});
+            auto r = status_of(session, req.table, chain);
+            if (!r) return r.take_error();
+            r->note = "already compiled";
+            out.push_back(std::move(*r));
             continue;
           }
           auto r = compile_chain(session, req, chain, next_id, msgs);
@@ -203,14 +217,10 @@ Result<std::vector<ChainReport>> optimize_status(core::Session& session,
   if (!v) return v.take_error();
   std::vector<ChainReport> out;
   for (const auto& chain : v->chains) {
-    std::size_t lookups = 0;
-    auto kernel = session.netlink().dump_rules(session.family(), req.table, chain);
-    if (!kernel) return kernel.take_error();
-    auto rules = plain_rules(session, req.table, chain, lookups);
-    if (!rules) return rules.take_error();
-    ChainReport r{chain, rules->size(), rules->size() - (kernel->size() - lookups), lookups, ""};
-    if (v->compiled.count(chain) && lookups == 0) r.note = "compiled, no run long enough yet";
-    out.push_back(std::move(r));
+    auto r = status_of(session, req.table, chain);
+    if (!r) return r.take_error();
+    if (v->compiled.count(chain) && r->lookups == 0) r->note = "compiled, no run long enough yet";
+    out.push_back(std::move(*r));
   }
   return out;
 }
