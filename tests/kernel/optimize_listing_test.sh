@@ -47,9 +47,8 @@
 #    the same edits in PLAIN and COMPILED on the first compiled chain: -A, -I 1, -I 3 (a rule
 #    of the run's shape, then one that is not key-shaped), -D N, -D RULESPEC (a compiled
 #    rule), -R N; each must succeed in both namespaces and leave the listings identical.
-#    (While cxtables refuses writes on compiled chains, naming `cxtables optimize off`, each
-#    refused edit is one FAIL "refused"; COMPILED then gets PLAIN's ruleset again, compiled,
-#    so that every later edit is still tried on a compiled chain.)
+#    (An edit that fails is one FAIL; COMPILED then gets PLAIN's ruleset again, compiled, so
+#    that every later edit is still tried on a compiled chain.)
 # 3. Traffic, on the dp and cp rulesets: a sender namespace per server namespace (same
 #    addresses in both pairs) sends the same UDP datagrams and TCP SYNs (python3 sockets,
 #    fewer than 50 packets, at most 10 s) to PLAIN and COMPILED; the rules aimed at must have
