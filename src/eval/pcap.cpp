@@ -1,5 +1,6 @@
 #include "eval/pcap.h"
 
+#include <dlfcn.h>
 #include <pcap/pcap.h>
 
 #include <cstdio>
@@ -8,6 +9,47 @@
 namespace cx::eval {
 
 namespace {
+
+// libpcap is opened when a capture is read, not linked: Debian's libpcap pulls in D-Bus and
+// systemd's libraries (nine shared objects), which every iptables command would otherwise
+// load at start-up for nothing.
+struct Libpcap {
+  decltype(&::pcap_fopen_offline) fopen_offline = nullptr;
+  decltype(&::pcap_datalink) datalink = nullptr;
+  decltype(&::pcap_next_ex) next_ex = nullptr;
+  decltype(&::pcap_geterr) geterr = nullptr;
+  decltype(&::pcap_close) close = nullptr;
+  decltype(&::pcap_datalink_val_to_name) datalink_val_to_name = nullptr;
+  std::string error;
+};
+
+template <class F>
+bool bind(void* lib, const char* name, F& f, std::string& error) {
+  f = reinterpret_cast<F>(dlsym(lib, name));
+  if (!f && error.empty()) error = std::string("libpcap lacks ") + name;
+  return f != nullptr;
+}
+
+const Libpcap& libpcap() {
+  static const Libpcap api = [] {
+    Libpcap a;
+    void* lib = dlopen("libpcap.so.0.8", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libpcap.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = dlerror();
+      a.error = std::string("cannot load libpcap (") + (why ? why : "not found") + ")";
+      return a;
+    }
+    bind(lib, "pcap_fopen_offline", a.fopen_offline, a.error);
+    bind(lib, "pcap_datalink", a.datalink, a.error);
+    bind(lib, "pcap_next_ex", a.next_ex, a.error);
+    bind(lib, "pcap_geterr", a.geterr, a.error);
+    bind(lib, "pcap_close", a.close, a.error);
+    bind(lib, "pcap_datalink_val_to_name", a.datalink_val_to_name, a.error);
+    return a;
+  }();
+  return api;
+}
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 
@@ -96,23 +138,28 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
   if (bytes.empty()) return other_error("not a capture file (empty)");
   FILE* in = fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb");
   if (!in) return other_error("cannot read the capture");
+  const Libpcap& pcap = libpcap();
+  if (!pcap.error.empty()) {
+    std::fclose(in);
+    return other_error(pcap.error);
+  }
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* pc = pcap_fopen_offline(in, errbuf);  // owns `in` from here on
+  pcap_t* pc = pcap.fopen_offline(in, errbuf);  // owns `in` from here on
   if (!pc) {
     std::fclose(in);
     return other_error(std::string("not a pcap or pcapng file (") + errbuf + ")");
   }
-  const int linktype = pcap_datalink(pc);
+  const int linktype = pcap.datalink(pc);
   std::vector<PcapPacket> out;
   std::size_t index = 0;
   while (true) {
     pcap_pkthdr* hdr = nullptr;
     const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pc, &hdr, &data);
+    const int rc = pcap.next_ex(pc, &hdr, &data);
     if (rc == PCAP_ERROR_BREAK) break;  // end of the file
     if (rc != 1) {
-      std::string why = pcap_geterr(pc);
-      pcap_close(pc);
+      std::string why = pcap.geterr(pc);
+      pcap.close(pc);
       return other_error("capture record " + std::to_string(index + 1) + ": " + why);
     }
     const std::uint8_t* d = data;
@@ -167,10 +214,10 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
         have_type = false;
         break;
       default:
-        pcap_close(pc);
+        pcap.close(pc);
         return other_error(
             "capture link type " + std::to_string(linktype) + " (" +
-            (pcap_datalink_val_to_name(linktype) ? pcap_datalink_val_to_name(linktype) : "?") +
+            (pcap.datalink_val_to_name(linktype) ? pcap.datalink_val_to_name(linktype) : "?") +
             ") is not supported");
     }
     if (pp.skipped.empty()) {
@@ -189,7 +236,7 @@ Result<std::vector<PcapPacket>> parse_pcap(const std::string& bytes) {
     }
     out.push_back(std::move(pp));
   }
-  pcap_close(pc);
+  pcap.close(pc);
   return out;
 }
 
