@@ -220,17 +220,6 @@ Status apply_to_view(View& v, const Message& m) {
   return {};
 }
 
-Message set_del(const std::string& table, const std::string& name) {
-  Message m;
-  m.type = MsgType::DelSet;
-  m.flags = nft::kNlmRequest;
-  m.op_name = "SET_DEL";
-  m.object_text = "set " + name;
-  m.set.table = table;
-  m.set.name = name;
-  return m;
-}
-
 // What a table's sets say of each chain: its anchor's minimum run, its lookup sets, the next
 // free set number. Built once per batch (a table may have thousands of chains).
 struct ChainSets {
@@ -303,7 +292,7 @@ Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& i
   // gets an anchor that has none and is to stay compiled: it has lookups, or is named so.
   std::vector<Message> old;
   for (const auto& set : have.names)
-    if (set_number(set) || name != chain) old.push_back(set_del(in.table, set));
+    if (set_number(set) || name != chain) old.push_back(del_set_msg(in.table, set));
   const bool lookups = ready.lookup_rules() > 0;
   const bool anchor = have.anchored ? name != chain : lookups || in.anchor.count(chain);
   if (anchor) old.push_back(anchor_set_msg(in.table, name, opt.min_run, next_id++));
@@ -316,13 +305,6 @@ Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& i
 }
 
 }  // namespace
-
-std::set<std::string> compiled_of(const std::vector<nft::SetObj>& sets) {
-  std::set<std::string> out;
-  for (const auto& s : sets)
-    if (auto chain = chain_of_set(s.name)) out.insert(*chain);
-  return out;
-}
 
 std::set<std::string> touched(const cli::Command& cmd, const std::set<std::string>& compiled) {
   if (compiled.empty()) return {};
@@ -347,20 +329,8 @@ Result<std::vector<nft::RuleObj>> chain_view(nft::Netlink& nl, Family family,
   auto kernel = nl.dump_rules(family, table, chain);
   if (!kernel) return kernel.take_error();
   Expander ex(nl, family, table);
-  View out;
-  for (auto& kr : *kernel) {
-    if (!is_compiled_rule(kr)) {
-      out.push_back(std::move(kr));
-      continue;
-    }
-    auto plain = ex.expand(kr);
-    if (!plain) return plain.take_error();
-    for (auto& p : *plain) {
-      p.handle = next_view_handle++;
-      out.push_back(std::move(p));
-    }
-  }
-  return out;
+  ex.number_handles(&next_view_handle);
+  return expand_chain(ex, std::move(*kernel));
 }
 
 Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message> msgs) {
@@ -387,7 +357,7 @@ Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message>
     if (!chain_del) continue;
     deleted.insert(gone);
     for (const auto& set : in.sets)
-      if (chain_of_set(set.name) == gone) out.push_back(set_del(in.table, set.name));
+      if (chain_of_set(set.name) == gone) out.push_back(del_set_msg(in.table, set.name));
   }
   for (const auto& name : deleted) views.erase(name);
   Recompile rest{in.table, in.family, std::move(views), in.sets, in.rename, in.min_run, in.anchor};

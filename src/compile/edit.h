@@ -26,9 +26,6 @@ namespace cx::compile {
 
 inline constexpr std::uint64_t kViewHandleBase = 1ull << 62;
 
-// The chains of `sets` (a table's sets) that are compiled.
-std::set<std::string> compiled_of(const std::vector<nft::SetObj>& sets);
-
 // The compiled chains `cmd` changes: its chain; every compiled chain for a command on all
 // chains (-F, -Z, -X without a chain) and for -E (rules of any chain may name the old name).
 std::set<std::string> touched(const cli::Command& cmd, const std::set<std::string>& compiled);

@@ -315,6 +315,17 @@ Result<std::vector<nft::SetElemObj>> segment_elements(const Segment& seg, const 
   return out;
 }
 
+nft::Message del_set_msg(const std::string& table, const std::string& name) {
+  nft::Message m;
+  m.type = nft::MsgType::DelSet;
+  m.flags = nft::kNlmRequest;
+  m.op_name = "SET_DEL";
+  m.object_text = "set " + name;
+  m.set.table = table;
+  m.set.name = name;
+  return m;
+}
+
 nft::Message anchor_set_msg(const std::string& table, const std::string& chain, std::size_t min_run,
                             std::uint32_t id) {
   nft::SetObj s;

@@ -54,6 +54,9 @@ Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& 
 nft::Message anchor_set_msg(const std::string& table, const std::string& chain, std::size_t min_run,
                             std::uint32_t id);
 
+// The deletion of set `name` of `table`.
+nft::Message del_set_msg(const std::string& table, const std::string& name);
+
 // The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
 // cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.
 std::vector<nft::Expr> marker_exprs();

@@ -53,7 +53,7 @@ Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup) {
     auto r = rule_from_text(o.text, lookup.table, lookup.chain, family_);
     if (!r) return r.take_error();
     set_counter(*r, o);
-    r->handle = lookup.handle;
+    r->handle = next_handle_ ? (*next_handle_)++ : lookup.handle;
     out.push_back(std::move(*r));
   }
   return out;
@@ -74,14 +74,18 @@ Result<std::vector<nft::RuleObj>> expand_chain(Expander& ex, std::vector<nft::Ru
   return out;
 }
 
+std::set<std::string> compiled_of(const std::vector<nft::SetObj>& sets) {
+  std::set<std::string> out;
+  for (const auto& s : sets)
+    if (auto chain = chain_of_set(s.name)) out.insert(*chain);
+  return out;
+}
+
 Result<std::set<std::string>> compiled_chains(nft::Netlink& nl, Family family,
                                               const std::string& table) {
   auto sets = nl.dump_sets(family, table);
   if (!sets) return sets.take_error();
-  std::set<std::string> out;
-  for (const auto& s : *sets)
-    if (auto chain = chain_of_set(s.name)) out.insert(*chain);
-  return out;
+  return compiled_of(*sets);
 }
 
 void recount_references(model::Table& table) {

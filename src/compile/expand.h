@@ -22,19 +22,25 @@ class Expander {
   Result<std::vector<nft::RuleObj>> expand(const nft::RuleObj& lookup);
   bool used() const { return used_; }
   Family family() const { return family_; }
+  // Expanded rules get handles of their own, `*next` up (compile/edit.h's views), instead of
+  // their lookup rule's handle.
+  void number_handles(std::uint64_t* next) { next_handle_ = next; }
 
  private:
   nft::Netlink& nl_;
   Family family_;
   std::string table_;
   bool used_ = false;
+  std::uint64_t* next_handle_ = nullptr;
 };
 
 // A rule's sets of a compiled chain: the kernel's rules read through an Expander when `rules`
 // holds a compiled one; the rules as they are otherwise.
 Result<std::vector<nft::RuleObj>> expand_chain(Expander& ex, std::vector<nft::RuleObj> rules);
 
-// The chains of `table` that have compiled sets (from the set names), one dump of its sets.
+// The chains of `sets` (a table's sets) that are compiled (from the set names).
+std::set<std::string> compiled_of(const std::vector<nft::SetObj>& sets);
+// The chains of `table` that have compiled sets, one dump of its sets.
 Result<std::set<std::string>> compiled_chains(nft::Netlink& nl, Family family,
                                               const std::string& table);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "codec/rule_codec.h"
+#include "compile/edit.h"
 #include "compile/emit.h"
 #include "compile/expand.h"
 #include "compile/userdata.h"
@@ -108,51 +109,44 @@ Result<ChainReport> compile_chain(core::Session& s, const OptimizeRequest& req,
   return r;
 }
 
-nft::Message del_set_msg(const std::string& table, const std::string& name) {
-  nft::Message m;
-  m.type = nft::MsgType::DelSet;
-  m.flags = nft::kNlmRequest;
-  m.op_name = "SET_DEL";
-  m.object_text = "set " + name;
-  m.set.table = table;
-  m.set.name = name;
-  return m;
-}
-
 // The chain's rules as iptables-nft would hold them: lookup rules expanded, the others as
-// the kernel has them; ready to be sent (no handles). Counts lookup rules in `lookups`.
-Result<std::vector<nft::RuleObj>> plain_rules(core::Session& s, const std::string& table,
-                                              const std::string& chain, std::size_t& lookups) {
+// the kernel has them; ready to be sent (no handles). With how many rules the kernel holds,
+// how many of them are lookups.
+struct PlainChain {
+  std::vector<nft::RuleObj> rules;
+  std::size_t kernel_rules = 0, lookups = 0;
+};
+
+Result<PlainChain> plain_rules(core::Session& s, const std::string& table,
+                               const std::string& chain) {
   auto kernel = s.netlink().dump_rules(s.family(), table, chain);
   if (!kernel) return kernel.take_error();
-  lookups =
+  PlainChain out;
+  out.kernel_rules = kernel->size();
+  out.lookups =
       static_cast<std::size_t>(std::count_if(kernel->begin(), kernel->end(), is_compiled_rule));
   Expander ex(s.netlink(), s.family(), table);
-  std::vector<nft::RuleObj> out;
-  for (const auto& k : *kernel) {
-    if (!is_compiled_rule(k)) {
-      out.push_back(resend(k, s.family()));
-      continue;
-    }
-    auto plain = ex.expand(k);
-    if (!plain) return plain.take_error();
-    for (auto& p : *plain) {
-      p.handle.reset();
-      out.push_back(std::move(p));
-    }
+  std::uint64_t expanded = kViewHandleBase;  // tells expanded rules from the kernel's own
+  ex.number_handles(&expanded);
+  auto rules = expand_chain(ex, std::move(*kernel));
+  if (!rules) return rules.take_error();
+  for (auto& r : *rules) {
+    if (r.handle && *r.handle >= kViewHandleBase)
+      r.handle.reset();
+    else
+      r = resend(r, s.family());
   }
+  out.rules = std::move(*rules);
   return out;
 }
 
 // A chain as it is: its rules as iptables lists them, how many a lookup holds, in how many.
 Result<ChainReport> status_of(core::Session& s, const std::string& table,
                               const std::string& chain) {
-  std::size_t lookups = 0;
-  auto kernel = s.netlink().dump_rules(s.family(), table, chain);
-  if (!kernel) return kernel.take_error();
-  auto rules = plain_rules(s, table, chain, lookups);
-  if (!rules) return rules.take_error();
-  return ChainReport{chain, rules->size(), rules->size() - (kernel->size() - lookups), lookups, ""};
+  auto plain = plain_rules(s, table, chain);
+  if (!plain) return plain.take_error();
+  const std::size_t n = plain->rules.size();
+  return ChainReport{chain, n, n - (plain->kernel_rules - plain->lookups), plain->lookups, ""};
 }
 
 }  // namespace
@@ -191,9 +185,9 @@ Result<std::vector<ChainReport>> optimize_off(core::Session& session, const Opti
         std::vector<ChainReport> out;
         for (const auto& chain : v.chains) {
           if (!v.compiled.count(chain)) continue;
-          std::size_t lookups = 0;
-          auto rules = plain_rules(session, req.table, chain, lookups);
-          if (!rules) return rules.take_error();
+          auto plain = plain_rules(session, req.table, chain);
+          if (!plain) return plain.take_error();
+          auto& rules = plain->rules;
           nft::RuleObj flush;
           flush.table = req.table;
           flush.chain = chain;
@@ -201,11 +195,11 @@ Result<std::vector<ChainReport>> optimize_off(core::Session& session, const Opti
               core::rule_msg(nft::MsgType::DelRule, nft::kNlmRequest, flush, "RULE_FLUSH"));
           for (const auto& name : v.sets)
             if (chain_of_set(name) == chain) msgs.push_back(del_set_msg(req.table, name));
-          for (auto& r : *rules)
+          for (auto& r : rules)
             msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
                                           nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
                                           std::move(r), "RULE_APPEND"));
-          out.push_back({chain, rules->size(), 0, 0, "decompiled"});
+          out.push_back({chain, rules.size(), 0, 0, "decompiled"});
         }
         return out;
       });
