@@ -115,6 +115,12 @@ def all_local(fam):
 # Ruleset generator
 # ---------------------------------------------------------------------------------------------
 
+# Chance of policy DROP per table (the plain generator's, and the compiled one's: fewer, so
+# that more packets reach the compiled rules).
+PLAIN_DROP_POLICY = collections.defaultdict(lambda: 0.05, filter=0.2)
+COMPILED_DROP_POLICY = collections.defaultdict(lambda: 0.02, filter=0.1)
+
+
 class RulesetGen:
     def __init__(self, rng, fam):
         self.rng = rng
@@ -312,6 +318,30 @@ class RulesetGen:
             return '-j REDIRECT'
         return '-j ' + t
 
+    def table_head(self, table, bases, users, drop):
+        """A table's first lines: its base chains (policy DROP with chance drop[table], never in
+        nat; default ACCEPT), then its user chains."""
+        lines = ['*' + table]
+        for b in bases:
+            pol = 'ACCEPT'
+            if table != 'nat' and self.chance(drop[table]):
+                pol = 'DROP'
+            lines.append(':%s %s [0:0]' % (b, pol))
+        for u in users:
+            lines.append(':%s - [0:0]' % u)
+        return lines
+
+    def random_rule(self, table, hook, callees, hook_in, hook_out):
+        """Matches and a target for a rule at `hook`; a drop without a condition ends most
+        walks, so it is given one."""
+        m, proto = self.matches(hook_in, hook_out, hook)
+        t = self.target(table, hook, proto, callees)
+        while not m and t.split()[1:2] in (['DROP'], ['REJECT']):
+            m, proto = self.matches(hook_in, hook_out, hook)
+            if 'tcp-reset' in t and proto != 'tcp':
+                t = '-j REJECT'
+        return ' '.join(x for x in [m, t] if x)
+
     def generate(self):
         """Returns the save text."""
         out = []
@@ -325,28 +355,14 @@ class RulesetGen:
             # only stay valid), and may be called only by that base chain or by user chains
             # of the same base chain listed before it (no loops).
             owner = {u: self.pick(bases) for u in users}
-            lines = ['*' + table]
-            for b in bases:
-                pol = 'ACCEPT'
-                if table != 'nat' and self.chance(0.2 if table == 'filter' else 0.05):
-                    pol = 'DROP'
-                lines.append(':%s %s [0:0]' % (b, pol))
-            for u in users:
-                lines.append(':%s - [0:0]' % u)
+            lines = self.table_head(table, bases, users, PLAIN_DROP_POLICY)
 
             def chain_rules(chain, hook, callees, n):
                 for _ in range(n):
                     hook_in = hook in ('PREROUTING', 'INPUT', 'FORWARD') or chain in users
                     hook_out = hook in ('OUTPUT', 'POSTROUTING', 'FORWARD') or chain in users
-                    m, proto = self.matches(hook_in, hook_out, hook)
-                    t = self.target(table, hook, proto, callees)
-                    # A drop without a condition ends most walks: give it one.
-                    while not m and t.split()[1:2] in (['DROP'], ['REJECT']):
-                        m, proto = self.matches(hook_in, hook_out, hook)
-                        if 'tcp-reset' in t and proto != 'tcp':
-                            t = '-j REJECT'
-                    line = ' '.join(x for x in ['-A', chain, m, t] if x)
-                    lines.append(line)
+                    rule = self.random_rule(table, hook, callees, hook_in, hook_out)
+                    lines.append(' '.join(x for x in ['-A', chain, rule] if x))
 
             for b in bases:
                 callees = [u for u in users if owner[u] == b]
@@ -738,14 +754,7 @@ class CompiledGen(RulesetGen):
             nuser = self.rng.randint(1, 3) if table == 'filter' else self.rng.randint(0, 2)
             users = ['U%s%d' % (table[:2].upper(), i) for i in range(nuser)]
             owner = {u: self.pick(bases) for u in users}
-            lines = ['*' + table]
-            for b in bases:
-                pol = 'ACCEPT'
-                if table != 'nat' and self.chance(0.1 if table == 'filter' else 0.02):
-                    pol = 'DROP'
-                lines.append(':%s %s [0:0]' % (b, pol))
-            for u in users:
-                lines.append(':%s - [0:0]' % u)
+            lines = self.table_head(table, bases, users, COMPILED_DROP_POLICY)
 
             def chain_rules(chain, hook, callees, nblocks):
                 hook_in = hook in ('PREROUTING', 'INPUT', 'FORWARD') or chain in users
@@ -763,13 +772,7 @@ class CompiledGen(RulesetGen):
                 for _ in range(nblocks):
                     if self.chance(0.2):
                         for _ in range(self.rng.randint(1, 2)):
-                            m, proto = self.matches(hook_in, hook_out, hook)
-                            t = self.target(table, hook, proto, callees)
-                            while not m and t.split()[1:2] in (['DROP'], ['REJECT']):
-                                m, proto = self.matches(hook_in, hook_out, hook)
-                                if 'tcp-reset' in t and proto != 'tcp':
-                                    t = '-j REJECT'
-                            emit(' '.join(x for x in [m, t] if x))
+                            emit(self.random_rule(table, hook, callees, hook_in, hook_out))
                     self.block(table, hook, callees, hook_in, hook_out, emit)
 
             main = {'filter': bases, 'nat': ['PREROUTING', 'POSTROUTING', 'OUTPUT'],
