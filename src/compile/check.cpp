@@ -197,6 +197,8 @@ Decision decide_plan(const Plan& plan, const std::vector<model::Rule>& rules, co
   for (const Segment& s : plan.segments) {
     if (s.kind == SegmentKind::Lookup) {
       const Element* e = lookup(s, plan.family, p);
+      // The lookup rule's shared tests come first: they decide as the rule's own do.
+      if (e && !s.residual.empty() && !oracle.matches(e->rule, p)) e = nullptr;
       if (e && apply(d, e->rule, e->verdict, flow_of(e->verdict), p, oracle)) return d;
       continue;
     }

@@ -16,6 +16,7 @@ namespace cx::compile {
 namespace {
 
 constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
+constexpr std::uint32_t kSetConcat = 0x80;                  // NFT_SET_CONCAT
 
 using nft::Message;
 using nft::MsgType;
@@ -117,7 +118,11 @@ Result<bool> head_insert(nft::Netlink& nl, const ElementEdit& e, const Candidate
   const nft::RuleObj& first = kernel.front();
   auto run = read_run_info(first);
   const nft::SetObj* set = lookup_set(first, e.sets);
-  if (!run || !set || run->lo == 0 || !fits(c, *run, *set)) return false;
+  // An interval concatenation (pipapo) is not asked whether a range holds the new key: the
+  // general path puts the rule in.
+  if (!run || !set || run->lo == 0 || run->reordered || (set->flags & kSetConcat) ||
+      !fits(c, *run, *set))
+    return false;
   auto elems = elements_for(c, e, *set, run->lo - 1);
   if (!elems) return false;
   // A key the set has (or, in an interval set, a range around it) overlaps: the general
@@ -135,6 +140,12 @@ Result<bool> head_insert(nft::Netlink& nl, const ElementEdit& e, const Candidate
 
 Result<bool> delete_rule(nft::Netlink& nl, const ElementEdit& e, const Candidate& c,
                          const std::vector<nft::RuleObj>& kernel, std::vector<Message>& msgs) {
+  // In a reordered chain the kernel's order is not the chain's: the general path finds the
+  // first equal rule.
+  for (const auto& kr : kernel) {
+    auto run = read_run_info(kr);
+    if (read_order_key(kr) || (run && run->reordered)) return false;
+  }
   const std::string spec = cli::rule_spec(e.cmd.rules.front(), e.family);
   for (const auto& kr : kernel) {
     if (!is_compiled_rule(kr)) {
@@ -276,15 +287,16 @@ Result<std::vector<Message>> compile_view(const Recompile& in, const SetIndex& i
     opt.min_run = *have.anchored;
   else if (auto it = in.min_run.find(chain); it != in.min_run.end())
     opt.min_run = it->second;
-  auto plan = plan_chain(rules, in.family, opt);
-  if (!plan) return plan.take_error();
   EmitInput ein{in.table, chain, in.family, rules, kernel};
   ein.set_chain = name;
   ein.first_set = have.next_number;
   if (name != chain)
     if (auto other = index.find(name); other != index.end())
       ein.first_set = std::max(ein.first_set, other->second.next_number);
-  Plan ready = emittable(std::move(*plan), ein);
+  auto planned = plan_for_emit(rules, kernel, ein, opt);
+  if (!planned) return planned.take_error();
+  if (!planned->order.empty()) ein.order = &planned->order;
+  const Plan& ready = planned->plan;
   Result<std::vector<Message>> out = std::vector<Message>{};
   if (ready.lookup_rules() > 0 || !in.kept) out = emit_chain(ready, ein, next_id);
   if (!out) return out.take_error();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "compile/reorder.h"
 #include "compile/userdata.h"
 #include "core/session.h"
 
@@ -11,6 +12,7 @@ namespace cx::compile {
 namespace {
 
 constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
+constexpr std::uint32_t kSetConcat = 0x80;                  // NFT_SET_CONCAT
 constexpr std::uint32_t kDataVerdict = 0xffffff00;          // NFT_DATA_VERDICT
 constexpr std::uint32_t kElemIntervalEnd = 0x1;             // NFT_SET_ELEM_INTERVAL_END
 constexpr std::uint32_t kReg1 = 1, kReg32_00 = 8, kRegVerdict = 0;
@@ -69,9 +71,9 @@ bool all_exact(const Segment& seg) {
   });
 }
 
-bool needs_interval(const Segment& seg) {
-  return key_form(seg.shape) == KeyForm::Address && !all_exact(seg);
-}
+// Ranges, prefixes or wildcards: an interval set (for a concatenation the kernel's pipapo
+// set type, Linux 5.6, whose elements hold both ends).
+bool needs_interval(const Segment& seg) { return !all_exact(seg); }
 
 // The expressions after the rule's counter: how iptables-nft encodes its verdict or target.
 std::vector<nft::Expr> verdict_tail(const nft::RuleObj& rule) {
@@ -98,11 +100,23 @@ bool rule_reads_back(std::size_t i, const EmitInput& in) {
 
 bool spells_multiport(const Segment& seg);
 
+// The expressions of the tests a run's rules share besides their keys (RuleKey::residual),
+// as iptables-nft encodes them; nothing when there are none, nullopt when they do not encode.
+std::optional<std::vector<nft::Expr>> residual_exprs(const Segment& seg, const EmitInput& in) {
+  std::vector<nft::Expr> out;
+  if (seg.residual.empty()) return out;
+  auto r = rule_from_text(seg.residual.substr(1), in.table, in.chain, in.family);
+  if (!r) return std::nullopt;
+  for (auto& e : r->exprs)
+    if (e.kind != nft::Expr::Kind::Counter) out.push_back(std::move(e));
+  return out;
+}
+
 bool segment_emittable(const Segment& seg, const EmitInput& in) {
+  if (!residual_exprs(seg, in)) return false;
   if (in.family == Family::V6 && spells_multiport(seg)) return false;
   if (key_form(seg.shape) == KeyForm::Concat &&
-      (!all_exact(seg) || seg.shape.size() > kMaxKeyFields ||
-       key_bytes(seg.shape, in.family) > kMaxKeyBytes))
+      (seg.shape.size() > kMaxKeyFields || key_bytes(seg.shape, in.family) > kMaxKeyBytes))
     return false;
   if (seg.lookup == LookupKind::Set && verdict_tail(in.kernel[seg.rules.front()]).empty())
     return false;
@@ -124,11 +138,12 @@ nft::Bytes padded(const nft::Bytes& v) {
   return out;
 }
 
-nft::Bytes exact_key(const Element& e, KeyForm form) {
-  if (form == KeyForm::Address || e.key.size() == 1) return e.key[0].lo;
+// The element's key from the low (or high) end of each field's interval.
+nft::Bytes exact_key(const Element& e, KeyForm form, bool high = false) {
+  if (form == KeyForm::Address || e.key.size() == 1) return high ? e.key[0].hi : e.key[0].lo;
   nft::Bytes out;
   for (const Interval& i : e.key) {
-    const nft::Bytes v = padded(i.lo);
+    const nft::Bytes v = padded(high ? i.hi : i.lo);
     out.insert(out.end(), v.begin(), v.end());
   }
   return out;
@@ -174,7 +189,14 @@ nft::SetObj set_object(const Segment& seg, const EmitInput& in, const std::strin
   s.name = name;
   s.id = id;
   s.counter = true;
-  if (needs_interval(seg)) s.flags |= kSetInterval;
+  if (needs_interval(seg)) {
+    s.flags |= kSetInterval;
+    if (seg.shape.size() > 1) {
+      s.flags |= kSetConcat;
+      for (Field f : seg.shape.fields())
+        s.concat.push_back(static_cast<std::uint8_t>(field_width(f, in.family)));
+    }
+  }
   if (seg.lookup == LookupKind::VerdictMap) {
     s.flags |= kSetMap;
     s.data_type = kDataVerdict;
@@ -223,6 +245,8 @@ nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::Set
   r.table = in.table;
   r.chain = in.chain;
   if (spells_multiport(seg)) r.exprs = first_fragment_only();
+  if (auto shared = residual_exprs(seg, in))
+    for (auto& e : *shared) r.exprs.push_back(std::move(e));
   for (auto& e : key_loads(seg.shape, in.family)) r.exprs.push_back(std::move(e));
   const bool map = seg.lookup == LookupKind::VerdictMap;
   nft::Expr lookup =
@@ -234,8 +258,12 @@ nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::Set
     for (auto& e : verdict_tail(in.kernel[seg.rules.front()])) r.exprs.push_back(std::move(e));
   RunInfo run;
   run.count = static_cast<std::uint32_t>(seg.rules.size());
-  run.lo = in.order_base + static_cast<std::uint32_t>(seg.rules.front());
-  run.hi = in.order_base + static_cast<std::uint32_t>(seg.rules.back());
+  run.lo = run.hi = in.order_key(seg.rules.front());
+  for (std::size_t i : seg.rules) {
+    run.lo = std::min(run.lo, in.order_key(i));
+    run.hi = std::max(run.hi, in.order_key(i));
+  }
+  run.reordered = in.order != nullptr;
   run.signature = segment_signature(seg.spelling, seg.lookup, seg.verdict);
   r.userdata = lookup_rule_userdata(run);
   // A target (REJECT --reject-with tcp-reset) is checked against the rule's -p.
@@ -296,16 +324,21 @@ Result<std::vector<nft::SetElemObj>> segment_elements(const Segment& seg, const 
     item = pe.rule == last_rule ? static_cast<std::uint16_t>(item + 1) : 0;
     last_rule = pe.rule;
     const std::string text = item == 0 ? rule_text(in.rules[pe.rule], in.family) : "";
-    auto ud = element_userdata(in.order_base + static_cast<std::uint32_t>(pe.rule), item, text);
-    if (!ud) return other_error("rule " + std::to_string(pe.rule + 1) + " too long to compile");
+    const std::uint32_t key = in.order_key(pe.rule);
+    auto ud = element_userdata(key, item, text);
+    if (!ud)
+      return other_error("rule " + std::to_string(key - in.order_base + 1) +
+                         " too long to compile");
     nft::SetElemObj e;
-    e.key = interval ? pe.key[0].lo : exact_key(pe, form);
+    const bool both_ends = interval && pe.key.size() > 1;  // pipapo: one element, two keys
+    e.key = interval && !both_ends ? pe.key[0].lo : exact_key(pe, form);
+    if (both_ends) e.key_end = exact_key(pe, form, true);
     e.userdata = std::move(*ud);
     e.counter = item == 0 ? counter_of(in.kernel[pe.rule]) : Count{0, 0};
     if (seg.lookup == LookupKind::VerdictMap) set_verdict(e, pe.verdict);
     out.push_back(std::move(e));
     nft::Bytes end = pe.key[0].hi;
-    if (interval && increment(end)) {
+    if (interval && !both_ends && increment(end)) {
       nft::SetElemObj x;
       x.key = std::move(end);
       x.flags = kElemIntervalEnd;
@@ -351,6 +384,47 @@ Plan emittable(Plan plan, const EmitInput& in) {
   return plan;
 }
 
+namespace {
+
+bool room_for_order_keys(const std::vector<nft::RuleObj>& kernel) {
+  for (const auto& r : kernel)
+    if (!with_order_key(r.userdata, 0)) return false;
+  return true;
+}
+
+// v in its order again after reordered(v, order).
+template <class T>
+void put_back(std::vector<T>& v, const std::vector<std::size_t>& order) {
+  std::vector<T> out(v.size());
+  for (std::size_t k = 0; k < order.size(); ++k) out[order[k]] = std::move(v[k]);
+  v = std::move(out);
+}
+
+}  // namespace
+
+Result<Planned> plan_for_emit(std::vector<model::Rule>& rules, std::vector<nft::RuleObj>& kernel,
+                              const EmitInput& in, const Options& options) {
+  Planned out;
+  out.order = regroup(rules, in.family, options);
+  if (!is_identity(out.order) && room_for_order_keys(kernel)) {
+    rules = reordered(std::move(rules), out.order);
+    kernel = reordered(std::move(kernel), out.order);
+    auto plan = plan_chain(rules, in.family, options);
+    if (!plan) return plan.take_error();
+    EmitInput moved = in;
+    moved.order = &out.order;
+    out.plan = emittable(std::move(*plan), moved);
+    if (out.plan.lookup_rules() > 0) return out;
+    put_back(rules, out.order);
+    put_back(kernel, out.order);
+  }
+  out.order.clear();
+  auto plan = plan_chain(rules, in.family, options);
+  if (!plan) return plan.take_error();
+  out.plan = emittable(std::move(*plan), in);
+  return out;
+}
+
 Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& in,
                                              std::uint32_t& next_id) {
   std::vector<nft::Message> msgs;
@@ -365,10 +439,19 @@ Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& 
       CX_TRY(emit_lookup(seg, in, set_name(named, sets++), next_id++, msgs));
       continue;
     }
-    for (std::size_t i : seg.rules)
+    for (std::size_t i : seg.rules) {
+      nft::RuleObj r = resend(in.kernel[i], in.family);
+      if (in.order) {
+        auto ud = with_order_key(r.userdata, in.order_key(i));
+        if (!ud)
+          return other_error("rule " + std::to_string((*in.order)[i] + 1) +
+                             " has no room for its order key");
+        r.userdata = std::move(*ud);
+      }
       msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
                                     nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
-                                    resend(in.kernel[i], in.family), "RULE_APPEND"));
+                                    std::move(r), "RULE_APPEND"));
+    }
   }
   return msgs;
 }

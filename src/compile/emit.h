@@ -28,6 +28,12 @@ struct EmitInput {
   std::size_t first_set = 0;                // N of the first set's name (set_name())
   std::string set_chain = {};               // the chain the sets are named for; empty: chain
   std::uint32_t order_base = kOrderBase;    // order key of rules[0] (userdata.h)
+  // Reordered rules (compile/reorder.h): the original index of each of `rules`. The rules
+  // that stay rules then carry their order keys, and lookup rules say so.
+  const std::vector<std::size_t>* order = nullptr;
+  std::uint32_t order_key(std::size_t i) const {
+    return order_base + static_cast<std::uint32_t>(order ? (*order)[i] : i);
+  }
 };
 
 // What the rules of a run share, as RunInfo::signature: the spelling, and a Set run's verdict.
@@ -43,6 +49,17 @@ Result<std::vector<nft::SetElemObj>> segment_elements(const Segment& seg, const 
 // a rule whose text does not read back to its own expressions, userdata over 256 bytes) made
 // Linear.
 Plan emittable(Plan plan, const EmitInput& in);
+
+// The chain planned and made emittable, its rules reordered first (compile/reorder.h) when
+// that gives it a lookup and each rule left a rule has room for its order key: `rules` and
+// `kernel` (the vectors `in` refers to) are then in the new order, and `order` says where
+// each came from (emit with in.order = &order). `order` is empty when nothing moved.
+struct Planned {
+  Plan plan;
+  std::vector<std::size_t> order;
+};
+Result<Planned> plan_for_emit(std::vector<model::Rule>& rules, std::vector<nft::RuleObj>& kernel,
+                              const EmitInput& in, const Options& options);
 
 // The messages that replace the chain's rules by the plan: flush the chain, make each set
 // with its elements, append the rules in order. `next_id` numbers the batch's sets.

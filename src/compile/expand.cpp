@@ -1,5 +1,7 @@
 #include "compile/expand.h"
 
+#include <algorithm>
+
 #include "compile/userdata.h"
 
 namespace cx::compile {
@@ -27,7 +29,8 @@ void set_counter(nft::RuleObj& rule, const Original& o) {
 
 }  // namespace
 
-Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup) {
+Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup,
+                                                   std::vector<std::uint32_t>* keys) {
   used_ = true;
   const nft::Expr* l = lookup_of(lookup);
   if (!l) return other_error("compiled rule in chain " + lookup.chain + " has no lookup");
@@ -55,11 +58,48 @@ Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup) {
     set_counter(*r, o);
     r->handle = next_handle_ ? (*next_handle_)++ : lookup.handle;
     out.push_back(std::move(*r));
+    if (keys) keys->push_back(index);
   }
   return out;
 }
 
+bool is_reordered(const nft::RuleObj& kernel_rule) {
+  if (read_order_key(kernel_rule)) return true;
+  auto run = is_compiled_rule(kernel_rule) ? read_run_info(kernel_rule) : std::nullopt;
+  return run && run->reordered;
+}
+
+namespace {
+
+// A reordered chain: every rule of it by order key (the chain's own rules without theirs).
+Result<std::vector<nft::RuleObj>> expand_sorted(Expander& ex, std::vector<nft::RuleObj> rules) {
+  std::vector<std::pair<std::uint32_t, nft::RuleObj>> keyed;
+  for (auto& r : rules) {
+    if (!is_compiled_rule(r)) {
+      const std::uint32_t key = read_order_key(r).value_or(0);
+      drop_order_key(r);
+      keyed.emplace_back(key, std::move(r));
+      continue;
+    }
+    std::vector<std::uint32_t> keys;
+    auto plain = ex.expand(r, &keys);
+    if (!plain) return plain.take_error();
+    for (std::size_t k = 0; k < plain->size(); ++k)
+      keyed.emplace_back(keys[k], std::move((*plain)[k]));
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<nft::RuleObj> out;
+  out.reserve(keyed.size());
+  for (auto& [key, r] : keyed) out.push_back(std::move(r));
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<nft::RuleObj>> expand_chain(Expander& ex, std::vector<nft::RuleObj> rules) {
+  if (std::any_of(rules.begin(), rules.end(), is_reordered))
+    return expand_sorted(ex, std::move(rules));
   std::vector<nft::RuleObj> out;
   out.reserve(rules.size());
   for (auto& r : rules) {

@@ -18,8 +18,10 @@ class Expander {
  public:
   Expander(nft::Netlink& nl, Family family, std::string table)
       : nl_(nl), family_(family), table_(std::move(table)) {}
-  // The rules `lookup` (a rule with is_compiled_rule()) stands for, in their original order.
-  Result<std::vector<nft::RuleObj>> expand(const nft::RuleObj& lookup);
+  // The rules `lookup` (a rule with is_compiled_rule()) stands for, in their original order;
+  // with their order keys in `keys` when asked.
+  Result<std::vector<nft::RuleObj>> expand(const nft::RuleObj& lookup,
+                                           std::vector<std::uint32_t>* keys = nullptr);
   bool used() const { return used_; }
   Family family() const { return family_; }
   // Expanded rules get handles of their own, `*next` up (compile/edit.h's views), instead of
@@ -33,6 +35,11 @@ class Expander {
   bool used_ = false;
   std::uint64_t* next_handle_ = nullptr;
 };
+
+// Whether a compiled chain's kernel rules are in another order than its rules (a lookup rule
+// or one of the chain's own rules says so, compile/userdata.h): listing then sorts the rules
+// by their order keys.
+bool is_reordered(const nft::RuleObj& kernel_rule);
 
 // A rule's sets of a compiled chain: the kernel's rules read through an Expander when `rules`
 // holds a compiled one; the rules as they are otherwise.

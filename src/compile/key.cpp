@@ -2,6 +2,7 @@
 #include "compile/key.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/parse.h"
 #include "eval/packet.h"
@@ -77,6 +78,18 @@ std::optional<Interval> range_interval(std::string_view s, Family family) {
   Interval i{Bytes(lo->begin(), lo->begin() + bytes), Bytes(hi->begin(), hi->begin() + bytes)};
   if (i.hi < i.lo) return std::nullopt;
   return i;
+}
+
+// Whole matches a run's rules may share besides their keys: they only read the packet or its
+// connection, and are not key fields themselves.
+bool is_residual(std::string_view name) {
+  static constexpr std::string_view kShared[] = {
+      "conntrack", "state",    "mark", "connmark", "pkttype", "addrtype", "length",
+      "tos",       "dscp",     "ecn",  "ttl",      "hl",      "helper",   "physdev",
+      "owner",     "devgroup", "mac",  "icmp",     "icmp6"};
+  for (std::string_view s : kShared)
+    if (name == s) return true;
+  return false;
 }
 
 bool is_port_proto(std::uint8_t p) { return p == 6 || p == 17 || p == 136 || p == 132 || p == 33; }
@@ -200,6 +213,11 @@ bool KeyBuilder::match(const ext::Match& m) {
   if (name == "comment") return comment(m);
   std::string saved;
   m.save(saved, ext::SaveContext{family_, &rule_.ip});
+  if (is_residual(name)) {
+    key_.residual += " -m " + std::string(name) + saved;
+    key_.spelling += "|" + std::string(name) + "=" + saved;
+    return true;
+  }
   const std::vector<std::string> w = words(saved);
   if (std::find(w.begin(), w.end(), "!") != w.end()) return fail(why_, "inverted " + saved);
   key_.spelling += "|" + std::string(name) + ":";
@@ -219,6 +237,12 @@ std::optional<RuleKey> KeyBuilder::build() {
   if (!header()) return std::nullopt;
   for (const auto& m : rule_.matches)
     if (!match(*m)) return std::nullopt;
+  // -m icmp needs its -p: then the run's rules share their protocol too (other shared tests
+  // must not carry the first rule's -p: the protocol is a key field, it varies in a run).
+  if (key_.residual.find(" -m icmp") != std::string::npos) {
+    key_.residual = " -p " + std::to_string(rule_.ip.proto) + key_.residual;
+    key_.spelling += "|p=" + std::to_string(rule_.ip.proto);
+  }
   if (key_.shape.empty()) {
     fail(why_, "no key field");
     return std::nullopt;
@@ -305,8 +329,139 @@ std::vector<Key> RuleKey::elements() const {
   return out;
 }
 
+Bytes OverlapIndex::bucket_of(const Key& key) const {
+  Bytes out;
+  for (std::size_t k = 0; k < key.size(); ++k)
+    if (exact_fields_ & (1u << k)) out.insert(out.end(), key[k].lo.begin(), key[k].lo.end());
+  return out;
+}
+
+void OverlapIndex::narrow(const Key& key) const {
+  std::uint32_t exact = exact_fields_;
+  for (std::size_t k = 0; k < key.size(); ++k)
+    if (!key[k].exact()) exact &= ~(1u << k);
+  if (exact == exact_fields_) return;
+  exact_fields_ = exact;
+  buckets_.clear();
+  if (exact == 0) return;
+  for (std::size_t id = 0; id < keys_.size(); ++id) buckets_[bucket_of(keys_[id])].push_back(id);
+}
+
+bool OverlapIndex::overlaps(const Key& key) const {
+  if (fields_ == 1) {
+    auto it = single_.upper_bound(key[0].hi);  // first interval starting after key
+    return it != single_.begin() && std::prev(it)->second >= key[0].lo;
+  }
+  narrow(key);
+  if ((exact_fields_ & ((1u << fields_) - 1)) == 0) {
+    if (keys_.size() > kMaxScan) return true;
+    for (const Key& k : keys_)
+      if (keys_overlap(k, key)) return true;
+    return false;
+  }
+  auto it = buckets_.find(bucket_of(key));
+  if (it == buckets_.end()) return false;
+  for (std::size_t id : it->second)
+    if (keys_overlap(keys_[id], key)) return true;
+  return false;
+}
+
+void OverlapIndex::insert(const Key& key) {
+  if (fields_ == 1) {
+    single_.emplace(key[0].lo, key[0].hi);
+    return;
+  }
+  narrow(key);
+  keys_.push_back(key);
+  if (exact_fields_ & ((1u << fields_) - 1)) buckets_[bucket_of(key)].push_back(keys_.size() - 1);
+}
+
 std::optional<RuleKey> rule_key(const model::Rule& rule, Family family, std::string* why) {
   return KeyBuilder(rule, family, why).build();
+}
+
+namespace {
+
+// Matches that only read the packet and the connection.
+bool reads_only(std::string_view name) {
+  static constexpr std::string_view kReaders[] = {
+      "comment", "tcp",       "udp",        "udplite",   "sctp",     "dccp",     "icmp",
+      "icmp6",   "multiport", "iprange",    "conntrack", "state",    "mark",     "connmark",
+      "mac",     "addrtype",  "pkttype",    "length",    "tos",      "dscp",     "ecn",
+      "ttl",     "hl",        "helper",     "physdev",   "owner",    "devgroup", "realm",
+      "cgroup",  "cpu",       "ipv6header", "frag",      "hbh",      "dst",      "rt",
+      "mh",      "esp",       "ah",         "policy",    "time",     "string",   "u32",
+      "tcpmss",  "rpfilter",  "socket",     "cluster",   "connbytes"};
+  for (std::string_view r : kReaders)
+    if (name == r) return true;
+  return false;
+}
+
+// The plain --sport/--dport (tcp, udp), --sports/--dports (multiport) or
+// --src-range/--dst-range (iprange) of a save form; an option after "!" is skipped.
+void footprint_match(const ext::Match& m, const model::Rule& rule, Family family, RuleKey& key) {
+  const std::string_view name = m.name();
+  const bool ports = name == "tcp" || name == "udp" || name == "multiport";
+  if (!ports && name != "iprange") return;
+  if (ports && (rule.ip.inv_proto || !is_port_proto(rule.ip.proto) ||
+                (name == "tcp" && rule.ip.proto != 6) || (name == "udp" && rule.ip.proto != 17)))
+    return;
+  std::string saved;
+  m.save(saved, ext::SaveContext{family, &rule.ip});
+  const std::vector<std::string> w = words(saved);
+  auto put = [&](Field f, std::vector<Interval> v) {
+    if (!key.shape.has(f) && !v.empty()) {
+      key.shape.add(f);
+      key.values[static_cast<std::size_t>(f)] = std::move(v);
+    }
+  };
+  for (std::size_t k = 0; k + 1 < w.size(); ++k) {
+    if (w[k] == "!") {
+      ++k;  // the option it inverts
+      continue;
+    }
+    const std::string& opt = w[k];
+    const std::string& arg = w[k + 1];
+    if ((opt == "--sport" || opt == "--dport") && name != "multiport") {
+      if (auto i = port_interval(arg)) put(opt == "--sport" ? Field::Sport : Field::Dport, {*i});
+    } else if ((opt == "--sports" || opt == "--dports") && name == "multiport") {
+      std::vector<Interval> v;
+      for (const std::string& item : split(arg, ',')) {
+        auto i = port_interval(item);
+        if (!i) return;
+        v.push_back(*i);
+      }
+      put(opt == "--sports" ? Field::Sport : Field::Dport, std::move(v));
+    } else if ((opt == "--src-range" || opt == "--dst-range") && name == "iprange") {
+      if (auto i = range_interval(arg, family))
+        put(opt == "--src-range" ? Field::Src : Field::Dst, {*i});
+    }
+  }
+}
+
+}  // namespace
+
+Footprint rule_footprint(const model::Rule& rule, Family family) {
+  Footprint out;
+  RuleKey& key = out.key;
+  const model::IpHeader& ip = rule.ip;
+  auto put = [&](Field f, std::optional<Interval> i) {
+    if (i) {
+      key.shape.add(f);
+      key.values[static_cast<std::size_t>(f)] = {*i};
+    }
+  };
+  if (ip.src && !ip.inv_src) put(Field::Src, address_interval(*ip.src, family));
+  if (ip.dst && !ip.inv_dst) put(Field::Dst, address_interval(*ip.dst, family));
+  if (ip.has_iniface && !ip.inv_in) put(Field::InIface, iface_interval(ip.iniface));
+  if (ip.has_outiface && !ip.inv_out) put(Field::OutIface, iface_interval(ip.outiface));
+  if (ip.proto != 0 && !ip.inv_proto) put(Field::Proto, Interval{{ip.proto}, {ip.proto}});
+  out.stateless = !rule.incompatible;
+  for (const auto& m : rule.matches) {
+    if (!reads_only(m->name())) out.stateless = false;
+    footprint_match(*m, rule, family, key);
+  }
+  return out;
 }
 
 }  // namespace cx::compile

@@ -10,7 +10,9 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +76,10 @@ struct RuleKey {
   // alike, so that one template and each element's values rebuild every rule's text.
   std::string spelling;
   std::string comment;  // the -m comment text, if any
+  // The rule's other tests, when each only reads and all of them are whole matches the run's
+  // rules share ("-p 6 -m conntrack --ctstate NEW"): the lookup rule tests them before its
+  // lookup. Part of `spelling`. Empty for none.
+  std::string residual;
   // The elements the rule becomes: the product of its fields' values.
   std::vector<Key> elements() const;
   std::size_t element_count() const;
@@ -82,5 +88,41 @@ struct RuleKey {
 // The rule's key, or nothing (with the reason in `why`) when the rule tests anything else,
 // inverts a test, or constrains no key field at all.
 std::optional<RuleKey> rule_key(const model::Rule& rule, Family family, std::string* why = nullptr);
+
+// Answers "does this key meet one already in the run?". The run's keys are pairwise disjoint,
+// which makes a one-field run a set of disjoint sorted intervals (one map probe). Keys of
+// several fields are bucketed by their values on the fields that every key seen so far gives
+// exactly (the protocol and port of a service, say): only keys of the same bucket can meet
+// an exact query. Without such a field, at most kMaxScan keys are scanned; a larger index
+// answers "meets" (a run then ends early, which costs speed, never meaning).
+class OverlapIndex {
+ public:
+  explicit OverlapIndex(std::size_t fields) : fields_(fields) {}
+  bool overlaps(const Key& key) const;
+  void insert(const Key& key);
+
+ private:
+  static constexpr std::size_t kMaxScan = 1024;
+  Bytes bucket_of(const Key& key) const;
+  void narrow(const Key& key) const;  // drops the fields `key` does not give exactly
+
+  std::size_t fields_;
+  std::map<Bytes, Bytes> single_;             // one field: lo -> hi
+  std::vector<Key> keys_;                     // several fields
+  mutable std::uint32_t exact_fields_ = ~0u;  // positions every key gave exactly
+  mutable std::map<Bytes, std::vector<std::size_t>> buckets_;
+};
+
+// What any rule says of its key fields, for telling rules apart (compile/reorder.h): the
+// values of the fields it tests plainly (not inverted; -p with its tcp/udp ports, multiport
+// --sports/--dports, iprange), whatever else it tests. Every packet the rule matches has
+// values inside these (a field not in the shape: any value). Only `shape` and `values` are
+// filled. `stateless`: every match of the rule only reads (a limit, quota, recent, nfacct
+// ... changes state when reached, even when a later test fails).
+struct Footprint {
+  RuleKey key;
+  bool stateless = true;
+};
+Footprint rule_footprint(const model::Rule& rule, Family family);
 
 }  // namespace cx::compile

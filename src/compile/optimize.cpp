@@ -94,10 +94,11 @@ Result<ChainReport> compile_chain(core::Session& s, const OptimizeRequest& req,
       return r;
     }
   }
-  auto plan = plan_chain(rules, s.family(), req.options);
-  if (!plan) return plan.take_error();
-  const EmitInput in{req.table, chain, s.family(), rules, *kernel};
-  Plan ready = emittable(std::move(*plan), in);
+  EmitInput in{req.table, chain, s.family(), rules, *kernel};
+  auto planned = plan_for_emit(rules, *kernel, in, req.options);
+  if (!planned) return planned.take_error();
+  if (!planned->order.empty()) in.order = &planned->order;
+  const Plan& ready = planned->plan;
   ChainReport r = report_of(chain, ready);
   if (r.lookups == 0) {
     r.note = "no run long enough yet";

@@ -11,73 +11,12 @@
 namespace cx::compile {
 namespace {
 
-// Answers "does this key meet one already in the run?". The run's keys are pairwise disjoint,
-// which makes a one-field run a set of disjoint sorted intervals (one map probe). Keys of
-// several fields are kept as exact values (one set probe) or, when some field is a range,
-// in a list that is scanned.
-class OverlapIndex {
- public:
-  explicit OverlapIndex(std::size_t fields) : fields_(fields) {}
-  bool overlaps(const Key& key) const;
-  void insert(const Key& key);
-
- private:
-  static Bytes concat(const Key& key);
-  static bool exact(const Key& key);
-
-  std::size_t fields_;
-  std::map<Bytes, Bytes> single_;  // one field: lo -> hi
-  std::set<Bytes> exact_;          // several fields, all exact: concatenated values
-  std::vector<Key> ranges_;        // several fields, some range
-};
-
-Bytes OverlapIndex::concat(const Key& key) {
-  Bytes out;
-  for (const Interval& i : key) out.insert(out.end(), i.lo.begin(), i.lo.end());
-  return out;
-}
-
-bool OverlapIndex::exact(const Key& key) {
-  for (const Interval& i : key)
-    if (!i.exact()) return false;
-  return true;
-}
-
-bool OverlapIndex::overlaps(const Key& key) const {
-  if (fields_ == 1) {
-    auto it = single_.upper_bound(key[0].hi);  // first interval starting after key
-    return it != single_.begin() && std::prev(it)->second >= key[0].lo;
-  }
-  for (const Key& r : ranges_)
-    if (keys_overlap(r, key)) return true;
-  if (exact(key)) return exact_.count(concat(key)) > 0;
-  for (const Bytes& e : exact_) {
-    std::vector<Bytes> values;
-    std::size_t at = 0;
-    for (const Interval& i : key) {
-      values.emplace_back(e.begin() + static_cast<std::ptrdiff_t>(at),
-                          e.begin() + static_cast<std::ptrdiff_t>(at + i.lo.size()));
-      at += i.lo.size();
-    }
-    if (key_contains(key, values)) return true;
-  }
-  return false;
-}
-
-void OverlapIndex::insert(const Key& key) {
-  if (fields_ == 1)
-    single_.emplace(key[0].lo, key[0].hi);
-  else if (exact(key))
-    exact_.insert(concat(key));
-  else
-    ranges_.push_back(key);
-}
-
 // The run being built.
 class Run {
  public:
   Run(std::size_t index, const RuleKey& key, const Verdict& v)
-      : segment_{SegmentKind::Lookup, {}, key.shape, key.spelling, LookupKind::Set, v, {}, {}},
+      : segment_{SegmentKind::Lookup, {}, key.shape, key.spelling, LookupKind::Set, v, {}, {},
+                 key.residual},
         index_(key.shape.size()) {
     add(index, key, v);
   }
@@ -134,7 +73,8 @@ void close_run(std::vector<Segment>& out, std::optional<Run>& run, const Options
   run.reset();
 }
 
-// The rule's key when it may be part of a run at all.
+}  // namespace
+
 std::optional<RuleKey> compilable_key(const model::Rule& rule, const Verdict& v, Family family,
                                       const Options& options) {
   if (flow_of(v) == Flow::Continue) return std::nullopt;
@@ -142,8 +82,6 @@ std::optional<RuleKey> compilable_key(const model::Rule& rule, const Verdict& v,
   if (!key || key->element_count() > options.max_elements_per_rule) return std::nullopt;
   return key;
 }
-
-}  // namespace
 
 Verdict verdict_of(const model::Rule& rule, Family family) {
   Verdict v{rule.verdict, {}, {}};

@@ -66,6 +66,7 @@ struct Segment {
   Verdict verdict;                    // Set: the shared verdict
   std::vector<Element> elements;      // disjoint keys, in rule order
   std::vector<std::string> comments;  // per entry of `rules` ("" for none)
+  std::string residual;               // RuleKey::residual, shared by the run's rules
 };
 
 struct Plan {
@@ -78,6 +79,11 @@ struct Options {
   std::size_t min_run = 4;                  // shorter runs stay Linear
   std::size_t max_elements_per_rule = 256;  // a larger product of lists stays Linear
 };
+
+// The rule's key when it may be part of a run at all (a verdict that ends or calls, a
+// key-shaped rule of at most max_elements_per_rule elements).
+std::optional<RuleKey> compilable_key(const model::Rule& rule, const Verdict& v, Family family,
+                                      const Options& options);
 
 Result<Plan> plan_chain(const std::vector<model::Rule>& rules, Family family,
                         const Options& options = {});

@@ -121,19 +121,54 @@ nft::Bytes lookup_rule_userdata(const RunInfo& run) {
   put_u32(info, static_cast<std::uint32_t>(run.signature >> 32));
   put_u32(info, static_cast<std::uint32_t>(run.signature));
   put_tlv(out, kUdRun, info);
+  if (run.reordered) put_tlv(out, kUdReordered, {});
   return out;
+}
+
+std::optional<nft::Bytes> with_order_key(const std::optional<nft::Bytes>& userdata,
+                                         std::uint32_t key) {
+  nft::Bytes out = userdata.value_or(nft::Bytes{});
+  nft::Bytes v;
+  put_u32(v, key);
+  put_tlv(out, kUdOrder, v);
+  if (out.size() > kMaxUserdata) return std::nullopt;
+  return out;
+}
+
+std::optional<std::uint32_t> read_order_key(const nft::RuleObj& rule) {
+  if (!rule.userdata) return std::nullopt;
+  std::optional<std::uint32_t> out;
+  const bool ok = for_each_tlv(*rule.userdata, [&](std::uint8_t type, const nft::Bytes& v) {
+    if (type == kUdOrder && v.size() == 4) out = static_cast<std::uint32_t>(get_be(v, 0, 4));
+  });
+  return ok ? out : std::nullopt;
+}
+
+void drop_order_key(nft::RuleObj& rule) {
+  if (!rule.userdata || !read_order_key(rule)) return;
+  nft::Bytes kept;
+  for_each_tlv(*rule.userdata, [&](std::uint8_t type, const nft::Bytes& v) {
+    if (type != kUdOrder) put_tlv(kept, type, v);
+  });
+  if (kept.empty())
+    rule.userdata.reset();
+  else
+    rule.userdata = std::move(kept);
 }
 
 std::optional<RunInfo> read_run_info(const nft::RuleObj& rule) {
   if (!rule.userdata) return std::nullopt;
   std::optional<RunInfo> out;
+  bool reordered = false;
   const bool ok = for_each_tlv(*rule.userdata, [&](std::uint8_t type, const nft::Bytes& v) {
+    reordered |= type == kUdReordered;
     if (type != kUdRun || v.size() != 20) return;
     out = RunInfo{static_cast<std::uint32_t>(get_be(v, 0, 4)),
                   static_cast<std::uint32_t>(get_be(v, 4, 4)),
                   static_cast<std::uint32_t>(get_be(v, 8, 4)), get_be(v, 12, 8)};
   });
   if (!ok) return std::nullopt;
+  if (out) out->reordered = reordered;
   return out;
 }
 

@@ -32,6 +32,10 @@ std::optional<std::size_t> anchor_min_run(const std::string& set);
 inline constexpr std::uint8_t kUdComment = 0;
 inline constexpr std::uint8_t kUdCompiled = 0xc7;
 inline constexpr std::uint8_t kUdRun = 0xc8;
+// A lookup rule of a chain whose rules were reordered (compile/reorder.h), and each of the
+// chain's own rules there: its order key.
+inline constexpr std::uint8_t kUdReordered = 0xc9;
+inline constexpr std::uint8_t kUdOrder = 0xca;
 inline constexpr std::uint8_t kFormatVersion = 1;
 inline constexpr std::size_t kMaxUserdata = 256;  // NFT_USERDATA_MAXLEN
 
@@ -47,6 +51,9 @@ struct RunInfo {
   std::uint32_t count = 0;
   std::uint32_t lo = 0, hi = 0;
   std::uint64_t signature = 0;
+  // The chain's rules are not in their original order: listing sorts them by order key, and
+  // writes take the general path.
+  bool reordered = false;
   bool operator==(const RunInfo&) const = default;
 };
 std::uint64_t run_signature(const std::string& spelling, const std::string& verdict);
@@ -56,6 +63,14 @@ std::uint64_t run_signature(const std::string& spelling, const std::string& verd
 nft::Bytes lookup_rule_userdata(const RunInfo& run);
 bool is_compiled_rule(const nft::RuleObj& rule);
 std::optional<RunInfo> read_run_info(const nft::RuleObj& rule);
+
+// A rule of a reordered chain that stays a rule carries its order key in its userdata, after
+// what iptables-nft put there (a comment): nullopt when that leaves no room.
+std::optional<nft::Bytes> with_order_key(const std::optional<nft::Bytes>& userdata,
+                                         std::uint32_t key);
+std::optional<std::uint32_t> read_order_key(const nft::RuleObj& rule);
+// The rule's userdata as iptables-nft wrote it: the order key taken out.
+void drop_order_key(nft::RuleObj& rule);
 
 // An element's userdata: the original rule's order key, the item within the rule
 // (a multiport list gives several), and on item 0 the rule's text (after "-A CHAIN") as its

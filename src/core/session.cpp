@@ -408,8 +408,38 @@ namespace {
 
 // Puts the rules each compiled lookup rule stands for at its place in the chain (the places
 // counted before any was expanded, so the last goes in first).
+// A reordered chain (compile/reorder.h): its own rules (their order keys in `own_keys`) and
+// the expanded ones, by order key.
+Status merge_expanded(compile::Expander& ex, model::Chain& mc,
+                      std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
+                      const std::vector<std::uint32_t>& own_keys) {
+  std::vector<std::pair<std::uint32_t, model::Rule>> keyed;
+  for (std::size_t k = 0; k < mc.rules.size(); ++k)
+    keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(mc.rules[k]));
+  for (auto& [at, lookup] : compiled) {
+    std::vector<std::uint32_t> keys;
+    auto plain = ex.expand(lookup, &keys);
+    if (!plain) return plain.take_error();
+    for (std::size_t k = 0; k < plain->size(); ++k) {
+      const nft::RuleObj& p = (*plain)[k];
+      keyed.emplace_back(keys[k], codec::decode_rule(p.exprs, ex.family(), p.userdata));
+      keyed.back().second.handle = p.handle.value_or(0);
+    }
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  mc.rules.clear();
+  for (auto& [key, r] : keyed) mc.rules.push_back(std::move(r));
+  return {};
+}
+
 Status insert_expanded(compile::Expander& ex, model::Chain& mc,
-                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled) {
+                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
+                       const std::vector<std::uint32_t>& own_keys) {
+  const bool reordered = !own_keys.empty() ||
+                         std::any_of(compiled.begin(), compiled.end(),
+                                     [](const auto& c) { return compile::is_reordered(c.second); });
+  if (reordered) return merge_expanded(ex, mc, std::move(compiled), own_keys);
   for (auto at = compiled.rbegin(); at != compiled.rend(); ++at) {
     auto plain = ex.expand(at->second);
     if (!plain) return plain.take_error();
@@ -448,6 +478,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
     // A compiled chain's lookup rules, with the position they stand at: expanded once the
     // chain's dump is over (reading their sets needs the socket the dump is using).
     std::vector<std::pair<std::size_t, nft::RuleObj>> compiled;
+    std::vector<std::uint32_t> own_keys;  // a reordered chain's own rules' order keys
     auto add = [&](const nft::RuleObj& r) {
       if (compile::is_compiled_rule(r)) {
         compiled.emplace_back(mc.rules.size(), r);
@@ -461,6 +492,10 @@ Result<model::Table> Session::read_table(const std::string& table) {
       }
       model::Rule rule = codec::decode_rule(r.exprs, family_, r.userdata);
       rule.handle = r.handle.value_or(0);
+      if (auto key = compile::read_order_key(r)) {
+        own_keys.resize(mc.rules.size());
+        own_keys.push_back(*key);
+      }
       mc.rules.push_back(std::move(rule));
     };
     auto it = ts.rules.find(mc.name);
@@ -473,10 +508,11 @@ Result<model::Table> Session::read_table(const std::string& table) {
           [&] {
             mc.rules.clear();
             compiled.clear();
+            own_keys.clear();
           });
     }
     if (status && !mc.incompatible && !compiled.empty())
-      status = insert_expanded(expander, mc, std::move(compiled));
+      status = insert_expanded(expander, mc, std::move(compiled), own_keys);
   };
   if (spec) {
     for (const auto& bc : spec->chains) {

@@ -1125,8 +1125,8 @@ void Batch::for_each_message(const std::function<void(const nlmsghdr*)>& each) c
     }
 }
 
-Batch Batch::rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const {
-  Batch out(family_);
+void Batch::for_each_raw(
+    const std::function<void(const nlmsghdr*, std::uint32_t, int)>& each) const {
   std::size_t at_meta = 0;
   int line = 0;
   for (const Chunk& c : chunks_) {
@@ -1135,10 +1135,22 @@ Batch Batch::rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const {
       at += NLMSG_ALIGN(n->nlmsg_len);
       const auto texts = static_cast<std::uint32_t>(get_varint(meta_, at_meta));
       line += static_cast<int>(unzigzag(get_varint(meta_, at_meta)));
-      if (keep(n)) out.add_raw(*this, n, texts, line);
+      each(n, texts, line);
     }
   }
+}
+
+Batch Batch::rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const {
+  Batch out(family_);
+  for_each_raw([&](const nlmsghdr* n, std::uint32_t texts, int line) {
+    if (keep(n)) out.add_raw(*this, n, texts, line);
+  });
   return out;
+}
+
+void Batch::append(const Batch& other) {
+  other.for_each_raw(
+      [&](const nlmsghdr* n, std::uint32_t texts, int line) { add_raw(other, n, texts, line); });
 }
 
 void Batch::add_raw(const Batch& from, const nlmsghdr* n, std::uint32_t texts, int line) {

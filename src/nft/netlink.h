@@ -52,6 +52,7 @@ struct RuleObj {
 // set), a verdict when the set is a verdict map, its userdata and its counter.
 struct SetElemObj {
   Bytes key;
+  std::optional<Bytes> key_end;  // a range of a concatenation (NFTA_SET_ELEM_KEY_END)
   std::uint32_t flags = 0;  // NFT_SET_ELEM_INTERVAL_END (1)
   std::optional<std::int32_t> verdict;
   std::string chain;  // jump / goto
@@ -66,6 +67,8 @@ struct SetObj {
   std::string table, name;
   std::uint32_t flags = 0;  // NFT_SET_INTERVAL 4, NFT_SET_MAP 8, NFT_SET_CONCAT 0x80
   std::uint32_t key_type = 0, key_len = 0;
+  // An interval concatenation: each field's length in bytes (NFTA_SET_DESC_CONCAT).
+  std::vector<std::uint8_t> concat;
   std::optional<std::uint32_t> data_type;  // maps: NFT_DATA_VERDICT
   std::optional<std::uint32_t> id;
   bool counter = false;  // every element gets a counter (NFTA_SET_EXPR)
@@ -137,12 +140,15 @@ class Batch {
       const std::function<void(std::size_t, RuleObj&&, std::uint16_t)>& each) const;
   // A new batch of the messages `keep` keeps, in order (with their texts and lines).
   Batch rebuilt(const std::function<bool(const nlmsghdr*)>& keep) const;
+  // Every message of `other` added after this batch's.
+  void append(const Batch& other);
   void for_each_message(const std::function<void(const nlmsghdr*)>& each) const;
   // The messages as they will be sent, BATCH_BEGIN/END left out (for tests).
   std::string bytes() const;
 
  private:
   friend class Netlink;
+  void for_each_raw(const std::function<void(const nlmsghdr*, std::uint32_t, int)>& each) const;
   // The bytes live in chunks that are never moved or zero-filled, and go to the kernel as
   // one sendmsg() with an iovec per chunk: a 50k-rule restore then holds its ~29 MB batch
   // once instead of twice while a single buffer doubles. No message straddles two chunks,

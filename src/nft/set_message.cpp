@@ -23,6 +23,9 @@ nftnl_expr* counter_expr(std::uint64_t packets, std::uint64_t bytes) {
 nftnl_set_elem* elem_to_nftnl(const SetElemObj& e) {
   nftnl_set_elem* x = nftnl_set_elem_alloc();
   nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY, e.key.data(), static_cast<std::uint32_t>(e.key.size()));
+  if (e.key_end)
+    nftnl_set_elem_set(x, NFTNL_SET_ELEM_KEY_END, e.key_end->data(),
+                       static_cast<std::uint32_t>(e.key_end->size()));
   if (e.flags) nftnl_set_elem_set_u32(x, NFTNL_SET_ELEM_FLAGS, e.flags);
   if (e.verdict) {
     nftnl_set_elem_set_u32(x, NFTNL_SET_ELEM_VERDICT, static_cast<std::uint32_t>(*e.verdict));
@@ -47,6 +50,9 @@ nftnl_set* set_to_nftnl(const SetObj& s, bool with_elems) {
   nftnl_set_set_u32(x, NFTNL_SET_FLAGS, s.flags);
   nftnl_set_set_u32(x, NFTNL_SET_KEY_TYPE, s.key_type);
   nftnl_set_set_u32(x, NFTNL_SET_KEY_LEN, s.key_len);
+  if (!s.concat.empty())
+    nftnl_set_set_data(x, NFTNL_SET_DESC_CONCAT, s.concat.data(),
+                       static_cast<std::uint32_t>(s.concat.size()));
   if (s.data_type) {
     nftnl_set_set_u32(x, NFTNL_SET_DATA_TYPE, *s.data_type);
     nftnl_set_set_u32(x, NFTNL_SET_DATA_LEN, 0);
@@ -76,6 +82,7 @@ int read_counter(nftnl_expr* e, void* data) {
 SetElemObj elem_from_nftnl(nftnl_set_elem* x) {
   SetElemObj e;
   e.key = data_attr(x, NFTNL_SET_ELEM_KEY).value_or(Bytes{});
+  e.key_end = data_attr(x, NFTNL_SET_ELEM_KEY_END);
   if (nftnl_set_elem_is_set(x, NFTNL_SET_ELEM_FLAGS))
     e.flags = nftnl_set_elem_get_u32(x, NFTNL_SET_ELEM_FLAGS);
   if (nftnl_set_elem_is_set(x, NFTNL_SET_ELEM_VERDICT)) {

@@ -788,11 +788,12 @@ std::set<std::string> TableRestore::chains_to_compile() const {
 // chains of at most kGroupRules rules at a time (one pass over the batch each: only one
 // group's lists are held at once). `rebuilt`: the chains read; `kept`: those of them that got
 // no lookup (their messages stay).
-Result<std::vector<nft::Message>> TableRestore::compile_in_groups(
-    compile::Recompile& rc, std::map<std::string, std::size_t>& counts, std::set<std::string>& kept,
-    std::set<std::string>& rebuilt) const {
+Result<nft::Batch> TableRestore::compile_in_groups(compile::Recompile& rc,
+                                                   std::map<std::string, std::size_t>& counts,
+                                                   std::set<std::string>& kept,
+                                                   std::set<std::string>& rebuilt, int line) const {
   constexpr std::size_t kGroupRules = 16384;
-  std::vector<nft::Message> tail;
+  nft::Batch tail(session_.family());
   std::map<std::string, std::vector<nft::RuleObj>> pending = std::move(rc.views);
   while (!pending.empty()) {
     rc.views.clear();
@@ -822,7 +823,10 @@ Result<std::vector<nft::Message>> TableRestore::compile_in_groups(
     rc.kept = &kept;
     auto group = compile::compile_views(rc);
     if (!group) return group.take_error();
-    for (auto& m : *group) tail.push_back(std::move(m));
+    for (auto& m : *group) {
+      m.line = line;
+      tail.add(m);
+    }
   }
   return tail;
 }
@@ -856,17 +860,14 @@ Result<nft::Batch> TableRestore::compiled_batch(int line) const {
     it = !needed && counts[it->first] < min ? rc.views.erase(it) : std::next(it);
   }
   std::set<std::string> kept, rebuilt;
-  auto tail = compile_in_groups(rc, counts, kept, rebuilt);
+  auto tail = compile_in_groups(rc, counts, kept, rebuilt, line);
   if (!tail) return tail.take_error();
   for (const auto& chain : kept) rebuilt.erase(chain);
   nft::Batch out = msgs_.rebuilt([&](const nlmsghdr* n) {
     auto chain = nft::batch_rule_chain(n);
     return !chain || !rebuilt.count(*chain);
   });
-  for (auto& m : *tail) {
-    m.line = line;
-    out.add(m);
-  }
+  out.append(*tail);
   return out;
 }
 

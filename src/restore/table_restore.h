@@ -139,10 +139,10 @@ class TableRestore {
   // ones; with --noflush only chains this input made or emptied.
   std::set<std::string> chains_to_compile() const;
   Result<nft::Batch> compiled_batch(int line) const;
-  Result<std::vector<nft::Message>> compile_in_groups(compile::Recompile& rc,
-                                                      std::map<std::string, std::size_t>& counts,
-                                                      std::set<std::string>& kept,
-                                                      std::set<std::string>& rebuilt) const;
+  Result<nft::Batch> compile_in_groups(compile::Recompile& rc,
+                                       std::map<std::string, std::size_t>& counts,
+                                       std::set<std::string>& kept, std::set<std::string>& rebuilt,
+                                       int line) const;
 };
 
 }  // namespace cx::restore

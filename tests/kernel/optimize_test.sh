@@ -107,7 +107,7 @@ status=$(in_ns "$COMPILED" cxtables optimize status)
 printf '%s\n' "$status" | sed 's/^/    /'
 check_eq "status of BANS" "BANS: 209 rules, 208 compiled into 2 lookups" \
     "$(grep '^BANS:' <<<"$status")"
-check_eq "status of INPUT" "INPUT: 26 rules, 21 compiled into 5 lookups" \
+check_eq "status of INPUT" "INPUT: 26 rules, 22 compiled into 5 lookups" \
     "$(grep '^INPUT:' <<<"$status")"
 check "nft lists a set of BANS" bash -c "ip netns exec $COMPILED nft list sets | grep -q __cx_BANS_0"
 check "the kernel's BANS chain holds 3 rules (2 lookups)" \

@@ -562,6 +562,12 @@ class CompiledGen(RulesetGen):
             'wild': not exact and self.chance(0.3),
             'comment': self.pick(['none', 'none', 'none', 'all', 'all', 'all', 'some']),
             'explicit': self.pick([True, False, None]),   # -m tcp written or implied; None: either
+            # A test every rule of the block shares besides its key (the lookup rule makes it).
+            'shared': self.pick([None] * 6 + [
+                '-m length --length 0:600', '-m length ! --length 40:60',
+                '-m pkttype --pkt-type unicast'] + ([] if self.no_conntrack else [
+                    '-m conntrack --ctstate NEW', '-m conntrack --ctstate NEW,ESTABLISHED',
+                    '-m state ! --state INVALID'])),
         }
         return st
 
@@ -616,6 +622,8 @@ class CompiledGen(RulesetGen):
                     mats.insert(0, '-m %s %s' % (proto, ' '.join(tcpm)))
                 else:
                     head.append(' '.join(tcpm))
+        if st.get('shared'):
+            mats.insert(self.rng.randint(0, len(mats)), st['shared'])
         self._bounds = []
         tg['hook'] = self._hook
         self.targets.append(tg)
@@ -1246,6 +1254,11 @@ def lookup_hits(stats, fam, tables, save_dir, before=False):
             continue
         specs = collections.Counter()
         for item in json.loads(r.stdout)['nftables']:
+            rule = item.get('rule')
+            if rule and before:
+                text = json.dumps(rule.get('expr', []))
+                if '@__cx_' in text and any(k in text for k in ('"ct"', '"length"', '"pkttype"')):
+                    stats['opt_lookups_shared'] += 1
             obj = item.get('set') or item.get('map')
             if not obj or not obj['name'].startswith('__cx_'):
                 continue
@@ -1255,6 +1268,8 @@ def lookup_hits(stats, fam, tables, save_dir, before=False):
                 stats['opt_sets_vmap' if 'map' in obj else 'opt_sets_plain'] += 1
                 stats['opt_sets_interval'] += int('interval' in obj.get('flags', []))
                 stats['opt_sets_concat'] += int(isinstance(obj.get('type'), list))
+                stats['opt_sets_pipapo'] += int(isinstance(obj.get('type'), list) and
+                                                'interval' in obj.get('flags', []))
             for e in obj.get('elem', []):
                 if isinstance(e, list):
                     e = e[0]
@@ -1682,8 +1697,10 @@ def main():
                   100.0 * stats['opt_cases_via_lookup'] / max(1, stats['cases']),
                   stats['optimized_rulesets']))
         print('# lookups nft lists: %d sets (%d verdict maps, %d with intervals, %d '
-              'concatenated keys)' % (stats['opt_sets'], stats['opt_sets_vmap'],
-                                      stats['opt_sets_interval'], stats['opt_sets_concat']))
+              'concatenated keys, %d of them with intervals); %d lookup rules with shared '
+              'tests' % (stats['opt_sets'], stats['opt_sets_vmap'], stats['opt_sets_interval'],
+                         stats['opt_sets_concat'], stats['opt_sets_pipapo'],
+                         stats['opt_lookups_shared']))
         if stats['opt_nft_list_failed']:
             print('# nft could not list %d compiled tables' % stats['opt_nft_list_failed'])
     print('cases %d agree %d disagree %d undecidable %d rulesets %d seconds %.0f' % (

@@ -203,20 +203,64 @@ TEST(CompileEmit, MultiportItemsShareOneRule) {
             "-p udp -m multiport --dports 6000,6001,6002 -j ACCEPT");
 }
 
+TEST(CompileEmit, WildcardsAreIntervalSets) {
+  Chain c = chain({"-i eth+ -j DROP", "-i ppp+ -j DROP", "-i wg+ -j DROP", "-i tun0 -j DROP"});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].set.flags, 0x4u);  // interval
+  EXPECT_EQ(msgs[1].set.key_len, 16u);
+  EXPECT_TRUE(msgs[1].set.concat.empty());
+  const auto& elems = msgs[2].set.elems;
+  ASSERT_EQ(elems.size(), 8u);  // a start and an end each
+  nft::Bytes eth(16, 0), eth_end(16, 0);
+  std::copy_n("eth", 3, eth.begin());
+  std::copy_n("eti", 3, eth_end.begin());  // "eth\xff..." + 1
+  EXPECT_EQ(elems[0].key, eth);
+  EXPECT_EQ(elems[1].key, eth_end);
+  EXPECT_EQ(elems[1].flags, 1u);
+}
+
+TEST(CompileEmit, RangesInConcatenationsArePipapoSets) {
+  Chain c = chain({"-p tcp -m tcp --dport 1:9 -j DROP", "-p tcp -m tcp --dport 10:19 -j DROP",
+                   "-p tcp -m tcp --dport 20 -j DROP", "-p tcp -m tcp --dport 30 -j DROP"});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].set.flags, 0x84u);  // interval, concat
+  EXPECT_EQ(msgs[1].set.concat, (std::vector<std::uint8_t>{1, 2}));
+  const auto& elems = msgs[2].set.elems;
+  ASSERT_EQ(elems.size(), 4u);  // one element per rule, both ends in it
+  EXPECT_EQ(elems[0].key, (nft::Bytes{6, 0, 0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(elems[0].key_end, (nft::Bytes{6, 0, 0, 0, 0, 9, 0, 0}));
+  EXPECT_EQ(elems[3].key_end, elems[3].key);
+  EXPECT_EQ(elems[0].flags, 0u);
+}
+
+TEST(CompileEmit, SharedTestsComeBeforeTheLookupWithoutTheProtocol) {
+  // The protocol is the key here; the first rule's -p must not be tested with the shared
+  // conntrack test, or the lookup would only ever see udp.
+  Chain c = chain(
+      {"-p udp -m conntrack --ctstate NEW -j DROP", "-p tcp -m conntrack --ctstate NEW -j DROP",
+       "-p icmp -m conntrack --ctstate NEW -j DROP", "-p 47 -m conntrack --ctstate NEW -j DROP"});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u);
+  const auto& exprs = msgs[3].rule.exprs;
+  EXPECT_EQ(std::count(exprs.begin(), exprs.end(), Expr::meta_load(nft::kMetaL4proto, 1)), 1);
+  ASSERT_FALSE(exprs.empty());
+  EXPECT_EQ(exprs[0].kind, Expr::Kind::Match);  // the shared test first
+  EXPECT_EQ(exprs[0].xt_name, "conntrack");
+}
+
 TEST(CompileEmit, ShapesItCannotTakeStayLinear) {
-  for (const auto& lines : std::vector<std::vector<std::string>>{
-           {"-i eth+ -j DROP", "-i ppp+ -j DROP", "-i wg+ -j DROP", "-i tun+ -j DROP"},
-           {"-p tcp -m tcp --dport 1:9 -j DROP", "-p tcp -m tcp --dport 10:19 -j DROP",
-            "-p tcp -m tcp --dport 20 -j DROP", "-p tcp -m tcp --dport 30 -j DROP"},
-           {"-s 192.0.2.0/30 -d 198.51.100.1 -j DROP", "-s 192.0.2.4 -d 198.51.100.1 -j DROP",
-            "-s 192.0.2.3 -d 198.51.100.1 -j DROP", "-s 192.0.2.4 -d 198.51.100.1 -j DROP"}}) {
-    Chain c = chain(lines);
-    auto msgs = emit(c);
-    ASSERT_EQ(msgs.size(), 5u) << lines[0];
-    for (std::size_t i = 1; i < msgs.size(); ++i) {
-      EXPECT_EQ(msgs[i].type, MsgType::NewRule);
-      EXPECT_EQ(msgs[i].rule.exprs, c.kernel[i - 1].exprs);
-    }
+  // IPv6 multiport: no fragment test before the lookup.
+  Chain c =
+      chain({"-p tcp -m multiport --dports 1,2 -j DROP", "-p tcp -m multiport --dports 3,4 -j DROP",
+             "-p tcp -m multiport --dports 5,6 -j DROP", "-p tcp -m multiport --dports 7 -j DROP"},
+            Family::V6);
+  auto msgs = emit(c, Family::V6);
+  ASSERT_EQ(msgs.size(), 5u);
+  for (std::size_t i = 1; i < msgs.size(); ++i) {
+    EXPECT_EQ(msgs[i].type, MsgType::NewRule);
+    EXPECT_EQ(msgs[i].rule.exprs, c.kernel[i - 1].exprs);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "cli/print.h"
 #include "compile/check.h"
 #include "compile/plan.h"
+#include "compile/reorder.h"
 #include "restore/parse_save.h"
 
 namespace cx::compile {
@@ -381,6 +382,8 @@ class Gen {
   Gen(std::uint32_t seed, Family f) : rng_(seed), f_(f) {}
 
   std::vector<std::string> chain_lines();
+  // Rules of two to four shapes taking turns (a firewall's user chain), odd rules between.
+  std::vector<std::string> interleaved_lines();
   Probe probe(const std::vector<model::Rule>& rules);
 
  private:
@@ -513,6 +516,26 @@ std::vector<std::string> Gen::chain_lines() {
       if (chance(20)) l += " -m comment --comment \"c" + std::to_string(lines.size()) + "\"";
       lines.push_back(l + " " + (uniform ? shared : verdict(chance(70))));
     }
+  }
+  return lines;
+}
+
+std::vector<std::string> Gen::interleaved_lines() {
+  std::vector<int> shapes;
+  // Mostly shapes with a protocol, so that turns of other shapes often may be passed.
+  for (int n = pick(2, 4); n > 0; --n)
+    shapes.push_back(chance(75) ? one<int>({1, 3, 4, 6, 7, 8, 9}) : pick(0, 9));
+  std::vector<std::string> verdicts;
+  for (int n = pick(1, 3); n > 0; --n) verdicts.push_back(verdict(chance(70)));
+  std::vector<std::string> lines;
+  for (int target = pick(6, 40); static_cast<int>(lines.size()) < target;) {
+    if (chance(12)) {
+      lines.push_back(odd_rule());
+      continue;
+    }
+    std::string l = key_part(one(shapes));
+    if (chance(20)) l += " -m comment --comment \"c" + std::to_string(lines.size()) + "\"";
+    lines.push_back(l + " " + one(verdicts));
   }
   return lines;
 }
@@ -790,6 +813,149 @@ TEST(CompileMutation, ReorderedRunsAndWrongKeysAreCaught) {
   narrow.segments[2].elements[0].key[1].hi = Bytes{0x07, 0xcf};  // 1999
   Probe pr = probe("10.0.0.1", 6, 2000);
   EXPECT_NE(decide_plan(narrow, rules, pr, o), decide_linear(rules, Family::V4, pr, o));
+}
+
+// ---------------------------------------------------------------------------------------
+// Reordering (compile/reorder.h): the chain in its new order, planned, decides every probe
+// as the chain in its own order.
+
+std::vector<std::size_t> order_of(const std::vector<std::string>& lines, Options o = {1, 256}) {
+  return regroup(chain(lines), Family::V4, o);
+}
+
+TEST(CompileReorder, InterleavedShapesComeTogether) {
+  auto order = order_of({"-s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j ACCEPT",
+                         "-d 10.0.0.9/32 -p udp -m udp --dport 53 -j DROP",
+                         "-s 10.0.0.2/32 -p tcp -m tcp --dport 22 -j ACCEPT",
+                         "-d 10.0.0.8/32 -p udp -m udp --dport 53 -j DROP",
+                         "-s 10.0.0.3/32 -p tcp -m tcp --dport 22 -j ACCEPT"});
+  EXPECT_EQ(order, (std::vector<std::size_t>{0, 2, 4, 1, 3}));
+}
+
+TEST(CompileReorder, NothingPassesARuleItMayMeet) {
+  // The DROP matches 10.0.0.2 port 22 too: the third rule stays after it.
+  auto order = order_of({"-s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j ACCEPT",
+                         "-p tcp -m tcp --dport 22 -j DROP",
+                         "-s 10.0.0.2/32 -p tcp -m tcp --dport 22 -j ACCEPT"});
+  EXPECT_TRUE(is_identity(order));
+  // Another port: nothing in common.
+  order = order_of({"-s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j ACCEPT",
+                    "-p tcp -m tcp --dport 23 -m conntrack --ctstate NEW -j DROP",
+                    "-s 10.0.0.2/32 -p tcp -m tcp --dport 22 -j ACCEPT"});
+  EXPECT_EQ(order, (std::vector<std::size_t>{0, 2, 1}));
+}
+
+TEST(CompileReorder, StatefulRulesAndRulesWithoutKeysAreBarriers) {
+  const std::string a = "-s 10.0.0.1/32 -p tcp -j ACCEPT", b = "-s 10.0.0.2/32 -p tcp -j ACCEPT";
+  // A limit is charged whenever a packet reaches it: a udp packet still may not skip it...
+  EXPECT_TRUE(is_identity(order_of({a, "-p udp -m limit --limit 5/sec -j ACCEPT", b})));
+  EXPECT_TRUE(is_identity(order_of({a, "-p udp -m quota --quota 1000 -j ACCEPT", b})));
+  // ...a length test may be skipped, and so may a LOG of other packets.
+  EXPECT_EQ(order_of({a, "-p udp -m length --length 100 -j ACCEPT", b}),
+            (std::vector<std::size_t>{0, 2, 1}));
+  EXPECT_EQ(order_of({a, "-p udp -j LOG", b}), (std::vector<std::size_t>{0, 2, 1}));
+  // A rule that tests no key field may meet anything; neither may an inverted test.
+  EXPECT_TRUE(is_identity(order_of({a, "-j LOG", b})));
+  EXPECT_TRUE(is_identity(order_of({a, "! -p udp -j LOG", b})));
+}
+
+struct ReorderTally {
+  std::size_t rules = 0, moved = 0, lookup_rules = 0, lookup_rules_unmoved = 0, probes = 0;
+};
+
+void reorder_case(Gen& g, const std::vector<std::string>& lines, Family f, const Options& o,
+                  std::uint64_t salt, int probes, ReorderTally& t) {
+  auto rules = chain(lines, f);
+  ASSERT_EQ(rules.size(), lines.size());
+  const std::vector<std::size_t> order = regroup(rules, f, o);
+  std::vector<std::size_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t k = 0; k < sorted.size(); ++k) ASSERT_EQ(sorted[k], k);
+  auto moved = reordered(chain(lines, f), order);
+  Plan p = plan_of(moved, o, f);
+  if (o.min_run >= 4) {  // (with shorter runs every key-shaped rule is in a lookup anyway)
+    t.rules += rules.size();
+    t.lookup_rules += p.lookup_rules();
+    t.lookup_rules_unmoved += plan_of(rules, o, f).lookup_rules();
+    for (std::size_t k = 0; k < order.size(); ++k) t.moved += order[k] != k;
+  }
+  Oracle orc = oracle(rules, f, salt);
+  Oracle morc{[&](std::size_t k, const Probe& pr) { return orc.matches(order[k], pr); },
+              orc.returns};
+  for (int k = 0; k < probes; ++k) {
+    Probe pr = g.probe(rules);
+    Decision want = decide_linear(rules, f, pr, orc), got = decide_plan(p, moved, pr, morc);
+    for (auto& h : got.hits) h = order[h];
+    if (got.rule) got.rule = order[*got.rule];
+    ASSERT_EQ(got, want) << "plan " << describe(got) << "\nlinear " << describe(want) << "\n"
+                         << chain_text(rules, f) << "order " << testing::PrintToString(order);
+    ++t.probes;
+  }
+}
+
+void reorder_property(Family f, std::uint32_t seed0, int cases) {
+  ReorderTally t;
+  for (int c = 0; c < cases; ++c) {
+    Gen g(seed0 + static_cast<std::uint32_t>(c), f);
+    const auto lines = g.interleaved_lines();
+    for (std::size_t min_run : {1u, 4u}) {
+      reorder_case(g, lines, f, Options{min_run, 256}, c * 5 + min_run, 150, t);
+      if (testing::Test::HasFatalFailure()) return;
+    }
+  }
+  // Rules must really move, and into lookups.
+  EXPECT_GT(t.moved * 5, t.rules) << t.moved << " of " << t.rules;
+  EXPECT_GT(t.lookup_rules, t.lookup_rules_unmoved * 2)
+      << t.lookup_rules << " vs " << t.lookup_rules_unmoved;
+}
+
+TEST(CompileProperty, ReorderedChainDecidesAsTheChainV4) {
+  reorder_property(Family::V4, 7000, 300);
+}
+TEST(CompileProperty, ReorderedChainDecidesAsTheChainV6) {
+  reorder_property(Family::V6, 8000, 120);
+}
+
+TEST(CompileMutation, ReorderingPastOverlapsIsCaught) {
+  // What a reordering that ignored footprints would do: every rule of a class up to the
+  // class's first rule. The same comparison must see the difference in most chains where
+  // that moves a rule past one it meets.
+  int tried = 0, caught_ = 0;
+  for (std::uint32_t c = 0; c < 300; ++c) {
+    Gen g(11000 + c, Family::V4);
+    const auto lines = g.interleaved_lines();
+    auto rules = chain(lines);
+    std::vector<std::size_t> order;
+    std::vector<bool> used(rules.size());
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (used[i]) continue;
+      for (std::size_t j = i; j < rules.size(); ++j)
+        if (!used[j] && lines[j].substr(0, 12) == lines[i].substr(0, 12) &&
+            (j == i || lines[j].back() == lines[i].back())) {
+          used[j] = true;
+          order.push_back(j);
+        }
+    }
+    if (is_identity(order) || order == regroup(rules, Family::V4, Options{1, 256})) continue;
+    ++tried;
+    auto moved = reordered(chain(lines), order);
+    Oracle orc = oracle(rules, Family::V4);
+    Oracle morc{[&](std::size_t k, const Probe& pr) { return orc.matches(order[k], pr); },
+                orc.returns};
+    for (int k = 0; k < 400; ++k) {
+      Probe pr = g.probe(rules);
+      Decision want = decide_linear(rules, Family::V4, pr, orc);
+      Decision got = decide_linear(moved, Family::V4, pr, morc);
+      for (auto& h : got.hits) h = order[h];
+      if (got.rule) got.rule = order[*got.rule];
+      if (!(got == want)) {
+        ++caught_;
+        break;
+      }
+    }
+  }
+  EXPECT_GT(tried, 100);
+  EXPECT_GT(caught_ * 10, tried * 5) << caught_ << "/" << tried;
 }
 
 }  // namespace
