@@ -198,7 +198,7 @@ View::iterator by_id(View& v, const std::optional<std::uint32_t>& id) {
   return std::find_if(v.begin(), v.end(), [&](const nft::RuleObj& r) { return id && r.id == id; });
 }
 
-Status apply_to_view(View& v, const Message& m) {
+Status apply_to_view(View& v, Message&& m) {
   if (m.type == MsgType::DelRule) {
     if (!m.rule.handle && !m.rule.id) {
       v.clear();
@@ -212,7 +212,7 @@ Status apply_to_view(View& v, const Message& m) {
   if (m.flags & nft::kNlmReplace) {
     auto it = by_handle(v, m.rule.handle);
     if (it == v.end()) return other_error("compiled chain " + m.rule.chain + ": no such rule");
-    *it = m.rule;
+    *it = std::move(m.rule);
     return {};
   }
   const bool append = m.flags & nft::kNlmAppend;
@@ -223,7 +223,7 @@ Status apply_to_view(View& v, const Message& m) {
     at = by_handle(v, m.rule.position);
     if (at != v.end() && append) ++at;
   }
-  nft::RuleObj r = m.rule;
+  nft::RuleObj r = std::move(m.rule);
   r.position.reset();
   r.position_id.reset();
   r.exprs.shrink_to_fit();  // a restore holds a whole chain of these
@@ -357,7 +357,7 @@ Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message>
     }
     const bool rule_msg = m.type == MsgType::NewRule || m.type == MsgType::DelRule;
     if (rule_msg && views.count(m.rule.chain)) {
-      CX_TRY(apply_to_view(views[m.rule.chain], m));
+      CX_TRY(apply_to_view(views[m.rule.chain], std::move(m)));
       continue;
     }
     const bool table_flush = m.type == MsgType::DelRule && m.rule.chain.empty();
@@ -381,8 +381,8 @@ Result<std::vector<Message>> recompile(const Recompile& in, std::vector<Message>
   return out;
 }
 
-Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m) {
-  return apply_to_view(view, m);
+Status apply_rule_message(std::vector<nft::RuleObj>& view, nft::Message&& m) {
+  return apply_to_view(view, std::move(m));
 }
 
 Result<std::vector<Message>> compile_views(Recompile& in) {

@@ -69,7 +69,7 @@ Result<std::vector<nft::Message>> recompile(const Recompile& in, std::vector<nft
 
 // The parts of recompile() for a restore, whose batch is bytes (nft::Batch): a rule message
 // applied to a chain's list as the kernel would apply it, and every view compiled.
-Status apply_rule_message(std::vector<nft::RuleObj>& view, const nft::Message& m);
+Status apply_rule_message(std::vector<nft::RuleObj>& view, nft::Message&& m);
 // Each view is emptied once compiled (a restore holds all of them at once).
 Result<std::vector<nft::Message>> compile_views(Recompile& in);
 

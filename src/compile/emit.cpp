@@ -405,11 +405,13 @@ void put_back(std::vector<T>& v, const std::vector<std::size_t>& order) {
 Result<Planned> plan_for_emit(std::vector<model::Rule>& rules, std::vector<nft::RuleObj>& kernel,
                               const EmitInput& in, const Options& options) {
   Planned out;
-  out.order = regroup(rules, in.family, options);
+  std::vector<RuleFacts> facts = rule_facts(rules, in.family, options);
+  out.order = regroup(rules, facts, in.family);
   if (!is_identity(out.order) && room_for_order_keys(kernel)) {
     rules = reordered(std::move(rules), out.order);
     kernel = reordered(std::move(kernel), out.order);
-    auto plan = plan_chain(rules, in.family, options);
+    auto moved_facts = reordered(facts, out.order);
+    auto plan = plan_chain(moved_facts, in.family, options);
     if (!plan) return plan.take_error();
     EmitInput moved = in;
     moved.order = &out.order;
@@ -419,7 +421,7 @@ Result<Planned> plan_for_emit(std::vector<model::Rule>& rules, std::vector<nft::
     put_back(kernel, out.order);
   }
   out.order.clear();
-  auto plan = plan_chain(rules, in.family, options);
+  auto plan = plan_chain(facts, in.family, options);
   if (!plan) return plan.take_error();
   out.plan = emittable(std::move(*plan), in);
   return out;

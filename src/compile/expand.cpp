@@ -14,51 +14,75 @@ const nft::Expr* lookup_of(const nft::RuleObj& rule) {
   return nullptr;
 }
 
-struct Original {
-  std::string text;
-  std::uint64_t packets = 0, bytes = 0;
-};
-
-void set_counter(nft::RuleObj& rule, const Original& o) {
+void set_counter(nft::RuleObj& rule, std::uint64_t packets, std::uint64_t bytes) {
   for (auto& e : rule.exprs)
     if (e.kind == nft::Expr::Kind::Counter) {
-      e.packets = o.packets;
-      e.bytes = o.bytes;
+      e.packets = packets;
+      e.bytes = bytes;
     }
 }
 
 }  // namespace
 
-Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup,
-                                                   std::vector<std::uint32_t>* keys) {
+Result<std::map<std::uint32_t, Expander::Original>> Expander::originals(
+    const nft::RuleObj& lookup) {
   used_ = true;
   const nft::Expr* l = lookup_of(lookup);
   if (!l) return other_error("compiled rule in chain " + lookup.chain + " has no lookup");
   auto elems = nl_.dump_set_elems(family_, table_, l->set_name);
   if (!elems) return elems.take_error();
-  std::map<std::uint32_t, Original> originals;  // by original index: chain order
+  std::map<std::uint32_t, Original> out;  // by order key: chain order
   for (const auto& e : *elems) {
     if (!e.userdata) continue;  // the end of an interval
     auto tag = read_element_userdata(*e.userdata);
     if (!tag) return other_error("set " + l->set_name + " has an element cxtables did not write");
-    Original& o = originals[tag->rule];
-    if (tag->item == 0) o.text = tag->text;
+    Original& o = out[tag->rule];
+    if (tag->item == 0) o.text = std::move(tag->text);
     if (e.counter) {
       o.packets += e.counter->first;
       o.bytes += e.counter->second;
     }
   }
-  std::vector<nft::RuleObj> out;
-  for (const auto& [index, o] : originals) {
+  for (const auto& [index, o] : out)
     if (o.text.empty())
       return other_error("set " + l->set_name + " lacks the text of rule " +
                          std::to_string(index + 1));
+  return out;
+}
+
+Result<std::vector<nft::RuleObj>> Expander::expand(const nft::RuleObj& lookup,
+                                                   std::vector<std::uint32_t>* keys) {
+  auto originals_ = originals(lookup);
+  if (!originals_) return originals_.take_error();
+  std::vector<nft::RuleObj> out;
+  for (const auto& [index, o] : *originals_) {
     auto r = rule_from_text(o.text, lookup.table, lookup.chain, family_);
     if (!r) return r.take_error();
-    set_counter(*r, o);
+    set_counter(*r, o.packets, o.bytes);
     r->handle = next_handle_ ? (*next_handle_)++ : lookup.handle;
     out.push_back(std::move(*r));
     if (keys) keys->push_back(index);
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::uint32_t, model::Rule>>> Expander::expand_rules(
+    const nft::RuleObj& lookup) {
+  auto originals_ = originals(lookup);
+  if (!originals_) return originals_.take_error();
+  std::vector<std::pair<std::uint32_t, model::Rule>> out;
+  out.reserve(originals_->size());
+  for (auto& [index, o] : *originals_) {
+    Result<model::Rule> r = model::Rule{};
+    if (texts_only_)
+      r->saved_text = o.text;
+    else
+      r = rule_model_from_text(o.text, lookup.table, lookup.chain, family_);
+    if (!r) return r.take_error();
+    r->counters = {o.packets, o.bytes};
+    r->handle = next_handle_ ? (*next_handle_)++ : lookup.handle.value_or(0);
+    o.text = {};
+    out.emplace_back(index, std::move(*r));
   }
   return out;
 }

@@ -22,17 +22,31 @@ class Expander {
   // with their order keys in `keys` when asked.
   Result<std::vector<nft::RuleObj>> expand(const nft::RuleObj& lookup,
                                            std::vector<std::uint32_t>* keys = nullptr);
+  // The same as model rules with their order keys, parsed from their texts (what listing
+  // needs: no expressions are built).
+  Result<std::vector<std::pair<std::uint32_t, model::Rule>>> expand_rules(
+      const nft::RuleObj& lookup);
   bool used() const { return used_; }
   Family family() const { return family_; }
   // Expanded rules get handles of their own, `*next` up (compile/edit.h's views), instead of
   // their lookup rule's handle.
   void number_handles(std::uint64_t* next) { next_handle_ = next; }
+  // expand_rules() gives rules with only their save text (model::Rule::saved_text).
+  void texts_only(bool on) { texts_only_ = on; }
 
  private:
   nft::Netlink& nl_;
   Family family_;
   std::string table_;
+  // The texts and summed counters of `lookup`'s rules, by order key.
+  struct Original {
+    std::string text;
+    std::uint64_t packets = 0, bytes = 0;
+  };
+  Result<std::map<std::uint32_t, Original>> originals(const nft::RuleObj& lookup);
+
   bool used_ = false;
+  bool texts_only_ = false;
   std::uint64_t* next_handle_ = nullptr;
 };
 

@@ -130,15 +130,32 @@ std::size_t Plan::lookup_rules() const {
   return n;
 }
 
+std::vector<RuleFacts> rule_facts(const std::vector<model::Rule>& rules, Family family,
+                                  const Options& options) {
+  std::vector<RuleFacts> out;
+  out.reserve(rules.size());
+  for (const auto& r : rules) {
+    RuleFacts f{verdict_of(r, family), std::nullopt};
+    f.key = compilable_key(r, f.verdict, family, options);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 Result<Plan> plan_chain(const std::vector<model::Rule>& rules, Family family,
+                        const Options& options) {
+  return plan_chain(rule_facts(rules, family, options), family, options);
+}
+
+Result<Plan> plan_chain(const std::vector<RuleFacts>& facts, Family family,
                         const Options& options) {
   if (options.min_run == 0 || options.max_elements_per_rule == 0)
     return other_error("compile: min_run and max_elements_per_rule must be at least 1");
   Plan plan{family, {}};
   std::optional<Run> run;
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    const Verdict v = verdict_of(rules[i], family);
-    auto key = compilable_key(rules[i], v, family, options);
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const Verdict& v = facts[i].verdict;
+    const auto& key = facts[i].key;
     if (key && run && run->accepts(*key, v)) {
       run->add(i, *key, v);
       continue;

@@ -85,7 +85,18 @@ struct Options {
 std::optional<RuleKey> compilable_key(const model::Rule& rule, const Verdict& v, Family family,
                                       const Options& options);
 
+// What the planning stages ask of each rule, worked out once: its verdict and, when it may
+// be part of a run, its key (compilable_key).
+struct RuleFacts {
+  Verdict verdict;
+  std::optional<RuleKey> key;
+};
+std::vector<RuleFacts> rule_facts(const std::vector<model::Rule>& rules, Family family,
+                                  const Options& options);
+
 Result<Plan> plan_chain(const std::vector<model::Rule>& rules, Family family,
                         const Options& options = {});
+// The same with the rules' facts given (facts[i] for rules[i]).
+Result<Plan> plan_chain(const std::vector<RuleFacts>& facts, Family family, const Options& options);
 
 }  // namespace cx::compile

@@ -133,19 +133,25 @@ bool is_identity(const std::vector<std::size_t>& order) {
 
 std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules, Family family,
                                  const Options& options) {
+  return regroup(rules, rule_facts(rules, family, options), family);
+}
+
+std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules,
+                                 const std::vector<RuleFacts>& facts, Family family) {
   std::vector<std::vector<std::size_t>> slots(rules.size());  // by anchor
   std::vector<Group> open;                                    // by anchor
   Placed placed;
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    const Footprint fp = rule_footprint(rules[i], family);
+    const auto& key = facts[i].key;
+    const Verdict& v = facts[i].verdict;
+    // A key-shaped rule's footprint is its key.
+    const Footprint fp = key ? Footprint{*key, true} : rule_footprint(rules[i], family);
     if (!fp.stateless || fp.key.shape.empty()) {  // nothing passes it
       open.clear();
       placed.clear();
       slots[i].push_back(i);
       continue;
     }
-    const Verdict v = verdict_of(rules[i], family);
-    const auto key = compilable_key(rules[i], v, family, options);
     const std::string klass = key ? class_of(*key, v) : std::string();
     auto g = key ? std::find_if(open.begin(), open.end(),
                                 [&](const Group& x) { return x.klass == klass; })

@@ -28,6 +28,9 @@ namespace cx::compile {
 // identity when nothing moves.
 std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules, Family family,
                                  const Options& options = {});
+// The same with the rules' facts (plan.h) worked out already.
+std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules,
+                                 const std::vector<RuleFacts>& facts, Family family);
 
 bool is_identity(const std::vector<std::size_t>& order);
 

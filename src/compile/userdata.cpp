@@ -218,6 +218,19 @@ std::string rule_text(const model::Rule& rule, Family family) {
   return s;
 }
 
+Result<model::Rule> rule_model_from_text(const std::string& text, const std::string& table,
+                                         const std::string& chain, Family family) {
+  const std::string program = family == Family::V6 ? "ip6tables" : "iptables";
+  std::vector<std::string> args{program, "-t", table, "-A", chain};
+  for (auto& w : restore::split_words(text)) args.push_back(std::move(w));
+  auto cmd = cli::parse_command(args, family, program, true);
+  if (!cmd) return cmd.take_error();
+  if (cmd->rules.size() != 1)
+    return other_error("compiled rule text gives " + std::to_string(cmd->rules.size()) +
+                       " rules: " + text);
+  return std::move(cmd->rules.front());
+}
+
 Result<nft::RuleObj> rule_from_text(const std::string& text, const std::string& table,
                                     const std::string& chain, Family family) {
   const std::string program = family == Family::V6 ? "ip6tables" : "iptables";

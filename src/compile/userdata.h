@@ -87,6 +87,9 @@ std::optional<ElementTag> read_element_userdata(const nft::Bytes& userdata);
 // " -s 192.0.2.1/32 -j DROP" without its leading space: the rule as iptables-save writes it.
 std::string rule_text(const model::Rule& rule, Family family);
 // That text read and encoded again exactly as `iptables -A CHAIN TEXT` sends it.
+// The rule a text stands for, as `iptables -A` parses it (no expressions: for listing).
+Result<model::Rule> rule_model_from_text(const std::string& text, const std::string& table,
+                                         const std::string& chain, Family family);
 Result<nft::RuleObj> rule_from_text(const std::string& text, const std::string& table,
                                     const std::string& chain, Family family);
 // A rule as the kernel returned it, to be sent again as iptables-nft sends it: no handle or

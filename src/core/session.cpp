@@ -414,21 +414,18 @@ Status merge_expanded(compile::Expander& ex, model::Chain& mc,
                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
                       const std::vector<std::uint32_t>& own_keys) {
   std::vector<std::pair<std::uint32_t, model::Rule>> keyed;
+  keyed.reserve(mc.rules.size());
   for (std::size_t k = 0; k < mc.rules.size(); ++k)
     keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(mc.rules[k]));
   for (auto& [at, lookup] : compiled) {
-    std::vector<std::uint32_t> keys;
-    auto plain = ex.expand(lookup, &keys);
+    auto plain = ex.expand_rules(lookup);
     if (!plain) return plain.take_error();
-    for (std::size_t k = 0; k < plain->size(); ++k) {
-      const nft::RuleObj& p = (*plain)[k];
-      keyed.emplace_back(keys[k], codec::decode_rule(p.exprs, ex.family(), p.userdata));
-      keyed.back().second.handle = p.handle.value_or(0);
-    }
+    for (auto& p : *plain) keyed.push_back(std::move(p));
   }
   std::stable_sort(keyed.begin(), keyed.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   mc.rules.clear();
+  mc.rules.reserve(keyed.size());
   for (auto& [key, r] : keyed) mc.rules.push_back(std::move(r));
   return {};
 }
@@ -441,13 +438,11 @@ Status insert_expanded(compile::Expander& ex, model::Chain& mc,
                                      [](const auto& c) { return compile::is_reordered(c.second); });
   if (reordered) return merge_expanded(ex, mc, std::move(compiled), own_keys);
   for (auto at = compiled.rbegin(); at != compiled.rend(); ++at) {
-    auto plain = ex.expand(at->second);
+    auto plain = ex.expand_rules(at->second);
     if (!plain) return plain.take_error();
     std::vector<model::Rule> rules;
-    for (const auto& p : *plain) {
-      rules.push_back(codec::decode_rule(p.exprs, ex.family(), p.userdata));
-      rules.back().handle = p.handle.value_or(0);
-    }
+    rules.reserve(plain->size());
+    for (auto& p : *plain) rules.push_back(std::move(p.second));
     mc.rules.insert(mc.rules.begin() + static_cast<std::ptrdiff_t>(at->first),
                     std::make_move_iterator(rules.begin()), std::make_move_iterator(rules.end()));
   }
@@ -456,7 +451,7 @@ Status insert_expanded(compile::Expander& ex, model::Chain& mc,
 
 }  // namespace
 
-Result<model::Table> Session::read_table(const std::string& table) {
+Result<model::Table> Session::read_table(const std::string& table, bool for_save) {
   auto tsr = state(table);
   if (!tsr) return tsr.take_error();
   TableState& ts = **tsr;
@@ -473,6 +468,7 @@ Result<model::Table> Session::read_table(const std::string& table) {
   // decoded, so memory follows the largest chain, not the whole table.
   Status status;
   compile::Expander expander(nl_, family_, table);
+  expander.texts_only(for_save);
   auto fill_rules = [&](model::Chain& mc) {
     if (!status) return;
     // A compiled chain's lookup rules, with the position they stand at: expanded once the

@@ -52,7 +52,8 @@ class Session {
 
   // The model of one table as iptables shows it: base chains (also the ones not yet in the
   // kernel), then user chains by name, each with its rules decoded.
-  Result<model::Table> read_table(const std::string& table);
+  // `for_save`: compiled rules come with their save text only (model::Rule::saved_text).
+  Result<model::Table> read_table(const std::string& table, bool for_save = false);
   // Tables that exist in the kernel, in the order iptables-save prints them.
   Result<std::vector<std::string>> existing_tables();
 

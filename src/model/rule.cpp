@@ -33,7 +33,8 @@ Rule::Rule(const Rule& o)
       has_counters(o.has_counters),
       handle(o.handle),
       incompatible(o.incompatible),
-      decode_errors(o.decode_errors) {
+      decode_errors(o.decode_errors),
+      saved_text(o.saved_text) {
   for (const auto& m : o.matches) matches.push_back(m->clone());
   if (o.target) target = o.target->clone();
 }

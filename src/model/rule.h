@@ -57,6 +57,10 @@ struct Rule {
   // says what, as iptables-nft's "Error: ..." lines would (without the "Error: ").
   bool incompatible = false;
   std::vector<std::string> decode_errors;
+  // A compiled rule read for iptables-save only (core::Session::read_table with `for_save`):
+  // its save text after "-A CHAIN", which is printed as it is; only the counters and the
+  // handle are filled besides.
+  std::optional<std::string> saved_text;
 
   Rule();
   ~Rule();

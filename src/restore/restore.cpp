@@ -29,7 +29,7 @@ Result<std::string> save_text(core::Session& session, const std::string& table, 
   }
   std::string out;
   for (const auto& name : tables) {
-    auto t = session.read_table(name);
+    auto t = session.read_table(name, true);
     if (!t) return t.take_error();
     if (t->incompatible()) {
       out += "# Table `" + name + "' is incompatible, use 'nft' tool.\n";
@@ -55,7 +55,10 @@ Result<std::string> save_text(core::Session& session, const std::string& table, 
         if (counters)
           out += "[" + std::to_string(r.counters.packets) + ":" + std::to_string(r.counters.bytes) +
                  "] ";
-        out += cli::save_rule(r, c.name, session.family(), false) + "\n";
+        if (r.saved_text)
+          out += "-A " + c.name + (r.saved_text->empty() ? "" : " ") + *r.saved_text + "\n";
+        else
+          out += cli::save_rule(r, c.name, session.family(), false) + "\n";
       }
     }
     out += "COMMIT\n";

@@ -816,7 +816,7 @@ Result<nft::Batch> TableRestore::compile_in_groups(compile::Recompile& rc,
       if (it == rc.views.end()) return;
       auto m = nft::batch_rule_message(n);
       if (!m) return;
-      if (Status st = compile::apply_rule_message(it->second, *m); !st && failure)
+      if (Status st = compile::apply_rule_message(it->second, std::move(*m)); !st && failure)
         failure = std::move(st);
     });
     CX_TRY(failure);

@@ -44,6 +44,9 @@ pair() {
     ip -n "$sender" addr add 192.0.2.3/24 dev eth0
     ip -n "$server" link set eth0 up
     ip -n "$sender" link set eth0 up
+    # Every UDP datagram to a closed port gets its ICMP error (no rate limit), so that the
+    # server's OUTPUT counters do not depend on timing.
+    ip netns exec "$server" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000
     local mac
     mac=$(ip -n "$server" -br link show eth0 | awk '{print $3}')
     ip -n "$sender" neigh replace 192.0.2.1 lladdr "$mac" dev eth0 nud permanent
