@@ -138,51 +138,64 @@ Result<bool> head_insert(nft::Netlink& nl, const ElementEdit& e, const Candidate
   return true;
 }
 
-Result<bool> delete_rule(nft::Netlink& nl, const ElementEdit& e, const Candidate& c,
+// -D CHAIN RULE: the first rule equal to it in the chain's order, one of the chain's own rules
+// (deleted) or one a lookup holds (its element deleted, the lookup rule's count lowered). In a
+// reordered chain that is the equal rule with the lowest order key, else the first one met in
+// the kernel's order. Without a candidate the rule cannot be in a lookup (see element_edit).
+Result<bool> delete_rule(nft::Netlink& nl, const ElementEdit& e, const Candidate* c,
                          const std::vector<nft::RuleObj>& kernel, std::vector<Message>& msgs) {
-  // In a reordered chain the kernel's order is not the chain's: the general path finds the
-  // first equal rule.
-  for (const auto& kr : kernel) {
-    auto run = read_run_info(kr);
-    if (read_order_key(kr) || (run && run->reordered)) return false;
-  }
+  const bool reordered = std::any_of(kernel.begin(), kernel.end(), is_reordered);
   const std::string spec = cli::rule_spec(e.cmd.rules.front(), e.family);
+  struct Found {
+    std::uint32_t key = 0;
+    std::vector<Message> msgs;
+  };
+  std::optional<Found> best;
   for (const auto& kr : kernel) {
+    Found f;
     if (!is_compiled_rule(kr)) {
-      // The first rule that equals it may be one of the chain's own rules.
       bool same = core::same_expressions(kr.exprs, e.encoded.exprs);
       if (!same) {
         model::Rule have = codec::decode_rule(kr.exprs, e.family, kr.userdata);
         same = !have.incompatible && cli::rule_spec(have, e.family) == spec;
       }
       if (!same) continue;
-      msgs.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, kr, "RULE_DELETE"));
-      return true;
+      f.key = read_order_key(kr).value_or(0);
+      f.msgs.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, kr, "RULE_DELETE"));
+    } else {
+      if (!c) continue;
+      auto run = read_run_info(kr);
+      const nft::SetObj* set = lookup_set(kr, e.sets);
+      if (!run || !set) return false;
+      if (!fits(*c, *run, *set)) continue;
+      auto elems = elements_for(*c, e, *set, 0);
+      if (!elems) return false;
+      auto have = nl.get_set_elem(e.family, e.cmd.table, set->name, elems->front().key);
+      if (!have) return have.take_error();
+      if (!*have || !(*have)->userdata) continue;
+      auto tag = read_element_userdata(*(*have)->userdata);
+      if (!tag || tag->item != 0 || tag->text != c->text) continue;
+      for (auto& x : *elems) {
+        x.userdata.reset();
+        x.counter.reset();
+        x.verdict.reset();
+        x.chain.clear();
+      }
+      RunInfo next = *run;
+      if (next.count > 0) --next.count;
+      f.key = tag->rule;
+      f.msgs.push_back(elem_msg(MsgType::DelSetElem, *set, std::move(*elems)));
+      f.msgs.push_back(relookup(kr, next, e.encoded));
     }
-    auto run = read_run_info(kr);
-    const nft::SetObj* set = lookup_set(kr, e.sets);
-    if (!run || !set) return false;
-    if (!fits(c, *run, *set)) continue;
-    auto elems = elements_for(c, e, *set, 0);
-    if (!elems) return false;
-    auto have = nl.get_set_elem(e.family, e.cmd.table, set->name, elems->front().key);
-    if (!have) return have.take_error();
-    if (!*have || !(*have)->userdata) continue;
-    auto tag = read_element_userdata(*(*have)->userdata);
-    if (!tag || tag->item != 0 || tag->text != c.text) continue;
-    for (auto& x : *elems) {
-      x.userdata.reset();
-      x.counter.reset();
-      x.verdict.reset();
-      x.chain.clear();
+    if (!reordered) {
+      best = std::move(f);
+      break;
     }
-    RunInfo next = *run;
-    if (next.count > 0) --next.count;
-    msgs.push_back(elem_msg(MsgType::DelSetElem, *set, std::move(*elems)));
-    msgs.push_back(relookup(kr, next, e.encoded));
-    return true;
+    if (!best || f.key < best->key) best = std::move(f);
   }
-  return false;
+  if (!best) return false;
+  for (auto& m : best->msgs) msgs.push_back(std::move(m));
+  return true;
 }
 
 // --- the general path --------------------------------------------------------------------
@@ -328,11 +341,40 @@ std::set<std::string> touched(const cli::Command& cmd, const std::set<std::strin
 Result<bool> element_edit(nft::Netlink& nl, const ElementEdit& e, std::vector<Message>& msgs) {
   const bool head = e.cmd.command == cli::kCmdInsert && e.cmd.rulenum <= 1;
   if (!head && e.cmd.command != cli::kCmdDelete) return false;
+  if (e.cmd.rules.size() != 1 || e.cmd.verbose) return false;
   auto c = candidate(e);
-  if (!c) return false;
+  // A -D of a rule no lookup can hold (a LOG, a rule with other tests) looks at the chain's
+  // own rules only; one that could be in a lookup but is no candidate takes the general path.
+  if (!c && (head || compilable_key(e.cmd.rules.front(), verdict_of(e.cmd.rules.front(), e.family),
+                                    e.family, Options{})))
+    return false;
   auto kernel = nl.dump_rules(e.family, e.cmd.table, e.cmd.chain);
   if (!kernel) return kernel.take_error();
-  return head ? head_insert(nl, e, *c, *kernel, msgs) : delete_rule(nl, e, *c, *kernel, msgs);
+  return head ? head_insert(nl, e, *c, *kernel, msgs)
+              : delete_rule(nl, e, c ? &*c : nullptr, *kernel, msgs);
+}
+
+Result<bool> order_appended(nft::Netlink& nl, Family family, const std::string& table,
+                            const std::string& chain, std::vector<Message>& msgs) {
+  auto kernel = nl.dump_rules(family, table, chain);
+  if (!kernel) return kernel.take_error();
+  // A chain with no lookup yet (an anchored one) is compiled again: the new rules may make a run.
+  if (std::none_of(kernel->begin(), kernel->end(), is_compiled_rule)) return false;
+  if (std::none_of(kernel->begin(), kernel->end(), is_reordered)) return true;
+  std::uint32_t last = kOrderBase;
+  for (const auto& kr : *kernel) {
+    if (auto key = read_order_key(kr)) last = std::max(last, *key);
+    if (auto run = is_compiled_rule(kr) ? read_run_info(kr) : std::nullopt)
+      last = std::max(last, run->hi);
+  }
+  for (auto& m : msgs) {
+    if (m.type != MsgType::NewRule || m.rule.chain != chain) continue;
+    if (last == UINT32_MAX) return false;
+    auto ud = with_order_key(m.rule.userdata, ++last);
+    if (!ud) return false;
+    m.rule.userdata = std::move(*ud);
+  }
+  return true;
 }
 
 Result<std::vector<nft::RuleObj>> chain_view(nft::Netlink& nl, Family family,

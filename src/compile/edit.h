@@ -40,6 +40,13 @@ struct ElementEdit {
 };
 Result<bool> element_edit(nft::Netlink& nl, const ElementEdit& e, std::vector<nft::Message>& msgs);
 
+// -A on a compiled chain with lookups: the rules go after all others, as the chain's own rules
+// (`msgs`: what the plain command builds), compiled with the chain's next rebuild. In a
+// reordered chain they get the next order keys. False (the general path recompiles the chain)
+// for a chain without a lookup yet, or when a rule has no room for its key.
+Result<bool> order_appended(nft::Netlink& nl, Family family, const std::string& table,
+                            const std::string& chain, std::vector<nft::Message>& msgs);
+
 // A chain's original rules in chain order: lookup rules expanded, each expanded rule given a
 // view handle (kViewHandleBase + n), the chain's own rules with their kernel handles.
 Result<std::vector<nft::RuleObj>> chain_view(nft::Netlink& nl, Family family,

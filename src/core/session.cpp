@@ -677,6 +677,19 @@ Status Session::build_compiled(const Command& cmd, const std::vector<nft::SetObj
   auto tsr = state(cmd.table);
   if (!tsr) return tsr.take_error();
   TableState& ts = **tsr;
+  // -A: the plain command's rules go after the compiled ones.
+  if (cmd.command == cli::kCmdAppend && touched.size() == 1 && touched.count(cmd.chain) &&
+      !cmd.verbose) {
+    std::vector<Message> plain;
+    CX_TRY(build_plain(cmd, plain, out));
+    auto ordered = compile::order_appended(nl_, family_, cmd.table, cmd.chain, plain);
+    if (!ordered) return ordered.take_error();
+    if (*ordered) {
+      for (auto& m : plain) msgs.push_back(std::move(m));
+      return {};
+    }
+    out.clear();
+  }
   if ((cmd.command == cli::kCmdInsert || cmd.command == cli::kCmdDelete) && cmd.rules.size() == 1) {
     ext::RuleContext ctx;
     ctx.family = family_;
