@@ -233,20 +233,13 @@ Result<model::Rule> rule_model_from_text(const std::string& text, const std::str
 
 Result<nft::RuleObj> rule_from_text(const std::string& text, const std::string& table,
                                     const std::string& chain, Family family) {
-  const std::string program = family == Family::V6 ? "ip6tables" : "iptables";
-  std::vector<std::string> args{program, "-t", table, "-A", chain};
-  for (auto& w : restore::split_words(text)) args.push_back(std::move(w));
-  auto cmd = cli::parse_command(args, family, program, true);
-  if (!cmd) return cmd.take_error();
-  if (cmd->rules.size() != 1)
-    return other_error("compiled rule text gives " + std::to_string(cmd->rules.size()) +
-                       " rules: " + text);
-  const model::Rule& r = cmd->rules.front();
+  auto r = rule_model_from_text(text, table, chain, family);
+  if (!r) return r.take_error();
   ext::RuleContext ctx;
   ctx.family = family;
   ctx.table = table;
-  ctx.program = program;
-  return codec::rule_object(r, ctx, chain);
+  ctx.program = family == Family::V6 ? "ip6tables" : "iptables";
+  return codec::rule_object(*r, ctx, chain);
 }
 
 nft::RuleObj resend(const nft::RuleObj& kernel_rule, Family family) {

@@ -464,51 +464,65 @@ Result<model::Table> Session::read_table(const std::string& table, bool for_save
   auto foreign = [&](const nft::ChainObj& kc) {
     return spec ? is_foreign_base_chain(*spec, kc) : kc.hooknum.has_value();
   };
-  // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
-  // decoded, so memory follows the largest chain, not the whole table.
+  // One dump of the table's rules (a dump per chain makes the kernel walk every chain of the
+  // table each time), each rule decoded as it comes: only the decoded rules are kept.
+  struct ChainRules {
+    std::vector<model::Rule> rules;
+    bool incompatible = false;
+    // A compiled chain's lookup rules, with the position they stand at: expanded once the
+    // dump is over (reading their sets needs the socket the dump is using).
+    std::vector<std::pair<std::size_t, nft::RuleObj>> compiled;
+    std::vector<std::uint32_t> own_keys;  // a reordered chain's own rules' order keys
+  };
+  auto add = [&](ChainRules& c, const nft::RuleObj& r) {
+    if (compile::is_compiled_rule(r)) {
+      c.compiled.emplace_back(c.rules.size(), r);
+      return;
+    }
+    // A chain holding what iptables-nft does not list is not listed; its rules are not read.
+    if (c.incompatible || !codec::listable(r.exprs)) {
+      c.incompatible = true;
+      c.rules.clear();
+      return;
+    }
+    model::Rule rule = codec::decode_rule(r.exprs, family_, r.userdata);
+    rule.handle = r.handle.value_or(0);
+    if (auto key = compile::read_order_key(r)) {
+      c.own_keys.resize(c.rules.size());
+      c.own_keys.push_back(*key);
+    }
+    c.rules.push_back(std::move(rule));
+  };
+  std::map<std::string, ChainRules> dumped;
   Status status;
+  if (ts.exists) {
+    std::set<std::string> wanted;
+    for (const auto& kc : ts.chains)
+      if (!foreign(kc) && !ts.rules.count(kc.name)) wanted.insert(kc.name);
+    if (!wanted.empty())
+      status = nl_.for_each_rule(
+          family_, ts.name, "",
+          [&](nft::RuleObj&& r) {
+            if (wanted.count(r.chain)) add(dumped[r.chain], r);
+          },
+          [&] { dumped.clear(); });
+  }
   compile::Expander expander(nl_, family_, table);
   expander.texts_only(for_save);
   auto fill_rules = [&](model::Chain& mc) {
     if (!status) return;
-    // A compiled chain's lookup rules, with the position they stand at: expanded once the
-    // chain's dump is over (reading their sets needs the socket the dump is using).
-    std::vector<std::pair<std::size_t, nft::RuleObj>> compiled;
-    std::vector<std::uint32_t> own_keys;  // a reordered chain's own rules' order keys
-    auto add = [&](const nft::RuleObj& r) {
-      if (compile::is_compiled_rule(r)) {
-        compiled.emplace_back(mc.rules.size(), r);
-        return;
-      }
-      // A chain holding what iptables-nft does not list is not listed; its rules are not read.
-      if (mc.incompatible || !codec::listable(r.exprs)) {
-        mc.incompatible = true;
-        mc.rules.clear();
-        return;
-      }
-      model::Rule rule = codec::decode_rule(r.exprs, family_, r.userdata);
-      rule.handle = r.handle.value_or(0);
-      if (auto key = compile::read_order_key(r)) {
-        own_keys.resize(mc.rules.size());
-        own_keys.push_back(*key);
-      }
-      mc.rules.push_back(std::move(rule));
-    };
-    auto it = ts.rules.find(mc.name);
-    if (it != ts.rules.end()) {
-      for (const auto& r : it->second) add(r);
+    ChainRules c;
+    if (auto it = ts.rules.find(mc.name); it != ts.rules.end()) {
+      for (const auto& r : it->second) add(c, r);
       ts.rules.erase(it);
-    } else if (ts.exists && ts.find_chain(mc.name) && !foreign(*ts.find_chain(mc.name))) {
-      status = nl_.for_each_rule(
-          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(r); },
-          [&] {
-            mc.rules.clear();
-            compiled.clear();
-            own_keys.clear();
-          });
+    } else if (auto d = dumped.find(mc.name); d != dumped.end()) {
+      c = std::move(d->second);
+      dumped.erase(d);
     }
-    if (status && !mc.incompatible && !compiled.empty())
-      status = insert_expanded(expander, mc, std::move(compiled), own_keys);
+    mc.rules = std::move(c.rules);
+    mc.incompatible = c.incompatible;
+    if (!mc.incompatible && !c.compiled.empty())
+      status = insert_expanded(expander, mc, std::move(c.compiled), c.own_keys);
   };
   if (spec) {
     for (const auto& bc : spec->chains) {
