@@ -14,10 +14,11 @@ namespace {
 // The run being built.
 class Run {
  public:
-  Run(std::size_t index, const RuleKey& key, const Verdict& v)
+  Run(std::size_t index, const RuleKey& key, const Verdict& v, std::size_t max_ranged)
       : segment_{SegmentKind::Lookup, {}, key.shape, key.spelling, LookupKind::Set, v, {}, {},
                  key.residual},
-        index_(key.shape.size()) {
+        index_(key.shape.size()),
+        max_ranged_(max_ranged) {
     add(index, key, v);
   }
   // Whether the rule may join: same shape and spelling, a verdict the run can still hold, no
@@ -31,11 +32,23 @@ class Run {
   Segment segment_;
   OverlapIndex index_;
   bool uniform_ = true, mappable_ = true;
+  std::size_t max_ranged_;
+  bool ranged_ = false;  // a key of several fields holds a range
 };
+
+bool has_range(const RuleKey& key) {
+  for (Field f : key.shape.fields())
+    for (const Interval& i : key.values[static_cast<std::size_t>(f)])
+      if (!i.exact()) return true;
+  return false;
+}
 
 bool Run::accepts(const RuleKey& key, const Verdict& v) const {
   if (!(key.shape == segment_.shape) || key.spelling != segment_.spelling) return false;
   if (!(uniform_ && v == segment_.verdict) && !(mappable_ && is_mappable(v))) return false;
+  if (segment_.shape.size() > 1 && (ranged_ || has_range(key)) &&
+      segment_.elements.size() + key.element_count() > max_ranged_)
+    return false;
   for (const Key& k : key.elements())
     if (index_.overlaps(k)) return false;
   return true;
@@ -44,6 +57,7 @@ bool Run::accepts(const RuleKey& key, const Verdict& v) const {
 void Run::add(std::size_t index, const RuleKey& key, const Verdict& v) {
   uniform_ = uniform_ && v == segment_.verdict;
   mappable_ = mappable_ && is_mappable(v);
+  ranged_ = ranged_ || (segment_.shape.size() > 1 && has_range(key));
   segment_.rules.push_back(index);
   segment_.comments.push_back(key.comment);
   for (Key& k : key.elements()) {
@@ -162,7 +176,7 @@ Result<Plan> plan_chain(const std::vector<RuleFacts>& facts, Family family,
     }
     close_run(plan.segments, run, options);
     if (key)
-      run.emplace(i, *key, v);
+      run.emplace(i, *key, v, options.max_ranged_concat);
     else
       append_linear(plan.segments, i);
   }

@@ -78,6 +78,10 @@ struct Plan {
 struct Options {
   std::size_t min_run = 4;                  // shorter runs stay Linear
   std::size_t max_elements_per_rule = 256;  // a larger product of lists stays Linear
+  // A run whose concatenated keys hold ranges becomes a pipapo set, each insert into which
+  // costs the kernel time in proportion to the set's size: such a run ends at this many
+  // elements and the next one starts (a lookup more per packet that reaches it).
+  std::size_t max_ranged_concat = 1024;
 };
 
 // The rule's key when it may be part of a run at all (a verdict that ends or calls, a

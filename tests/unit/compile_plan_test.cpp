@@ -269,6 +269,22 @@ TEST(CompilePlan, LargeRunsPlanInOneSegment) {
   }
 }
 
+TEST(CompilePlan, RangedConcatenationsEndAtTheirLimit) {
+  // Prefixes in a concatenation (a pipapo set): 3000 rules make three runs at 1024 elements.
+  std::vector<std::string> lines, exact;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string port = std::to_string(1000 + i);
+    lines.push_back("-s 10.0.0.0/24 -p tcp -m tcp --dport " + port + " -j DROP");
+    exact.push_back("-s 10.0.0.1/32 -p tcp -m tcp --dport " + port + " -j DROP");
+  }
+  Plan p = plan_of(chain(lines));
+  ASSERT_EQ(p.segments.size(), 3u);
+  EXPECT_EQ(p.segments[0].elements.size(), 1024u);
+  EXPECT_EQ(p.segments[2].elements.size(), 3000u - 2048u);
+  // Exact keys (a hash set) have no such limit.
+  EXPECT_EQ(plan_of(chain(exact)).segments.size(), 1u);
+}
+
 TEST(CompilePlan, InterfaceWildcardsAreIntervals) {
   auto rules = chain({"-i eth+ -j ACCEPT", "-i wlan0 -j DROP", "-i eth1 -j DROP"});
   Plan p = plan_of(rules, Options{1, 256});
