@@ -464,13 +464,15 @@ Result<model::Table> Session::read_table(const std::string& table, bool for_save
   auto foreign = [&](const nft::ChainObj& kc) {
     return spec ? is_foreign_base_chain(*spec, kc) : kc.hooknum.has_value();
   };
-  // One dump of the table's rules (a dump per chain makes the kernel walk every chain of the
-  // table each time), each rule decoded as it comes: only the decoded rules are kept.
+  // Chain by chain: the kernel's expressions of one chain at a time are kept while they are
+  // decoded, so memory follows the largest chain, not the whole table. (One dump of the whole
+  // table is no faster: the kernel walks the table from its start again for every message
+  // buffer of a dump, which is quadratic in the table's rules: 9 s for cp 100k.)
   struct ChainRules {
     std::vector<model::Rule> rules;
     bool incompatible = false;
     // A compiled chain's lookup rules, with the position they stand at: expanded once the
-    // dump is over (reading their sets needs the socket the dump is using).
+    // chain's dump is over (reading their sets needs the socket the dump is using).
     std::vector<std::pair<std::size_t, nft::RuleObj>> compiled;
     std::vector<std::uint32_t> own_keys;  // a reordered chain's own rules' order keys
   };
@@ -493,20 +495,7 @@ Result<model::Table> Session::read_table(const std::string& table, bool for_save
     }
     c.rules.push_back(std::move(rule));
   };
-  std::map<std::string, ChainRules> dumped;
   Status status;
-  if (ts.exists) {
-    std::set<std::string> wanted;
-    for (const auto& kc : ts.chains)
-      if (!foreign(kc) && !ts.rules.count(kc.name)) wanted.insert(kc.name);
-    if (!wanted.empty())
-      status = nl_.for_each_rule(
-          family_, ts.name, "",
-          [&](nft::RuleObj&& r) {
-            if (wanted.count(r.chain)) add(dumped[r.chain], r);
-          },
-          [&] { dumped.clear(); });
-  }
   compile::Expander expander(nl_, family_, table);
   expander.texts_only(for_save);
   auto fill_rules = [&](model::Chain& mc) {
@@ -515,9 +504,10 @@ Result<model::Table> Session::read_table(const std::string& table, bool for_save
     if (auto it = ts.rules.find(mc.name); it != ts.rules.end()) {
       for (const auto& r : it->second) add(c, r);
       ts.rules.erase(it);
-    } else if (auto d = dumped.find(mc.name); d != dumped.end()) {
-      c = std::move(d->second);
-      dumped.erase(d);
+    } else if (ts.exists && ts.find_chain(mc.name) && !foreign(*ts.find_chain(mc.name))) {
+      status = nl_.for_each_rule(
+          family_, ts.name, mc.name, [&](nft::RuleObj&& r) { add(c, r); },
+          [&] { c = ChainRules{}; });
     }
     mc.rules = std::move(c.rules);
     mc.incompatible = c.incompatible;
