@@ -15,9 +15,6 @@ namespace cx::compile {
 
 namespace {
 
-constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
-constexpr std::uint32_t kSetConcat = 0x80;                  // NFT_SET_CONCAT
-
 using nft::Message;
 using nft::MsgType;
 

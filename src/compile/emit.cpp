@@ -11,8 +11,6 @@ namespace cx::compile {
 
 namespace {
 
-constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8;  // NFT_SET_INTERVAL, NFT_SET_MAP
-constexpr std::uint32_t kSetConcat = 0x80;                  // NFT_SET_CONCAT
 constexpr std::uint32_t kDataVerdict = 0xffffff00;          // NFT_DATA_VERDICT
 constexpr std::uint32_t kElemIntervalEnd = 0x1;             // NFT_SET_ELEM_INTERVAL_END
 constexpr std::uint32_t kReg1 = 1, kReg32_00 = 8, kRegVerdict = 0;
@@ -307,9 +305,7 @@ Status emit_lookup(const Segment& seg, const EmitInput& in, const std::string& n
 std::uint64_t segment_signature(const std::string& spelling, LookupKind kind,
                                 const Verdict& verdict) {
   if (kind == LookupKind::VerdictMap) return run_signature(spelling, "vmap");
-  const std::string v =
-      std::to_string(static_cast<int>(verdict.kind)) + " " + verdict.chain + " " + verdict.target;
-  return run_signature(spelling, v);
+  return run_signature(spelling, verdict_key(verdict));
 }
 
 // Per plan element its start (with userdata, counter and verdict) and, in an interval set,

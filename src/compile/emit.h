@@ -20,6 +20,9 @@
 
 namespace cx::compile {
 
+// NFT_SET_INTERVAL, NFT_SET_MAP, NFT_SET_CONCAT: what the sets made here are.
+inline constexpr std::uint32_t kSetInterval = 0x4, kSetMap = 0x8, kSetConcat = 0x80;
+
 struct EmitInput {
   std::string table, chain;
   Family family = Family::V4;

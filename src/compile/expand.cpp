@@ -111,12 +111,7 @@ Result<std::vector<nft::RuleObj>> expand_sorted(Expander& ex, std::vector<nft::R
     for (std::size_t k = 0; k < plain->size(); ++k)
       keyed.emplace_back(keys[k], std::move((*plain)[k]));
   }
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<nft::RuleObj> out;
-  out.reserve(keyed.size());
-  for (auto& [key, r] : keyed) out.push_back(std::move(r));
-  return out;
+  return in_key_order(std::move(keyed));
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 // would hold it (its text encoded as `iptables -A` encodes it), with the counters of its
 // elements summed. Everything after this stage sees plain rules only.
 #pragma once
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -54,6 +57,18 @@ class Expander {
 // or one of the chain's own rules says so, compile/userdata.h): listing then sorts the rules
 // by their order keys.
 bool is_reordered(const nft::RuleObj& kernel_rule);
+
+// The rules of `keyed` (order key, rule) in order-key order; rules of equal keys keep their
+// order. A reordered chain's rules are put back in chain order with this.
+template <class Rule>
+std::vector<Rule> in_key_order(std::vector<std::pair<std::uint32_t, Rule>> keyed) {
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Rule> out;
+  out.reserve(keyed.size());
+  for (auto& kr : keyed) out.push_back(std::move(kr.second));
+  return out;
+}
 
 // A rule's sets of a compiled chain: the kernel's rules read through an Expander when `rules`
 // holds a compiled one; the rules as they are otherwise.

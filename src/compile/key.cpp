@@ -80,6 +80,11 @@ std::optional<Interval> range_interval(std::string_view s, Family family) {
   return i;
 }
 
+template <std::size_t N>
+bool listed(std::string_view name, const std::string_view (&names)[N]) {
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
 // Whole matches a run's rules may share besides their keys: they only read the packet or its
 // connection, and are not key fields themselves.
 bool is_residual(std::string_view name) {
@@ -87,9 +92,7 @@ bool is_residual(std::string_view name) {
       "conntrack", "state",    "mark", "connmark", "pkttype", "addrtype", "length",
       "tos",       "dscp",     "ecn",  "ttl",      "hl",      "helper",   "physdev",
       "owner",     "devgroup", "mac",  "icmp",     "icmp6"};
-  for (std::string_view s : kShared)
-    if (name == s) return true;
-  return false;
+  return listed(name, kShared);
 }
 
 bool is_port_proto(std::uint8_t p) { return p == 6 || p == 17 || p == 136 || p == 132 || p == 33; }
@@ -392,9 +395,7 @@ bool reads_only(std::string_view name) {
       "cgroup",  "cpu",       "ipv6header", "frag",      "hbh",      "dst",      "rt",
       "mh",      "esp",       "ah",         "policy",    "time",     "string",   "u32",
       "tcpmss",  "rpfilter",  "socket",     "cluster",   "connbytes"};
-  for (std::string_view r : kReaders)
-    if (name == r) return true;
-  return false;
+  return listed(name, kReaders);
 }
 
 // The plain --sport/--dport (tcp, udp), --sports/--dports (multiport) or

@@ -108,6 +108,10 @@ Verdict verdict_of(const model::Rule& rule, Family family) {
   return v;
 }
 
+std::string verdict_key(const Verdict& v) {
+  return std::to_string(static_cast<int>(v.kind)) + " " + v.chain + " " + v.target;
+}
+
 bool is_terminal_target(std::string_view name) {
   for (std::string_view t :
        {"REJECT", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "NFQUEUE"})

@@ -30,6 +30,8 @@ struct Verdict {
   bool operator==(const Verdict&) const = default;
 };
 Verdict verdict_of(const model::Rule& rule, Family family);
+// The verdict as text that tells verdicts apart (for hashes and map keys).
+std::string verdict_key(const Verdict& v);
 
 // How a verdict moves the walk through the chain.
 enum class Flow {

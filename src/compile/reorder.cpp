@@ -112,8 +112,7 @@ std::string class_of(const RuleKey& key, const Verdict& v) {
   out += '\n';
   out += static_cast<char>(key.shape.bits);
   out += '\n';
-  if (is_mappable(v)) return out + "map";
-  return out + std::to_string(static_cast<int>(v.kind)) + " " + v.chain + " " + v.target;
+  return out + (is_mappable(v) ? "map" : verdict_key(v));
 }
 
 bool may_join(const Group& g, const Placed& placed, const RuleKey& key,
@@ -145,8 +144,10 @@ std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules,
     const auto& key = facts[i].key;
     const Verdict& v = facts[i].verdict;
     // A key-shaped rule's footprint is its key.
-    const Footprint fp = key ? Footprint{*key, true} : rule_footprint(rules[i], family);
-    if (!fp.stateless || fp.key.shape.empty()) {  // nothing passes it
+    Footprint other;
+    if (!key) other = rule_footprint(rules[i], family);
+    const RuleKey& fp = key ? *key : other.key;
+    if (!(key || other.stateless) || fp.shape.empty()) {  // nothing passes it
       open.clear();
       placed.clear();
       slots[i].push_back(i);
@@ -157,14 +158,14 @@ std::vector<std::size_t> regroup(const std::vector<model::Rule>& rules,
                                 [&](const Group& x) { return x.klass == klass; })
                  : open.end();
     const std::vector<Key> elements = key ? key->elements() : std::vector<Key>{};
-    if (g != open.end() && may_join(*g, placed, fp.key, elements)) {
+    if (g != open.end() && may_join(*g, placed, fp, elements)) {
       slots[g->anchor].push_back(i);
       for (const Key& e : elements) g->own.insert(e);
-      placed.add(fp.key, g->anchor);
+      placed.add(fp, g->anchor);
       continue;
     }
     slots[i].push_back(i);
-    placed.add(fp.key, i);
+    placed.add(fp, i);
     if (!key) continue;
     if (g != open.end()) open.erase(g);
     if (open.size() >= kMaxOpenGroups) open.erase(open.begin());

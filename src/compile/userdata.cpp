@@ -218,9 +218,15 @@ std::string rule_text(const model::Rule& rule, Family family) {
   return s;
 }
 
+namespace {
+
+const char* program_of(Family family) { return family == Family::V6 ? "ip6tables" : "iptables"; }
+
+}  // namespace
+
 Result<model::Rule> rule_model_from_text(const std::string& text, const std::string& table,
                                          const std::string& chain, Family family) {
-  const std::string program = family == Family::V6 ? "ip6tables" : "iptables";
+  const std::string program = program_of(family);
   std::vector<std::string> args{program, "-t", table, "-A", chain};
   for (auto& w : restore::split_words(text)) args.push_back(std::move(w));
   auto cmd = cli::parse_command(args, family, program, true);
@@ -238,7 +244,7 @@ Result<nft::RuleObj> rule_from_text(const std::string& text, const std::string& 
   ext::RuleContext ctx;
   ctx.family = family;
   ctx.table = table;
-  ctx.program = family == Family::V6 ? "ip6tables" : "iptables";
+  ctx.program = program_of(family);
   return codec::rule_object(*r, ctx, chain);
 }
 

@@ -406,8 +406,6 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
 
 namespace {
 
-// Puts the rules each compiled lookup rule stands for at its place in the chain (the places
-// counted before any was expanded, so the last goes in first).
 // A reordered chain (compile/reorder.h): its own rules (their order keys in `own_keys`) and
 // the expanded ones, by order key.
 Status merge_expanded(compile::Expander& ex, model::Chain& mc,
@@ -422,14 +420,12 @@ Status merge_expanded(compile::Expander& ex, model::Chain& mc,
     if (!plain) return plain.take_error();
     for (auto& p : *plain) keyed.push_back(std::move(p));
   }
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  mc.rules.clear();
-  mc.rules.reserve(keyed.size());
-  for (auto& [key, r] : keyed) mc.rules.push_back(std::move(r));
+  mc.rules = compile::in_key_order(std::move(keyed));
   return {};
 }
 
+// Puts the rules each compiled lookup rule stands for at its place in the chain (the places
+// counted before any was expanded, so the last goes in first).
 Status insert_expanded(compile::Expander& ex, model::Chain& mc,
                        std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
                        const std::vector<std::uint32_t>& own_keys) {
