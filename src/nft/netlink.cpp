@@ -435,15 +435,29 @@ struct Netlink::Impl {
   }
 
   // A dump that the kernel marks inconsistent (a concurrent change, NLM_F_DUMP_INTR) is
-  // started again from scratch, as iptables-nft does. So is a read the kernel answers with
-  // EAGAIN (seen a few times in thousands of commands under heavy concurrent writing): every
-  // request sent this way only reads.
+  // started again from scratch. So is a read the kernel answers with EAGAIN: every request
+  // sent this way only reads. iptables-nft never gives up here (it keeps what it read and
+  // lets the generation check at commit send it round again); a long dump (a chain of
+  // thousands of rules) under many writers committing every few milliseconds can be cut
+  // short a hundred times in a row, so the limit is time, not a count: after the first
+  // attempts each retry waits a little (jittered, at most 4 ms) so the writers get through,
+  // and only a minute of nothing but interrupted dumps is an error.
   template <class Reset>
   Status dump(nlmsghdr* req, const std::function<int(const nlmsghdr*)>& cb, Reset reset) {
+    timespec start{};
     for (int attempt = 0;; ++attempt) {
       last_errno = 0;
       Status s = talk(req, cb);
-      if (s || (last_errno != EINTR && last_errno != EAGAIN) || attempt > 100) return s;
+      if (s || (last_errno != EINTR && last_errno != EAGAIN)) return s;
+      if (attempt == 0) clock_gettime(CLOCK_MONOTONIC, &start);
+      if (attempt >= 20) {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 60) return s;
+        const long pause_us = 100 + (static_cast<long>(seq) * 7919 + attempt * 104729) % 3900;
+        timespec pause{0, pause_us * 1000};
+        nanosleep(&pause, nullptr);
+      }
       reset();
       req->nlmsg_seq = ++seq;
     }
@@ -462,9 +476,10 @@ struct Netlink::Impl {
       if (len < 0) return kernel_error("netlink receive", errno);
       int r = mnl_cb_run(rxbuf.data(), len, req->nlmsg_seq, portid, trampoline, &ctx);
       if (r < 0) {
+        // Kept before drain(), whose last read sets errno to EAGAIN.
         last_errno = errno;
-        if (errno == EINTR || errno == EAGAIN) drain();
-        return Error{ErrorKind::Resource, std::strerror(errno), ErrorStyle::VersionedOnly, 0};
+        if (last_errno == EINTR || last_errno == EAGAIN) drain();
+        return Error{ErrorKind::Resource, std::strerror(last_errno), ErrorStyle::VersionedOnly, 0};
       }
       if (r == MNL_CB_STOP) break;
     }
