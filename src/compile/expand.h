@@ -60,13 +60,18 @@ bool is_reordered(const nft::RuleObj& kernel_rule);
 
 // The rules of `keyed` (order key, rule) in order-key order; rules of equal keys keep their
 // order. A reordered chain's rules are put back in chain order with this.
+// (The order is found on indices and each rule moved once: a rule is large, and sorting the
+// pairs themselves moved each rule some twenty times, a fifth of a 50k-rule save.)
 template <class Rule>
 std::vector<Rule> in_key_order(std::vector<std::pair<std::uint32_t, Rule>> keyed) {
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::uint32_t> order(keyed.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&keyed](std::uint32_t a, std::uint32_t b) {
+    return keyed[a].first < keyed[b].first;
+  });
   std::vector<Rule> out;
   out.reserve(keyed.size());
-  for (auto& kr : keyed) out.push_back(std::move(kr.second));
+  for (std::uint32_t i : order) out.push_back(std::move(keyed[i].second));
   return out;
 }
 

@@ -357,6 +357,11 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
           (!cmd.rulenum || i + 1 == static_cast<std::size_t>(cmd.rulenum)))
         unreadable = &ch.rules[i];
   }
+  // Room for the whole listing at once (about 120 bytes a rule): growing a string of
+  // megabytes by doubling copies it again and again.
+  std::size_t rules = 0;
+  for (const model::Chain& ch : table.chains) rules += ch.rules.size() + 3;
+  out.reserve(out.size() + rules * 120);
   bool first = true;
   for (const model::Chain& ch : table.chains) {
     if (!cmd.chain.empty() && &ch != named) continue;
@@ -411,15 +416,21 @@ namespace {
 Status merge_expanded(compile::Expander& ex, model::Chain& mc,
                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
                       const std::vector<std::uint32_t>& own_keys) {
-  std::vector<std::pair<std::uint32_t, model::Rule>> keyed;
-  keyed.reserve(mc.rules.size());
-  for (std::size_t k = 0; k < mc.rules.size(); ++k)
-    keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(mc.rules[k]));
+  std::vector<std::vector<std::pair<std::uint32_t, model::Rule>>> expanded;
+  expanded.reserve(compiled.size());
+  std::size_t total = mc.rules.size();
   for (auto& [at, lookup] : compiled) {
     auto plain = ex.expand_rules(lookup);
     if (!plain) return plain.take_error();
-    for (auto& p : *plain) keyed.push_back(std::move(p));
+    total += plain->size();
+    expanded.push_back(std::move(*plain));
   }
+  std::vector<std::pair<std::uint32_t, model::Rule>> keyed;
+  keyed.reserve(total);
+  for (std::size_t k = 0; k < mc.rules.size(); ++k)
+    keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(mc.rules[k]));
+  for (auto& plain : expanded)
+    for (auto& p : plain) keyed.push_back(std::move(p));
   mc.rules = compile::in_key_order(std::move(keyed));
   return {};
 }
@@ -433,15 +444,26 @@ Status insert_expanded(compile::Expander& ex, model::Chain& mc,
                          std::any_of(compiled.begin(), compiled.end(),
                                      [](const auto& c) { return compile::is_reordered(c.second); });
   if (reordered) return merge_expanded(ex, mc, std::move(compiled), own_keys);
-  for (auto at = compiled.rbegin(); at != compiled.rend(); ++at) {
-    auto plain = ex.expand_rules(at->second);
+  // One pass into a new vector: inserting each lookup's rules into the chain's vector moved
+  // every later rule once per lookup.
+  std::vector<std::vector<std::pair<std::uint32_t, model::Rule>>> expanded;
+  expanded.reserve(compiled.size());
+  std::size_t total = mc.rules.size();
+  for (auto& c : compiled) {
+    auto plain = ex.expand_rules(c.second);
     if (!plain) return plain.take_error();
-    std::vector<model::Rule> rules;
-    rules.reserve(plain->size());
-    for (auto& p : *plain) rules.push_back(std::move(p.second));
-    mc.rules.insert(mc.rules.begin() + static_cast<std::ptrdiff_t>(at->first),
-                    std::make_move_iterator(rules.begin()), std::make_move_iterator(rules.end()));
+    total += plain->size();
+    expanded.push_back(std::move(*plain));
   }
+  std::vector<model::Rule> rules;
+  rules.reserve(total);
+  std::size_t next = 0;  // the next lookup (in chain order, by the place it stands at)
+  for (std::size_t k = 0; k <= mc.rules.size(); ++k) {
+    for (; next < compiled.size() && compiled[next].first == k; ++next)
+      for (auto& p : expanded[next]) rules.push_back(std::move(p.second));
+    if (k < mc.rules.size()) rules.push_back(std::move(mc.rules[k]));
+  }
+  mc.rules = std::move(rules);
   return {};
 }
 
@@ -645,7 +667,12 @@ Status Session::execute(const Command& cmd, std::string& out) {
     bool restart = false;
     Status committed = commit(msgs, restart);
     if (restart && attempt < 1000) continue;
-    out += listing;  // iptables prints the listing of -L -Z even when zeroing fails
+    // iptables prints the listing of -L -Z even when zeroing fails. (Moved, not appended:
+    // a listing of 50k rules is megabytes.)
+    if (out.empty())
+      out = std::move(listing);
+    else
+      out += listing;
     return committed;
   }
 }
