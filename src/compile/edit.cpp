@@ -19,10 +19,9 @@ using nft::Message;
 using nft::MsgType;
 
 const nft::SetObj* lookup_set(const nft::RuleObj& rule, const std::vector<nft::SetObj>& sets) {
-  for (const auto& e : rule.exprs)
-    if (e.kind == nft::Expr::Kind::Other && e.other_name == "lookup")
-      for (const auto& s : sets)
-        if (s.name == e.set_name) return &s;
+  if (const nft::Expr* l = lookup_of(rule))
+    for (const auto& s : sets)
+      if (s.name == l->set_name) return &s;
   return nullptr;
 }
 
@@ -72,6 +71,17 @@ bool fits(const Candidate& c, const RunInfo& run, const nft::SetObj& set) {
   return run.signature == c.set_signature;
 }
 
+// Whether the lookup rule's protocol test (proto_precheck) lets the candidate's packets by.
+bool passes_precheck(const Candidate& c, const nft::RuleObj& lookup) {
+  const auto proto = proto_precheck(lookup);
+  if (!proto) return true;
+  const auto fields = c.seg.shape.fields();
+  const auto at = std::find(fields.begin(), fields.end(), Field::Proto);
+  if (at == fields.end()) return false;
+  const Interval& v = c.seg.elements.front().key[static_cast<std::size_t>(at - fields.begin())];
+  return v.exact() && v.lo == nft::Bytes{*proto};
+}
+
 // The candidate's elements for `set`, its order key `order`.
 Result<std::vector<nft::SetElemObj>> elements_for(Candidate c, const ElementEdit& e,
                                                   const nft::SetObj& set, std::uint32_t order) {
@@ -118,7 +128,7 @@ Result<bool> head_insert(nft::Netlink& nl, const ElementEdit& e, const Candidate
   // An interval concatenation (pipapo) is not asked whether a range holds the new key: the
   // general path puts the rule in.
   if (!run || !set || run->lo == 0 || run->reordered || (set->flags & kSetConcat) ||
-      !fits(c, *run, *set))
+      !fits(c, *run, *set) || !passes_precheck(c, first))
     return false;
   auto elems = elements_for(c, e, *set, run->lo - 1);
   if (!elems) return false;
@@ -357,6 +367,16 @@ Result<bool> order_appended(nft::Netlink& nl, Family family, const std::string& 
   if (!kernel) return kernel.take_error();
   // A chain with no lookup yet (an anchored one) is compiled again: the new rules may make a run.
   if (std::none_of(kernel->begin(), kernel->end(), is_compiled_rule)) return false;
+  // A tail guard would send on packets the new rules match: it goes, in the same batch (the
+  // chain's next rebuild makes it again).
+  std::vector<Message> unguard;
+  for (const auto& kr : *kernel) {
+    if (!is_guard(kr)) continue;
+    unguard.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, kr, "RULE_DELETE"));
+    if (const nft::Expr* l = lookup_of(kr)) unguard.push_back(del_set_msg(table, l->set_name));
+  }
+  msgs.insert(msgs.begin(), std::make_move_iterator(unguard.begin()),
+              std::make_move_iterator(unguard.end()));
   if (std::none_of(kernel->begin(), kernel->end(), is_reordered)) return true;
   std::uint32_t last = kOrderBase;
   for (const auto& kr : *kernel) {

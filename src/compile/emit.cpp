@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 
 #include "compile/reorder.h"
 #include "compile/userdata.h"
@@ -13,6 +14,7 @@ namespace {
 
 constexpr std::uint32_t kDataVerdict = 0xffffff00;          // NFT_DATA_VERDICT
 constexpr std::uint32_t kElemIntervalEnd = 0x1;             // NFT_SET_ELEM_INTERVAL_END
+constexpr std::uint32_t kLookupInvert = 0x1;                // NFT_LOOKUP_F_INV
 constexpr std::uint32_t kReg1 = 1, kReg32_00 = 8, kRegVerdict = 0;
 constexpr std::size_t kElemsPerMessage = 256;
 constexpr std::size_t kMaxKeyBytes = 64;  // NFT_DATA_VALUE_MAXLEN: 16 32-bit registers
@@ -238,11 +240,90 @@ std::vector<nft::Expr> first_fragment_only() {
           nft::Expr::cmp(nft::kEq, {0, 0}, kReg1)};
 }
 
-nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::SetObj& set) {
+// The protocol every element of the run names, if one.
+std::optional<std::uint8_t> common_proto(const Segment& seg) {
+  if (!seg.shape.has(Field::Proto) || seg.elements.empty()) return std::nullopt;
+  const auto fields = seg.shape.fields();
+  const auto at = static_cast<std::size_t>(std::find(fields.begin(), fields.end(), Field::Proto) -
+                                           fields.begin());
+  const Interval& first = seg.elements.front().key[at];
+  if (!first.exact() || first.lo.size() != 1) return std::nullopt;
+  for (const Element& e : seg.elements)
+    if (!(e.key[at] == first)) return std::nullopt;
+  return first.lo[0];
+}
+
+// A pipapo set's lookup costs time in proportion to its elements (bitmaps of every rule
+// scanned per field), a hash set's does not. When every element of an interval
+// concatenation gives one field (other than the protocol) exactly, a hash set of that
+// field's values goes first: a packet whose value is in none of the run's rules is done with
+// one hash probe. Of several such fields, the one with the most values.
+struct Prefilter {
+  Field field;
+  std::set<nft::Bytes> values;
+};
+constexpr std::size_t kMinPrefilterElements = 16;
+
+std::optional<Prefilter> prefilter(const Segment& seg) {
+  if (!needs_interval(seg) || seg.shape.size() < 2 || seg.elements.size() < kMinPrefilterElements)
+    return std::nullopt;
+  std::optional<Prefilter> best;
+  const auto fields = seg.shape.fields();
+  for (std::size_t at = 0; at < fields.size(); ++at) {
+    if (fields[at] == Field::Proto) continue;
+    Prefilter p{fields[at], {}};
+    bool exact = true;
+    for (const Element& e : seg.elements) {
+      if (!e.key[at].exact()) {
+        exact = false;
+        break;
+      }
+      p.values.insert(e.key[at].lo);
+    }
+    if (exact && (!best || p.values.size() > best->values.size())) best = std::move(p);
+  }
+  return best;
+}
+
+nft::SetObj prefilter_set(const Prefilter& p, const EmitInput& in, const std::string& name,
+                          std::uint32_t id) {
+  nft::SetObj s;
+  s.table = in.table;
+  s.name = name;
+  s.id = id;
+  s.key_len = static_cast<std::uint32_t>(field_width(p.field, in.family));
+  s.key_type = field_type(p.field, in.family);
+  for (const nft::Bytes& v : p.values) {
+    nft::SetElemObj e;
+    e.key = v;
+    s.elems.push_back(std::move(e));
+  }
+  return s;
+}
+
+// The prefilter's set, named and numbered.
+struct PrefilterSet {
+  Field field;
+  nft::SetObj set;
+};
+
+nft::RuleObj lookup_rule(const Segment& seg, const EmitInput& in, const nft::SetObj& set,
+                         const PrefilterSet* pre) {
   nft::RuleObj r;
   r.table = in.table;
   r.chain = in.chain;
-  if (spells_multiport(seg)) r.exprs = first_fragment_only();
+  if (auto proto = common_proto(seg)) {
+    r.exprs.push_back(nft::Expr::meta_load(nft::kMetaL4proto, kReg1));
+    r.exprs.push_back(nft::Expr::cmp(nft::kEq, {*proto}, kReg1));
+  }
+  if (pre) {
+    r.exprs.push_back(field_load(pre->field, in.family, kReg1));
+    nft::Expr l = nft::Expr::lookup(pre->set.name, kReg1);
+    l.set_id = pre->set.id;
+    r.exprs.push_back(std::move(l));
+  }
+  if (spells_multiport(seg))
+    for (auto& e : first_fragment_only()) r.exprs.push_back(std::move(e));
   if (auto shared = residual_exprs(seg, in))
     for (auto& e : *shared) r.exprs.push_back(std::move(e));
   for (auto& e : key_loads(seg.shape, in.family)) r.exprs.push_back(std::move(e));
@@ -281,22 +362,47 @@ nft::Message set_msg(nft::MsgType type, nft::SetObj set, std::string op) {
   return m;
 }
 
-Status emit_lookup(const Segment& seg, const EmitInput& in, const std::string& name,
-                   std::uint32_t id, std::vector<nft::Message>& msgs) {
+// The set (without elements) and its elements, kElemsPerMessage a message.
+void add_set(const nft::SetObj& set, const std::vector<nft::SetElemObj>& elems,
+             std::vector<nft::Message>& msgs) {
+  nft::SetObj bare = set;
+  bare.elems.clear();
+  msgs.push_back(set_msg(nft::MsgType::NewSet, bare, "SET_ADD"));
+  for (std::size_t at = 0; at < elems.size(); at += kElemsPerMessage) {
+    nft::SetObj part = bare;
+    const auto end = std::min(elems.size(), at + kElemsPerMessage);
+    part.elems.assign(elems.begin() + static_cast<std::ptrdiff_t>(at),
+                      elems.begin() + static_cast<std::ptrdiff_t>(end));
+    msgs.push_back(set_msg(nft::MsgType::NewSetElem, std::move(part), "SETELEM_ADD"));
+  }
+}
+
+// Set names and ids as a chain's sets are made: "__cx_CHAIN_N" with N counting up.
+struct SetNames {
+  const std::string& chain;
+  std::size_t next_number;
+  std::uint32_t& next_id;
+  std::pair<std::string, std::uint32_t> take() {
+    return {set_name(chain, next_number++), next_id++};
+  }
+};
+
+Status emit_lookup(const Segment& seg, const EmitInput& in, SetNames& names,
+                   std::vector<nft::Message>& msgs) {
+  auto [name, id] = names.take();
   nft::SetObj set = set_object(seg, in, name, id);
   auto elems = segment_elements(seg, in, needs_interval(seg));
   if (!elems) return elems.take_error();
-  msgs.push_back(set_msg(nft::MsgType::NewSet, set, "SET_ADD"));
-  for (std::size_t at = 0; at < elems->size(); at += kElemsPerMessage) {
-    nft::SetObj part = set;
-    const auto end = std::min(elems->size(), at + kElemsPerMessage);
-    part.elems.assign(elems->begin() + static_cast<std::ptrdiff_t>(at),
-                      elems->begin() + static_cast<std::ptrdiff_t>(end));
-    msgs.push_back(set_msg(nft::MsgType::NewSetElem, std::move(part), "SETELEM_ADD"));
+  add_set(set, *elems, msgs);
+  std::optional<PrefilterSet> pre;
+  if (auto p = prefilter(seg)) {
+    auto [pname, pid] = names.take();
+    pre = PrefilterSet{p->field, prefilter_set(*p, in, pname, pid)};
+    add_set(pre->set, pre->set.elems, msgs);
   }
   msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
                                 nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
-                                lookup_rule(seg, in, set), "RULE_APPEND"));
+                                lookup_rule(seg, in, set, pre ? &*pre : nullptr), "RULE_APPEND"));
   return {};
 }
 
@@ -366,6 +472,14 @@ nft::Message anchor_set_msg(const std::string& table, const std::string& chain, 
   return set_msg(nft::MsgType::NewSet, std::move(s), "SET_ADD");
 }
 
+std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule) {
+  const auto& x = lookup_rule.exprs;
+  if (x.size() < 2 || x[0].kind != nft::Expr::Kind::Meta || x[0].key != nft::kMetaL4proto ||
+      x[1].kind != nft::Expr::Kind::Cmp || x[1].op != nft::kEq || x[1].data.size() != 1)
+    return std::nullopt;
+  return x[1].data[0];
+}
+
 std::vector<nft::Expr> marker_exprs() {
   return {nft::Expr::data_imm(kReg1, {0, 0, 0, 0}), nft::Expr::byteorder_hton(kReg1, kReg1, 2, 2),
           nft::Expr::cmp(nft::kEq, {0, 0}, kReg1)};
@@ -423,6 +537,113 @@ Result<Planned> plan_for_emit(std::vector<model::Rule>& rules, std::vector<nft::
   return out;
 }
 
+namespace {
+
+// --- tail guards -------------------------------------------------------------------------
+//
+// The rules left as rules at the end of a chain with lookups (LOG rules, each with its own
+// prefix, say) are walked by every packet that gets there. When all of them test the same
+// key fields with exact values, one lookup of those fields tells the packets none of them can
+// match, and "KEY != @set return" sends those on: past the chain's last rule, which is what
+// walking them all would have done (in a base chain, to its policy either way). Sound only
+// where skipping a rule that does not match changes nothing: no rule of the tail has a match
+// that changes state when merely reached (a limit before the test that fails, say). The guard
+// stands for no rule: listing, views and optimize off never see it.
+constexpr std::size_t kMinGuarded = 4;  // fewer rules are cheaper walked than looked up
+constexpr std::size_t kMaxGuardKeys = 65536;
+
+struct TailGuard {
+  Shape shape;
+  std::set<nft::Bytes> keys;
+};
+
+// The fields every rule of `tail` tests with exact values only, and every key they accept.
+std::optional<TailGuard> tail_guard(const std::vector<std::size_t>& tail, const EmitInput& in) {
+  if (tail.size() < kMinGuarded) return std::nullopt;
+  std::vector<Footprint> prints;
+  prints.reserve(tail.size());
+  std::uint8_t common = 0xff;
+  for (std::size_t i : tail) {
+    prints.push_back(rule_footprint(in.rules[i], in.family));
+    if (!prints.back().stateless) return std::nullopt;
+    common &= prints.back().key.shape.bits;
+  }
+  TailGuard g;
+  for (Field f : kFields) {
+    if (!(common & (1u << static_cast<unsigned>(f)))) continue;
+    const auto idx = static_cast<std::size_t>(f);
+    const bool exact = std::all_of(prints.begin(), prints.end(), [&](const Footprint& p) {
+      const auto& vs = p.key.values[idx];
+      return !vs.empty() &&
+             std::all_of(vs.begin(), vs.end(), [](const Interval& v) { return v.exact(); });
+    });
+    if (exact) g.shape.add(f);
+  }
+  if (g.shape.empty() || key_bytes(g.shape, in.family) > kMaxKeyBytes) return std::nullopt;
+  const bool concat = g.shape.size() > 1;
+  for (const Footprint& p : prints) {
+    std::vector<nft::Bytes> partial{{}};
+    for (Field f : g.shape.fields()) {
+      std::vector<nft::Bytes> next;
+      for (const nft::Bytes& head : partial)
+        for (const Interval& v : p.key.values[static_cast<std::size_t>(f)]) {
+          nft::Bytes k = head;
+          const nft::Bytes value = concat ? padded(v.lo) : v.lo;
+          k.insert(k.end(), value.begin(), value.end());
+          next.push_back(std::move(k));
+        }
+      partial = std::move(next);
+      if (g.keys.size() + partial.size() > kMaxGuardKeys) return std::nullopt;
+    }
+    g.keys.insert(partial.begin(), partial.end());
+  }
+  return g;
+}
+
+Status emit_guard(const TailGuard& g, const EmitInput& in, SetNames& names,
+                  std::vector<nft::Message>& msgs) {
+  Segment shape_only;
+  shape_only.shape = g.shape;
+  auto [name, id] = names.take();
+  nft::SetObj set = set_object(shape_only, in, name, id);
+  set.counter = false;
+  std::vector<nft::SetElemObj> elems;
+  for (const nft::Bytes& k : g.keys) {
+    nft::SetElemObj e;
+    e.key = k;
+    elems.push_back(std::move(e));
+  }
+  add_set(set, elems, msgs);
+  nft::RuleObj r;
+  r.table = in.table;
+  r.chain = in.chain;
+  r.exprs = key_loads(g.shape, in.family);
+  nft::Expr lookup = nft::Expr::lookup(set.name, kReg1);
+  lookup.set_id = set.id;
+  lookup.lookup_flags = kLookupInvert;
+  r.exprs.push_back(std::move(lookup));
+  for (auto& e : marker_exprs()) r.exprs.push_back(std::move(e));
+  r.exprs.push_back(nft::Expr::verdict_imm(nft::kVerdictReturn));
+  RunInfo run;
+  run.signature = guard_signature();
+  run.reordered = in.order != nullptr;
+  r.userdata = lookup_rule_userdata(run);
+  msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
+                                nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend, std::move(r),
+                                "RULE_APPEND"));
+  return {};
+}
+
+// Where the chain's trailing rules begin (the first of the Linear segments that end the
+// plan), when a lookup comes before them; plan.segments.size() for none.
+std::size_t tail_start(const Plan& plan) {
+  std::size_t at = plan.segments.size();
+  while (at > 0 && plan.segments[at - 1].kind == SegmentKind::Linear) --at;
+  return at == 0 ? plan.segments.size() : at;
+}
+
+}  // namespace
+
 Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& in,
                                              std::uint32_t& next_id) {
   std::vector<nft::Message> msgs;
@@ -430,11 +651,20 @@ Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& 
   flush.table = in.table;
   flush.chain = in.chain;
   msgs.push_back(core::rule_msg(nft::MsgType::DelRule, nft::kNlmRequest, flush, "RULE_FLUSH"));
-  std::size_t sets = in.first_set;
-  for (const Segment& seg : plan.segments) {
+  SetNames names{in.set_chain.empty() ? in.chain : in.set_chain, in.first_set, next_id};
+  const std::size_t tail = tail_start(plan);
+  std::optional<TailGuard> guard;
+  if (tail < plan.segments.size()) {
+    std::vector<std::size_t> rules;
+    for (std::size_t s = tail; s < plan.segments.size(); ++s)
+      rules.insert(rules.end(), plan.segments[s].rules.begin(), plan.segments[s].rules.end());
+    guard = tail_guard(rules, in);
+  }
+  for (std::size_t s = 0; s < plan.segments.size(); ++s) {
+    const Segment& seg = plan.segments[s];
+    if (s == tail && guard) CX_TRY(emit_guard(*guard, in, names, msgs));
     if (seg.kind == SegmentKind::Lookup) {
-      const std::string& named = in.set_chain.empty() ? in.chain : in.set_chain;
-      CX_TRY(emit_lookup(seg, in, set_name(named, sets++), next_id++, msgs));
+      CX_TRY(emit_lookup(seg, in, names, msgs));
       continue;
     }
     for (std::size_t i : seg.rules) {

@@ -10,6 +10,7 @@
 // interface wildcards) are kept Linear by emittable().
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,12 @@ nft::Message anchor_set_msg(const std::string& table, const std::string& chain, 
 
 // The deletion of set `name` of `table`.
 nft::Message del_set_msg(const std::string& table, const std::string& name);
+
+// A run whose elements all name one protocol tests it first ("meta l4proto 6"), a compare
+// where the lookup would hash the whole key: a packet of another protocol (a UDP flow past
+// a run of TCP rules) is done with the rule at once. The protocol such a lookup rule tests,
+// nullopt when it tests none (an element of another protocol cannot go into its set).
+std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule);
 
 // The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
 // cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.

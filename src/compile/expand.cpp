@@ -6,13 +6,13 @@
 
 namespace cx::compile {
 
-namespace {
-
 const nft::Expr* lookup_of(const nft::RuleObj& rule) {
-  for (const auto& e : rule.exprs)
-    if (e.kind == nft::Expr::Kind::Other && e.other_name == "lookup") return &e;
+  for (auto e = rule.exprs.rbegin(); e != rule.exprs.rend(); ++e)
+    if (e->kind == nft::Expr::Kind::Other && e->other_name == "lookup") return &*e;
   return nullptr;
 }
+
+namespace {
 
 void set_counter(nft::RuleObj& rule, std::uint64_t packets, std::uint64_t bytes) {
   for (auto& e : rule.exprs)
@@ -27,6 +27,7 @@ void set_counter(nft::RuleObj& rule, std::uint64_t packets, std::uint64_t bytes)
 Result<std::map<std::uint32_t, Expander::Original>> Expander::originals(
     const nft::RuleObj& lookup) {
   used_ = true;
+  if (is_guard(lookup)) return std::map<std::uint32_t, Original>{};  // stands for no rule
   const nft::Expr* l = lookup_of(lookup);
   if (!l) return other_error("compiled rule in chain " + lookup.chain + " has no lookup");
   auto elems = nl_.dump_set_elems(family_, table_, l->set_name);

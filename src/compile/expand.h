@@ -58,6 +58,9 @@ class Expander {
 // by their order keys.
 bool is_reordered(const nft::RuleObj& kernel_rule);
 
+// A lookup rule's own set lookup: the last one (a prefilter's comes first, emit.cpp).
+const nft::Expr* lookup_of(const nft::RuleObj& rule);
+
 // The rules of `keyed` (order key, rule) in order-key order; rules of equal keys keep their
 // order. A reordered chain's rules are put back in chain order with this.
 // (The order is found on indices and each rule moved once: a rule is large, and sorting the

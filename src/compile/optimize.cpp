@@ -126,6 +126,11 @@ Result<PlainChain> plain_rules(core::Session& s, const std::string& table,
   out.kernel_rules = kernel->size();
   out.lookups =
       static_cast<std::size_t>(std::count_if(kernel->begin(), kernel->end(), is_compiled_rule));
+  // A tail guard is a kernel rule that stands for none of the chain's rules.
+  const auto guards =
+      static_cast<std::size_t>(std::count_if(kernel->begin(), kernel->end(), is_guard));
+  out.kernel_rules -= guards;
+  out.lookups -= guards;
   Expander ex(s.netlink(), s.family(), table);
   std::uint64_t expanded = kViewHandleBase;  // tells expanded rules from the kernel's own
   ex.number_handles(&expanded);

@@ -172,6 +172,14 @@ std::optional<RunInfo> read_run_info(const nft::RuleObj& rule) {
   return out;
 }
 
+std::uint64_t guard_signature() { return run_signature(std::string(kGuardSpelling), "return"); }
+
+bool is_guard(const nft::RuleObj& rule) {
+  if (!is_compiled_rule(rule)) return false;
+  auto run = read_run_info(rule);
+  return run && run->count == 0 && run->signature == guard_signature();
+}
+
 bool is_compiled_rule(const nft::RuleObj& rule) {
   if (!rule.userdata) return false;
   bool found = false;

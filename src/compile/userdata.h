@@ -64,6 +64,13 @@ nft::Bytes lookup_rule_userdata(const RunInfo& run);
 bool is_compiled_rule(const nft::RuleObj& rule);
 std::optional<RunInfo> read_run_info(const nft::RuleObj& rule);
 
+// A tail guard (docs/compiled-chains.md, "Tail guards"): the lookup rule in front of rules
+// left as rules at a chain's end that sends every packet none of them can match on
+// ("... != @set return"). It stands for no rule (its RunInfo: count 0, this signature).
+inline constexpr std::string_view kGuardSpelling = "guard";
+std::uint64_t guard_signature();
+bool is_guard(const nft::RuleObj& rule);
+
 // A rule of a reordered chain that stays a rule carries its order key in its userdata, after
 // what iptables-nft put there (a comment): nullopt when that leaves no room.
 std::optional<nft::Bytes> with_order_key(const std::optional<nft::Bytes>& userdata,

@@ -55,6 +55,7 @@ struct Expr {
   // op, len and size. Read and written by nft/netlink.cpp only for those two names.
   std::string set_name;
   std::optional<std::uint32_t> set_id, lookup_dreg;
+  std::uint32_t lookup_flags = 0;  // NFT_LOOKUP_F_INV (1): matches what the set lacks
   std::uint32_t size = 0;
 
   bool operator==(const Expr&) const = default;

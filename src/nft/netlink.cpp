@@ -55,6 +55,7 @@ void set_other_attrs(nftnl_expr* x, const Expr& e) {
     if (e.set_id) nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, *e.set_id);
     nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, e.sreg);
     if (e.lookup_dreg) nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, *e.lookup_dreg);
+    if (e.lookup_flags) nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, e.lookup_flags);
   } else if (e.other_name == "byteorder") {
     nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_SREG, e.sreg);
     nftnl_expr_set_u32(x, NFTNL_EXPR_BYTEORDER_DREG, e.dreg);
@@ -71,6 +72,8 @@ void get_other_attrs(const nftnl_expr* x, Expr& e) {
     e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_SREG);
     if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_DREG))
       e.lookup_dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_DREG);
+    if (nftnl_expr_is_set(x, NFTNL_EXPR_LOOKUP_FLAGS))
+      e.lookup_flags = nftnl_expr_get_u32(x, NFTNL_EXPR_LOOKUP_FLAGS);
   } else if (e.other_name == "byteorder") {
     e.sreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_SREG);
     e.dreg = nftnl_expr_get_u32(x, NFTNL_EXPR_BYTEORDER_DREG);

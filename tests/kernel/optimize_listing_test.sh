@@ -259,6 +259,14 @@ side() {
             [ "$f" == "$fam" ] && [[ $name == @__cx_* ]] && ! [[ $name =~ _m[0-9]+$ ]] &&
                 sets[$tb]=$((${sets[$tb]:-0} + 1))
         done <"$out.sets"
+        # Sets that hold no rule: a tail guard's (its lookup inverted, "0x1 ]") and a
+        # prefilter's (a lookup before the run's own in the same rule).
+        while read -r tb c; do
+            sets[$tb]=$((${sets[$tb]:-0} - c))
+        done < <(nft --debug=netlink list ruleset 2>/dev/null | awk -v fam="$fam" '
+            /^[a-z]/ { if (n > 1) h[t] += n - 1; n = 0; t = ($1 == fam) ? $2 : "" }
+            /\[ lookup reg [0-9]+ set __cx_/ && t != "" { n++; if ($0 ~ / 0x1 \]$/) h[t]++ }
+            END { if (n > 1) h[t] += n - 1; for (x in h) if (x != "") print x, h[x] }')
         for t in "${!sets[@]}"; do echo "$t ${sets[$t]}"; done >"$out.ksets"
         for t in "${tables[@]}"; do
             lookups "$out.opt.$t"

@@ -1259,6 +1259,11 @@ def lookup_hits(stats, fam, tables, save_dir, before=False):
                 text = json.dumps(rule.get('expr', []))
                 if '@__cx_' in text and any(k in text for k in ('"ct"', '"length"', '"pkttype"')):
                     stats['opt_lookups_shared'] += 1
+                # A tail guard ("KEY != @set return") and a prefilter (a second lookup).
+                if '@__cx_' in text and '"!="' in text and '"return"' in text:
+                    stats['opt_guards'] += 1
+                if text.count('@__cx_') > 1:
+                    stats['opt_prefilters'] += 1
             obj = item.get('set') or item.get('map')
             if not obj or not obj['name'].startswith('__cx_'):
                 continue
@@ -1698,9 +1703,10 @@ def main():
                   stats['optimized_rulesets']))
         print('# lookups nft lists: %d sets (%d verdict maps, %d with intervals, %d '
               'concatenated keys, %d of them with intervals); %d lookup rules with shared '
-              'tests' % (stats['opt_sets'], stats['opt_sets_vmap'], stats['opt_sets_interval'],
-                         stats['opt_sets_concat'], stats['opt_sets_pipapo'],
-                         stats['opt_lookups_shared']))
+              'tests, %d prefiltered; %d tail guards' % (
+                  stats['opt_sets'], stats['opt_sets_vmap'], stats['opt_sets_interval'],
+                  stats['opt_sets_concat'], stats['opt_sets_pipapo'],
+                  stats['opt_lookups_shared'], stats['opt_prefilters'], stats['opt_guards']))
         if stats['opt_nft_list_failed']:
             print('# nft could not list %d compiled tables' % stats['opt_nft_list_failed'])
     print('cases %d agree %d disagree %d undecidable %d rulesets %d seconds %.0f' % (

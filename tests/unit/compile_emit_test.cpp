@@ -160,11 +160,15 @@ TEST(CompileEmit, PortDispatchIsAVerdictMapOnProtocolAndPort) {
   EXPECT_EQ(e[1].chain, "sub1");
   EXPECT_EQ(e[2].verdict, nft::kVerdictDrop);
   EXPECT_EQ(e[3].verdict, nft::kVerdictReturn);
+  // Every element is TCP: the protocol is compared before the key is hashed.
   const auto& exprs = msgs[3].rule.exprs;
-  ASSERT_EQ(exprs.size(), 6u);
+  ASSERT_EQ(exprs.size(), 8u);
   EXPECT_EQ(exprs[0], Expr::meta_load(nft::kMetaL4proto, 1));
-  EXPECT_EQ(exprs[1], Expr::payload(nft::kTransportHeader, 2, 2, 9));
-  EXPECT_EQ(exprs[2].lookup_dreg, 0u);
+  EXPECT_EQ(exprs[1], Expr::cmp(nft::kEq, {6}, 1));
+  EXPECT_EQ(proto_precheck(msgs[3].rule), 6);
+  EXPECT_EQ(exprs[2], Expr::meta_load(nft::kMetaL4proto, 1));
+  EXPECT_EQ(exprs[3], Expr::payload(nft::kTransportHeader, 2, 2, 9));
+  EXPECT_EQ(exprs[4].lookup_dreg, 0u);
 }
 
 TEST(CompileEmit, AKeyOfOneFieldIsThatFieldsBytes) {
@@ -193,8 +197,9 @@ TEST(CompileEmit, MultiportItemsShareOneRule) {
   ASSERT_EQ(e.size(), 7u);
   // -m multiport refuses non-first fragments: the lookup checks the fragment offset first.
   const auto& look = msgs[3].rule.exprs;
-  ASSERT_GE(look.size(), 3u);
-  EXPECT_EQ(look[0], Expr::payload(nft::kNetworkHeader, 6, 2, 1));
+  ASSERT_GE(look.size(), 5u);
+  EXPECT_EQ(look[1], Expr::cmp(nft::kEq, {17}, 1));  // every element is UDP
+  EXPECT_EQ(look[2], Expr::payload(nft::kNetworkHeader, 6, 2, 1));
   auto tag = read_element_userdata(*e[4].userdata);
   EXPECT_EQ(tag->rule, kOrderBase + 2);
   EXPECT_EQ(tag->item, 1u);
@@ -276,9 +281,10 @@ TEST(CompileEmit, ExactConcatenationsBecomeHashSets) {
   EXPECT_EQ(msgs[1].set.key_type, (12u << 12) | (7u << 6) | 13u);
   EXPECT_EQ(msgs[2].set.elems[1].key, (nft::Bytes{6, 0, 0, 0, 198, 51, 100, 1, 1, 187, 0, 0}));
   const auto& exprs = msgs[3].rule.exprs;
-  EXPECT_EQ(exprs[0], Expr::meta_load(nft::kMetaL4proto, 1));
-  EXPECT_EQ(exprs[1], Expr::payload(nft::kNetworkHeader, 16, 4, 9));
-  EXPECT_EQ(exprs[2], Expr::payload(nft::kTransportHeader, 2, 2, 10));
+  ASSERT_GE(exprs.size(), 5u);
+  EXPECT_EQ(exprs[2], Expr::meta_load(nft::kMetaL4proto, 1));
+  EXPECT_EQ(exprs[3], Expr::payload(nft::kNetworkHeader, 16, 4, 9));
+  EXPECT_EQ(exprs[4], Expr::payload(nft::kTransportHeader, 2, 2, 10));
 
   Chain ifs = chain({"-i eth0 -j DROP", "-i eth1 -j DROP", "-i eth2 -j DROP", "-i eth3 -j DROP"});
   auto m2 = emit(ifs);
@@ -302,6 +308,75 @@ TEST(CompileEmit, IPv6HostsAndTheirCounters) {
   EXPECT_EQ(msgs[3].rule.exprs[0], Expr::payload(nft::kNetworkHeader, 8, 16, 1));
   EXPECT_EQ(msgs[2].set.elems[2].counter, (std::pair<std::uint64_t, std::uint64_t>{5, 300}));
   EXPECT_EQ(msgs[2].set.elems[1].counter, (std::pair<std::uint64_t, std::uint64_t>{0, 0}));
+}
+
+TEST(CompileEmit, ATailOfRulesLeftAsRulesGetsAGuard) {
+  // Four rules become a set; the LOG rules after them stay rules, each its own prefix. They
+  // all test -p tcp and one --dport: a packet of no such port returns before them.
+  Chain c = chain({"-s 192.0.2.1/32 -j DROP", "-s 192.0.2.2/32 -j DROP", "-s 192.0.2.3/32 -j DROP",
+                   "-s 192.0.2.4/32 -j DROP",
+                   "-i veth+ -p tcp -m tcp --dport 22 -j LOG --log-prefix \"a \"",
+                   "-i veth+ -p tcp -m tcp --dport 23 -j LOG --log-prefix \"b \"",
+                   "-i veth+ -p tcp -m multiport --dports 24,25 -j LOG --log-prefix \"c \"",
+                   "-i veth+ -p tcp -m tcp --dport 22 -j LOG --log-prefix \"d \""});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u + 3u + 4u);
+  const nft::SetObj& guard = msgs[4].set;
+  EXPECT_EQ(msgs[4].type, MsgType::NewSet);
+  EXPECT_EQ(guard.key_len, 8u);  // meta l4proto . th dport
+  const auto& keys = msgs[5].set.elems;
+  ASSERT_EQ(keys.size(), 4u);  // 22, 23, 24, 25 once each
+  EXPECT_EQ(keys[0].key, (nft::Bytes{6, 0, 0, 0, 0, 22, 0, 0}));
+  EXPECT_FALSE(keys[0].userdata);
+  const nft::RuleObj& rule = msgs[6].rule;
+  EXPECT_TRUE(is_guard(rule));
+  auto look = std::find_if(rule.exprs.begin(), rule.exprs.end(),
+                           [](const Expr& e) { return e.other_name == "lookup"; });
+  ASSERT_NE(look, rule.exprs.end());
+  EXPECT_EQ(look->lookup_flags, 1u);  // NFT_LOOKUP_F_INV
+  EXPECT_EQ(rule.exprs.back(), Expr::verdict_imm(nft::kVerdictReturn));
+  for (std::size_t i = 7; i < msgs.size(); ++i)
+    EXPECT_EQ(msgs[i].rule.exprs, c.kernel[i - 3].exprs);
+}
+
+TEST(CompileEmit, NoGuardPastAMatchThatCountsWhatReachesIt) {
+  // The limit comes before the port test: it takes a token from every packet that reaches
+  // it, so no packet may skip the rule.
+  Chain c = chain({"-s 192.0.2.1/32 -j DROP", "-s 192.0.2.2/32 -j DROP", "-s 192.0.2.3/32 -j DROP",
+                   "-s 192.0.2.4/32 -j DROP", "-p tcp -m tcp --dport 22 -j LOG",
+                   "-p tcp -m limit --limit 1/s -m tcp --dport 23 -j LOG",
+                   "-p tcp -m tcp --dport 24 -j LOG", "-p tcp -m tcp --dport 25 -j LOG"});
+  auto msgs = emit(c);
+  ASSERT_EQ(msgs.size(), 4u + 4u);
+  for (const auto& m : msgs) EXPECT_FALSE(m.type == MsgType::NewRule && is_guard(m.rule));
+  // Rules without a common field exactly given get none either.
+  Chain d = chain({"-s 192.0.2.1/32 -j DROP", "-s 192.0.2.2/32 -j DROP", "-s 192.0.2.3/32 -j DROP",
+                   "-s 192.0.2.4/32 -j DROP", "-p tcp -j LOG", "-p udp -j LOG", "-j LOG",
+                   "-p tcp -j LOG"});
+  EXPECT_EQ(emit(d).size(), 4u + 4u);
+}
+
+TEST(CompileEmit, AnIntervalConcatenationIsPrefilteredOnAnExactField) {
+  // 16 hosts, each a port range: a pipapo set, and before it a hash set of the hosts.
+  std::vector<std::string> lines;
+  for (int i = 1; i <= 16; ++i)
+    lines.push_back("-d 198.51.100." + std::to_string(i) +
+                    "/32 -p tcp -m tcp --dport 1000:1010 -j ACCEPT");
+  auto msgs = emit(chain(lines));
+  ASSERT_GE(msgs.size(), 5u);
+  EXPECT_EQ(msgs[1].set.flags, 0x84u);
+  const Message& pre = msgs[msgs.size() - 3];
+  EXPECT_EQ(pre.type, MsgType::NewSet);
+  EXPECT_EQ(pre.set.key_len, 4u);
+  EXPECT_EQ(msgs[msgs.size() - 2].set.elems.size(), 16u);
+  const auto& exprs = msgs.back().rule.exprs;
+  std::vector<std::string> looked;
+  for (const auto& e : exprs)
+    if (e.other_name == "lookup") looked.push_back(e.set_name);
+  // The run's own set is the last lookup: that is the one listing and writes read.
+  ASSERT_EQ(looked.size(), 2u);
+  EXPECT_EQ(looked[0], pre.set.name);
+  EXPECT_EQ(looked[1], msgs[1].set.name);
 }
 
 }  // namespace
