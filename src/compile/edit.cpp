@@ -361,22 +361,57 @@ Result<bool> element_edit(nft::Netlink& nl, const ElementEdit& e, std::vector<Me
               : delete_rule(nl, e, c ? &*c : nullptr, *kernel, msgs);
 }
 
+// For rules appended after a tail guard: the element add that lets their packets by, or, for a
+// rule the guard cannot take (no exact value on one of its fields, a match that changes state
+// when reached), the guard's deletion and its set's.
+std::vector<Message> extend_guard(const nft::RuleObj& guard, Family family,
+                                  const std::string& table, const std::string& chain,
+                                  const std::vector<Message>& msgs) {
+  const nft::Expr* l = lookup_of(guard);
+  auto shape = guard_shape(guard, family);
+  std::vector<nft::SetElemObj> elems;
+  bool fits = l && shape;
+  for (const auto& m : msgs) {
+    if (!fits || m.type != MsgType::NewRule || m.rule.chain != chain) continue;
+    const model::Rule r = codec::decode_rule(m.rule.exprs, family, m.rule.userdata);
+    auto keys = r.incompatible ? std::nullopt : guard_keys(r, *shape, family);
+    fits = keys.has_value();
+    if (keys)
+      for (auto& k : *keys) {
+        nft::SetElemObj e;
+        e.key = std::move(k);
+        elems.push_back(std::move(e));
+      }
+  }
+  std::vector<Message> out;
+  if (!fits) {
+    out.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, guard, "RULE_DELETE"));
+    if (l) out.push_back(del_set_msg(table, l->set_name));
+    return out;
+  }
+  if (elems.empty()) return out;
+  nft::SetObj set;
+  set.table = table;
+  set.name = l->set_name;
+  out.push_back(elem_msg(MsgType::NewSetElem, set, std::move(elems)));
+  out.back().flags = nft::kNlmRequest | nft::kNlmCreate;  // a key the set has is no error
+  return out;
+}
+
 Result<bool> order_appended(nft::Netlink& nl, Family family, const std::string& table,
                             const std::string& chain, std::vector<Message>& msgs) {
   auto kernel = nl.dump_rules(family, table, chain);
   if (!kernel) return kernel.take_error();
   // A chain with no lookup yet (an anchored one) is compiled again: the new rules may make a run.
   if (std::none_of(kernel->begin(), kernel->end(), is_compiled_rule)) return false;
-  // A tail guard would send on packets the new rules match: it goes, in the same batch (the
-  // chain's next rebuild makes it again).
-  std::vector<Message> unguard;
-  for (const auto& kr : *kernel) {
-    if (!is_guard(kr)) continue;
-    unguard.push_back(core::rule_msg(MsgType::DelRule, nft::kNlmRequest, kr, "RULE_DELETE"));
-    if (const nft::Expr* l = lookup_of(kr)) unguard.push_back(del_set_msg(table, l->set_name));
-  }
-  msgs.insert(msgs.begin(), std::make_move_iterator(unguard.begin()),
-              std::make_move_iterator(unguard.end()));
+  // A tail guard must let by the packets the new rules match: their keys go into its set, or
+  // it goes (same batch; the chain's next rebuild makes it again).
+  std::vector<Message> guards;
+  for (const auto& kr : *kernel)
+    if (is_guard(kr))
+      for (auto& m : extend_guard(kr, family, table, chain, msgs)) guards.push_back(std::move(m));
+  msgs.insert(msgs.begin(), std::make_move_iterator(guards.begin()),
+              std::make_move_iterator(guards.end()));
   if (std::none_of(kernel->begin(), kernel->end(), is_reordered)) return true;
   std::uint32_t last = kOrderBase;
   for (const auto& kr : *kernel) {

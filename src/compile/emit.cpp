@@ -557,6 +557,30 @@ struct TailGuard {
   std::set<nft::Bytes> keys;
 };
 
+// The guard keys a footprint accepts on `shape` (each field's values, exact; the product),
+// nullopt when a field is missing or not exact, or when there are more than `room`.
+std::optional<std::vector<nft::Bytes>> footprint_keys(const Footprint& p, const Shape& shape,
+                                                      std::size_t room) {
+  const bool concat = shape.size() > 1;
+  std::vector<nft::Bytes> partial{{}};
+  for (Field f : shape.fields()) {
+    const auto& values = p.key.values[static_cast<std::size_t>(f)];
+    if (values.empty()) return std::nullopt;
+    std::vector<nft::Bytes> next;
+    for (const nft::Bytes& head : partial)
+      for (const Interval& v : values) {
+        if (!v.exact()) return std::nullopt;
+        nft::Bytes k = head;
+        const nft::Bytes value = concat ? padded(v.lo) : v.lo;
+        k.insert(k.end(), value.begin(), value.end());
+        next.push_back(std::move(k));
+      }
+    partial = std::move(next);
+    if (partial.size() > room) return std::nullopt;
+  }
+  return partial;
+}
+
 // The fields every rule of `tail` tests with exact values only, and every key they accept.
 std::optional<TailGuard> tail_guard(const std::vector<std::size_t>& tail, const EmitInput& in) {
   if (tail.size() < kMinGuarded) return std::nullopt;
@@ -580,22 +604,10 @@ std::optional<TailGuard> tail_guard(const std::vector<std::size_t>& tail, const 
     if (exact) g.shape.add(f);
   }
   if (g.shape.empty() || key_bytes(g.shape, in.family) > kMaxKeyBytes) return std::nullopt;
-  const bool concat = g.shape.size() > 1;
   for (const Footprint& p : prints) {
-    std::vector<nft::Bytes> partial{{}};
-    for (Field f : g.shape.fields()) {
-      std::vector<nft::Bytes> next;
-      for (const nft::Bytes& head : partial)
-        for (const Interval& v : p.key.values[static_cast<std::size_t>(f)]) {
-          nft::Bytes k = head;
-          const nft::Bytes value = concat ? padded(v.lo) : v.lo;
-          k.insert(k.end(), value.begin(), value.end());
-          next.push_back(std::move(k));
-        }
-      partial = std::move(next);
-      if (g.keys.size() + partial.size() > kMaxGuardKeys) return std::nullopt;
-    }
-    g.keys.insert(partial.begin(), partial.end());
+    auto keys = footprint_keys(p, g.shape, kMaxGuardKeys - g.keys.size());
+    if (!keys) return std::nullopt;
+    g.keys.insert(keys->begin(), keys->end());
   }
   return g;
 }
@@ -682,6 +694,29 @@ Result<std::vector<nft::Message>> emit_chain(const Plan& plan, const EmitInput& 
     }
   }
   return msgs;
+}
+
+std::optional<std::vector<nft::Bytes>> guard_keys(const model::Rule& rule, const Shape& shape,
+                                                  Family family) {
+  const Footprint p = rule_footprint(rule, family);
+  if (!p.stateless || shape.empty()) return std::nullopt;
+  return footprint_keys(p, shape, kMaxGuardKeys);
+}
+
+std::optional<Shape> guard_shape(const nft::RuleObj& guard, Family family) {
+  Shape shape;
+  for (const nft::Expr& e : guard.exprs) {
+    if (e.other_name == "lookup") return shape.empty() ? std::nullopt : std::optional(shape);
+    bool known = false;
+    for (Field f : kFields)
+      if (!shape.has(f) && e == field_load(f, family, e.dreg)) {
+        shape.add(f);
+        known = true;
+        break;
+      }
+    if (!known) return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace cx::compile

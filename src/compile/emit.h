@@ -84,6 +84,13 @@ nft::Message del_set_msg(const std::string& table, const std::string& name);
 // nullopt when it tests none (an element of another protocol cannot go into its set).
 std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule);
 
+// A tail guard's key fields (read from its loads), and the keys of them a rule needs in the
+// guard's set: nullopt when the rule changes state when reached or does not give each field
+// exactly (docs/compiled-chains.md, "Tail guards").
+std::optional<Shape> guard_shape(const nft::RuleObj& guard, Family family);
+std::optional<std::vector<nft::Bytes>> guard_keys(const model::Rule& rule, const Shape& shape,
+                                                  Family family);
+
 // The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
 // cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.
 std::vector<nft::Expr> marker_exprs();
