@@ -1119,7 +1119,8 @@ void Batch::for_each_added_rule(
 std::optional<Message> batch_rule_message(const nlmsghdr* n) {
   const auto type = n->nlmsg_type & 0xff;
   if (type != NFT_MSG_NEWRULE && type != NFT_MSG_DELRULE) return std::nullopt;
-  auto rule = parse_with_libnftnl(n, true, true);
+  auto rule = read_sent_rule_message(n);
+  if (!rule) rule = parse_with_libnftnl(n, true, true);
   if (!rule) return std::nullopt;
   Message m;
   m.type = type == NFT_MSG_NEWRULE ? MsgType::NewRule : MsgType::DelRule;

@@ -240,20 +240,34 @@ bool read_expression(const nlattr* elem, Expr& e) {
 
 }  // namespace
 
-std::optional<RuleObj> read_rule_message(const nlmsghdr* n) {
+namespace {
+
+std::optional<RuleObj> read_rule(const nlmsghdr* n, bool sent) {
   const char* begin = static_cast<const char*>(mnl_nlmsg_get_payload_offset(n, sizeof(nfgenmsg)));
   Attrs top = Attrs::of_range(begin, mnl_nlmsg_get_payload_tail(n));
   const nlattr* table = top[NFTA_RULE_TABLE];
   const nlattr* chain = top[NFTA_RULE_CHAIN];
   const nlattr* exprs = top[NFTA_RULE_EXPRESSIONS];
+  const nlattr* compat = top[NFTA_RULE_COMPAT];
   if (!string_ok(table) || !string_ok(chain) || !sized(top[NFTA_RULE_HANDLE], 8) ||
-      !sized(top[NFTA_RULE_POSITION], 8) || !nested_ok(exprs) || top[NFTA_RULE_COMPAT] ||
-      !sized(top[NFTA_RULE_ID], 4) || !sized(top[NFTA_RULE_POSITION_ID], 4))
-    return std::nullopt;  // a dump carries no compat attributes; a batch's are libnftnl's
+      !sized(top[NFTA_RULE_POSITION], 8) || !nested_ok(exprs) || (compat && !sent) ||
+      !nested_ok(compat) || !sized(top[NFTA_RULE_ID], 4) || !sized(top[NFTA_RULE_POSITION_ID], 4))
+    return std::nullopt;  // a dump carries no compat attributes
   RuleObj o;
   o.table = str(table);
   o.chain = str(chain);
-  o.handle = u64(top[NFTA_RULE_HANDLE]);
+  if (!sent || top[NFTA_RULE_HANDLE]) o.handle = u64(top[NFTA_RULE_HANDLE]);
+  if (sent) {
+    if (compat) {
+      Attrs c = Attrs::of(compat);
+      if (!sized(c[NFTA_RULE_COMPAT_PROTO], 4) || !sized(c[NFTA_RULE_COMPAT_FLAGS], 4))
+        return std::nullopt;
+      if (c[NFTA_RULE_COMPAT_PROTO]) o.compat_proto = u32(c[NFTA_RULE_COMPAT_PROTO]);
+      if (c[NFTA_RULE_COMPAT_FLAGS]) o.compat_flags = u32(c[NFTA_RULE_COMPAT_FLAGS]);
+    }
+    if (top[NFTA_RULE_ID]) o.id = u32(top[NFTA_RULE_ID]);
+    if (top[NFTA_RULE_POSITION_ID]) o.position_id = u32(top[NFTA_RULE_POSITION_ID]);
+  }
   if (top[NFTA_RULE_POSITION]) o.position = u64(top[NFTA_RULE_POSITION]);
   if (top[NFTA_RULE_USERDATA]) o.userdata = bytes(top[NFTA_RULE_USERDATA]);
   if (exprs) {
@@ -271,6 +285,11 @@ std::optional<RuleObj> read_rule_message(const nlmsghdr* n) {
   }
   return o;
 }
+
+}  // namespace
+
+std::optional<RuleObj> read_rule_message(const nlmsghdr* n) { return read_rule(n, false); }
+std::optional<RuleObj> read_sent_rule_message(const nlmsghdr* n) { return read_rule(n, true); }
 
 namespace {
 
