@@ -74,12 +74,7 @@ bool fits(const Candidate& c, const RunInfo& run, const nft::SetObj& set) {
 // Whether the lookup rule's protocol test (proto_precheck) lets the candidate's packets by.
 bool passes_precheck(const Candidate& c, const nft::RuleObj& lookup) {
   const auto proto = proto_precheck(lookup);
-  if (!proto) return true;
-  const auto fields = c.seg.shape.fields();
-  const auto at = std::find(fields.begin(), fields.end(), Field::Proto);
-  if (at == fields.end()) return false;
-  const Interval& v = c.seg.elements.front().key[static_cast<std::size_t>(at - fields.begin())];
-  return v.exact() && v.lo == nft::Bytes{*proto};
+  return !proto || common_proto(c.seg) == proto;
 }
 
 // The candidate's elements for `set`, its order key `order`.
@@ -369,19 +364,14 @@ std::vector<Message> extend_guard(const nft::RuleObj& guard, Family family,
                                   const std::vector<Message>& msgs) {
   const nft::Expr* l = lookup_of(guard);
   auto shape = guard_shape(guard, family);
-  std::vector<nft::SetElemObj> elems;
+  std::set<nft::Bytes> keys;
   bool fits = l && shape;
   for (const auto& m : msgs) {
     if (!fits || m.type != MsgType::NewRule || m.rule.chain != chain) continue;
     const model::Rule r = codec::decode_rule(m.rule.exprs, family, m.rule.userdata);
-    auto keys = r.incompatible ? std::nullopt : guard_keys(r, *shape, family);
-    fits = keys.has_value();
-    if (keys)
-      for (auto& k : *keys) {
-        nft::SetElemObj e;
-        e.key = std::move(k);
-        elems.push_back(std::move(e));
-      }
+    auto more = r.incompatible ? std::nullopt : guard_keys(r, *shape, family);
+    fits = more.has_value();
+    if (more) keys.insert(more->begin(), more->end());
   }
   std::vector<Message> out;
   if (!fits) {
@@ -389,11 +379,11 @@ std::vector<Message> extend_guard(const nft::RuleObj& guard, Family family,
     if (l) out.push_back(del_set_msg(table, l->set_name));
     return out;
   }
-  if (elems.empty()) return out;
+  if (keys.empty()) return out;
   nft::SetObj set;
   set.table = table;
   set.name = l->set_name;
-  out.push_back(elem_msg(MsgType::NewSetElem, set, std::move(elems)));
+  out.push_back(elem_msg(MsgType::NewSetElem, set, key_elements(keys)));
   out.back().flags = nft::kNlmRequest | nft::kNlmCreate;  // a key the set has is no error
   return out;
 }

@@ -240,19 +240,6 @@ std::vector<nft::Expr> first_fragment_only() {
           nft::Expr::cmp(nft::kEq, {0, 0}, kReg1)};
 }
 
-// The protocol every element of the run names, if one.
-std::optional<std::uint8_t> common_proto(const Segment& seg) {
-  if (!seg.shape.has(Field::Proto) || seg.elements.empty()) return std::nullopt;
-  const auto fields = seg.shape.fields();
-  const auto at = static_cast<std::size_t>(std::find(fields.begin(), fields.end(), Field::Proto) -
-                                           fields.begin());
-  const Interval& first = seg.elements.front().key[at];
-  if (!first.exact() || first.lo.size() != 1) return std::nullopt;
-  for (const Element& e : seg.elements)
-    if (!(e.key[at] == first)) return std::nullopt;
-  return first.lo[0];
-}
-
 // A pipapo set's lookup costs time in proportion to its elements (bitmaps of every rule
 // scanned per field), a hash set's does not. When every element of an interval
 // concatenation gives one field (other than the protocol) exactly, a hash set of that
@@ -283,22 +270,6 @@ std::optional<Prefilter> prefilter(const Segment& seg) {
     if (exact && (!best || p.values.size() > best->values.size())) best = std::move(p);
   }
   return best;
-}
-
-nft::SetObj prefilter_set(const Prefilter& p, const EmitInput& in, const std::string& name,
-                          std::uint32_t id) {
-  nft::SetObj s;
-  s.table = in.table;
-  s.name = name;
-  s.id = id;
-  s.key_len = static_cast<std::uint32_t>(field_width(p.field, in.family));
-  s.key_type = field_type(p.field, in.family);
-  for (const nft::Bytes& v : p.values) {
-    nft::SetElemObj e;
-    e.key = v;
-    s.elems.push_back(std::move(e));
-  }
-  return s;
 }
 
 // The prefilter's set, named and numbered.
@@ -387,6 +358,19 @@ struct SetNames {
   }
 };
 
+// A hash set of `shape` that holds `keys` and nothing else (no counter, no rule text: a
+// prefilter's or a tail guard's), its messages added to `msgs`; the set (its name and id).
+nft::SetObj add_key_set(const Shape& shape, const std::set<nft::Bytes>& keys, const EmitInput& in,
+                        SetNames& names, std::vector<nft::Message>& msgs) {
+  Segment shape_only;
+  shape_only.shape = shape;
+  auto [name, id] = names.take();
+  nft::SetObj set = set_object(shape_only, in, name, id);
+  set.counter = false;
+  add_set(set, key_elements(keys), msgs);
+  return set;
+}
+
 Status emit_lookup(const Segment& seg, const EmitInput& in, SetNames& names,
                    std::vector<nft::Message>& msgs) {
   auto [name, id] = names.take();
@@ -396,9 +380,9 @@ Status emit_lookup(const Segment& seg, const EmitInput& in, SetNames& names,
   add_set(set, *elems, msgs);
   std::optional<PrefilterSet> pre;
   if (auto p = prefilter(seg)) {
-    auto [pname, pid] = names.take();
-    pre = PrefilterSet{p->field, prefilter_set(*p, in, pname, pid)};
-    add_set(pre->set, pre->set.elems, msgs);
+    Shape one;
+    one.add(p->field);
+    pre = PrefilterSet{p->field, add_key_set(one, p->values, in, names, msgs)};
   }
   msgs.push_back(core::rule_msg(nft::MsgType::NewRule,
                                 nft::kNlmRequest | nft::kNlmCreate | nft::kNlmAppend,
@@ -470,6 +454,29 @@ nft::Message anchor_set_msg(const std::string& table, const std::string& chain, 
   s.key_type = kTypeIpv4;
   s.key_len = 4;
   return set_msg(nft::MsgType::NewSet, std::move(s), "SET_ADD");
+}
+
+std::optional<std::uint8_t> common_proto(const Segment& seg) {
+  if (!seg.shape.has(Field::Proto) || seg.elements.empty()) return std::nullopt;
+  const auto fields = seg.shape.fields();
+  const auto at = static_cast<std::size_t>(std::find(fields.begin(), fields.end(), Field::Proto) -
+                                           fields.begin());
+  const Interval& first = seg.elements.front().key[at];
+  if (!first.exact() || first.lo.size() != 1) return std::nullopt;
+  for (const Element& e : seg.elements)
+    if (!(e.key[at] == first)) return std::nullopt;
+  return first.lo[0];
+}
+
+std::vector<nft::SetElemObj> key_elements(const std::set<nft::Bytes>& keys) {
+  std::vector<nft::SetElemObj> out;
+  out.reserve(keys.size());
+  for (const nft::Bytes& k : keys) {
+    nft::SetElemObj e;
+    e.key = k;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule) {
@@ -614,18 +621,7 @@ std::optional<TailGuard> tail_guard(const std::vector<std::size_t>& tail, const 
 
 Status emit_guard(const TailGuard& g, const EmitInput& in, SetNames& names,
                   std::vector<nft::Message>& msgs) {
-  Segment shape_only;
-  shape_only.shape = g.shape;
-  auto [name, id] = names.take();
-  nft::SetObj set = set_object(shape_only, in, name, id);
-  set.counter = false;
-  std::vector<nft::SetElemObj> elems;
-  for (const nft::Bytes& k : g.keys) {
-    nft::SetElemObj e;
-    e.key = k;
-    elems.push_back(std::move(e));
-  }
-  add_set(set, elems, msgs);
+  const nft::SetObj set = add_key_set(g.shape, g.keys, in, names, msgs);
   nft::RuleObj r;
   r.table = in.table;
   r.chain = in.chain;

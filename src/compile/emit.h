@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,8 @@ nft::Message del_set_msg(const std::string& table, const std::string& name);
 // a run of TCP rules) is done with the rule at once. The protocol such a lookup rule tests,
 // nullopt when it tests none (an element of another protocol cannot go into its set).
 std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule);
+// The protocol every element of a run names, if one (what its lookup rule then tests first).
+std::optional<std::uint8_t> common_proto(const Segment& seg);
 
 // A tail guard's key fields (read from its loads), and the keys of them a rule needs in the
 // guard's set: nullopt when the rule changes state when reached or does not give each field
@@ -90,6 +93,9 @@ std::optional<std::uint8_t> proto_precheck(const nft::RuleObj& lookup_rule);
 std::optional<Shape> guard_shape(const nft::RuleObj& guard, Family family);
 std::optional<std::vector<nft::Bytes>> guard_keys(const model::Rule& rule, const Shape& shape,
                                                   Family family);
+
+// Set elements of exactly these keys (a tail guard's, a prefilter's).
+std::vector<nft::SetElemObj> key_elements(const std::set<nft::Bytes>& keys);
 
 // The marker after every lookup: "immediate reg 1 <- 0; byteorder reg 1 <- hton(reg 1, 2, 2);
 // cmp eq reg 1 0x0000". byteorder is not an expression iptables-nft 1.8.9 lists.

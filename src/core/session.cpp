@@ -360,7 +360,8 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
   // Room for the whole listing at once (about 120 bytes a rule): growing a string of
   // megabytes by doubling copies it again and again.
   std::size_t rules = 0;
-  for (const model::Chain& ch : table.chains) rules += ch.rules.size() + 3;
+  for (const model::Chain& ch : table.chains)
+    if (cmd.chain.empty() || &ch == named) rules += ch.rules.size() + 3;
   out.reserve(out.size() + rules * 120);
   bool first = true;
   for (const model::Chain& ch : table.chains) {
@@ -411,59 +412,57 @@ Status list_table(const model::Table& table, const cli::Command& cmd, Family fam
 
 namespace {
 
+using Expanded = std::vector<std::pair<std::uint32_t, model::Rule>>;  // (order key, rule)
+
 // A reordered chain (compile/reorder.h): its own rules (their order keys in `own_keys`) and
 // the expanded ones, by order key.
-Status merge_expanded(compile::Expander& ex, model::Chain& mc,
-                      std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
-                      const std::vector<std::uint32_t>& own_keys) {
-  std::vector<std::vector<std::pair<std::uint32_t, model::Rule>>> expanded;
-  expanded.reserve(compiled.size());
-  std::size_t total = mc.rules.size();
-  for (auto& [at, lookup] : compiled) {
-    auto plain = ex.expand_rules(lookup);
-    if (!plain) return plain.take_error();
-    total += plain->size();
-    expanded.push_back(std::move(*plain));
-  }
-  std::vector<std::pair<std::uint32_t, model::Rule>> keyed;
+std::vector<model::Rule> by_order_key(std::vector<model::Rule>& own,
+                                      std::vector<Expanded>& expanded, std::size_t total,
+                                      const std::vector<std::uint32_t>& own_keys) {
+  Expanded keyed;
   keyed.reserve(total);
-  for (std::size_t k = 0; k < mc.rules.size(); ++k)
-    keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(mc.rules[k]));
+  for (std::size_t k = 0; k < own.size(); ++k)
+    keyed.emplace_back(k < own_keys.size() ? own_keys[k] : 0, std::move(own[k]));
   for (auto& plain : expanded)
     for (auto& p : plain) keyed.push_back(std::move(p));
-  mc.rules = compile::in_key_order(std::move(keyed));
-  return {};
+  return compile::in_key_order(std::move(keyed));
 }
 
-// Puts the rules each compiled lookup rule stands for at its place in the chain (the places
-// counted before any was expanded, so the last goes in first).
+// Otherwise each lookup's rules at the place it stands at (counted in the chain's own rules),
+// in one pass into a new vector: inserting each lookup's rules into the chain's vector moved
+// every later rule once per lookup.
+std::vector<model::Rule> in_place(std::vector<model::Rule>& own,
+                                  const std::vector<std::pair<std::size_t, nft::RuleObj>>& compiled,
+                                  std::vector<Expanded>& expanded, std::size_t total) {
+  std::vector<model::Rule> rules;
+  rules.reserve(total);
+  std::size_t next = 0;  // the next lookup (in chain order, by the place it stands at)
+  for (std::size_t k = 0; k <= own.size(); ++k) {
+    for (; next < compiled.size() && compiled[next].first == k; ++next)
+      for (auto& p : expanded[next]) rules.push_back(std::move(p.second));
+    if (k < own.size()) rules.push_back(std::move(own[k]));
+  }
+  return rules;
+}
+
+// The chain's rules with the rules each compiled lookup rule stands for put in.
 Status insert_expanded(compile::Expander& ex, model::Chain& mc,
-                       std::vector<std::pair<std::size_t, nft::RuleObj>> compiled,
+                       const std::vector<std::pair<std::size_t, nft::RuleObj>>& compiled,
                        const std::vector<std::uint32_t>& own_keys) {
-  const bool reordered = !own_keys.empty() ||
-                         std::any_of(compiled.begin(), compiled.end(),
-                                     [](const auto& c) { return compile::is_reordered(c.second); });
-  if (reordered) return merge_expanded(ex, mc, std::move(compiled), own_keys);
-  // One pass into a new vector: inserting each lookup's rules into the chain's vector moved
-  // every later rule once per lookup.
-  std::vector<std::vector<std::pair<std::uint32_t, model::Rule>>> expanded;
+  std::vector<Expanded> expanded;
   expanded.reserve(compiled.size());
   std::size_t total = mc.rules.size();
-  for (auto& c : compiled) {
+  for (const auto& c : compiled) {
     auto plain = ex.expand_rules(c.second);
     if (!plain) return plain.take_error();
     total += plain->size();
     expanded.push_back(std::move(*plain));
   }
-  std::vector<model::Rule> rules;
-  rules.reserve(total);
-  std::size_t next = 0;  // the next lookup (in chain order, by the place it stands at)
-  for (std::size_t k = 0; k <= mc.rules.size(); ++k) {
-    for (; next < compiled.size() && compiled[next].first == k; ++next)
-      for (auto& p : expanded[next]) rules.push_back(std::move(p.second));
-    if (k < mc.rules.size()) rules.push_back(std::move(mc.rules[k]));
-  }
-  mc.rules = std::move(rules);
+  const bool reordered = !own_keys.empty() ||
+                         std::any_of(compiled.begin(), compiled.end(),
+                                     [](const auto& c) { return compile::is_reordered(c.second); });
+  mc.rules = reordered ? by_order_key(mc.rules, expanded, total, own_keys)
+                       : in_place(mc.rules, compiled, expanded, total);
   return {};
 }
 
@@ -530,7 +529,7 @@ Result<model::Table> Session::read_table(const std::string& table, bool for_save
     mc.rules = std::move(c.rules);
     mc.incompatible = c.incompatible;
     if (!mc.incompatible && !c.compiled.empty())
-      status = insert_expanded(expander, mc, std::move(c.compiled), c.own_keys);
+      status = insert_expanded(expander, mc, c.compiled, c.own_keys);
   };
   if (spec) {
     for (const auto& bc : spec->chains) {
